@@ -1,0 +1,6 @@
+"""Dedupe step: joins a submission to the lead that owns its canonical email, or creates that lead."""
+
+from leadflow.services.pipeline import dedupe
+from leadflow.step_handler import pipeline_step_handler
+
+handler = pipeline_step_handler(dedupe)

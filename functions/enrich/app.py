@@ -1,0 +1,6 @@
+"""Enrich step: firmographics from the lead's email domain; free-mail domains marked."""
+
+from leadflow.services.pipeline import enrich_lead
+from leadflow.step_handler import pipeline_step_handler
+
+handler = pipeline_step_handler(enrich_lead)

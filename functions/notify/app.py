@@ -1,0 +1,6 @@
+"""Notify step: queues the assigned rep's notification in the outbox."""
+
+from leadflow.services.pipeline import notify
+from leadflow.step_handler import pipeline_step_handler
+
+handler = pipeline_step_handler(notify)

@@ -1,0 +1,6 @@
+"""Route step: assigns an unowned MQL to a rep, round-robin with an atomic cursor."""
+
+from leadflow.services.pipeline import route
+from leadflow.step_handler import pipeline_step_handler
+
+handler = pipeline_step_handler(route)

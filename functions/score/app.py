@@ -1,0 +1,6 @@
+"""Score step: fit and behaviour from the active scoring rule set; MQL when the lead qualifies."""
+
+from leadflow.services.pipeline import score
+from leadflow.step_handler import pipeline_step_handler
+
+handler = pipeline_step_handler(score)

@@ -1,0 +1,95 @@
+"""`leadflow` command: run the local stack, push config to a deployed stack, redrive failed pipeline runs."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+DEFAULT_DATA_DIR = Path(".leadflow-data")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from infra.local.runtime import LocalRuntime, RuntimeOptions, describe
+
+    options = RuntimeOptions(
+        port=args.port,
+        host=args.host,
+        data_dir=Path(args.data_dir),
+        api_key=os.environ.get("LEADFLOW_API_KEY", "local-dev-key"),
+        speed=args.speed,
+        allowed_origins=os.environ.get("LEADFLOW_ALLOWED_ORIGINS", RuntimeOptions.allowed_origins),
+        log_level=os.environ.get("LEADFLOW_LOG_LEVEL", "WARNING"),
+    )
+    runtime = LocalRuntime(options).start()
+    print(describe(runtime), flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop.wait()
+    print("stopping: saving data to", options.data_dir, flush=True)
+    runtime.stop()
+    return 0
+
+
+def _redrive(args: argparse.Namespace) -> int:
+    import boto3
+
+    from infra.local.redrive import redrive_pipeline_failures
+
+    count = redrive_pipeline_failures(boto3.Session(), args.queue_url, args.bus)
+    print(f"redrove {count} failed submission(s)")
+    return 0
+
+
+def _config_push(args: argparse.Namespace) -> int:
+    import boto3
+    import yaml
+    from leadflow.adapters.dynamodb import DynamoConfigStore
+    from leadflow.models.rules import parse_ruleset
+
+    store = DynamoConfigStore(boto3.resource("dynamodb").Table(args.table))
+    for kind in args.kinds:
+        body = yaml.safe_load((Path(args.folder) / f"{kind}.yaml").read_text(encoding="utf-8"))
+        parse_ruleset(kind, body)
+        print(f"{kind}: version {store.publish(kind, body)} active")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="leadflow", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="start the local stack (API, state machines, bus, dashboard)")
+    run.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--data-dir", default=os.environ.get("LEADFLOW_DATA_DIR", str(DEFAULT_DATA_DIR)))
+    run.add_argument(
+        "--speed",
+        type=float,
+        default=float(os.environ.get("LEADFLOW_CLOCK_SPEED", "1")),
+        help="how many times faster than real time the runtime's clock runs",
+    )
+    run.set_defaults(func=_run)
+
+    push = commands.add_parser("config-push", help="publish infra/config/*.yaml to a deployed stack's config table")
+    push.add_argument("--table", required=True, help="the stack's ConfigTableName output")
+    push.add_argument("--folder", default="infra/config")
+    push.add_argument("kinds", nargs="*", default=["scoring", "reps"])
+    push.set_defaults(func=_config_push)
+
+    redrive = commands.add_parser("redrive", help="republish the submissions in the pipeline dead-letter queue")
+    redrive.add_argument("--queue-url", required=True, help="the stack's PipelineDeadLetterQueueUrl output")
+    redrive.add_argument("--bus", required=True, help="the stack's EventBusName output")
+    redrive.set_defaults(func=_redrive)
+
+    args = parser.parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

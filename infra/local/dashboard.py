@@ -1,0 +1,106 @@
+"""The local dashboard: leads by stage, the notification outbox, pipeline executions, dead letters and the clock."""
+
+from __future__ import annotations
+
+import html
+import json
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from infra.local.runtime import LocalRuntime
+
+_STYLE = (
+    "body{font:14px system-ui,sans-serif;margin:24px;color:#1d2430}"
+    "table{border-collapse:collapse;margin:8px 0 24px}"
+    "td,th{border-bottom:1px solid #dde;padding:4px 10px;text-align:left}h2{margin-top:28px}"
+    ".mql{color:#0a7d32;font-weight:600}form{display:inline}button{margin-right:4px}"
+    "code{background:#f2f3f7;padding:1px 4px}"
+)
+_BACK = b'<!doctype html><meta http-equiv="refresh" content="0;url=/">'
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _button(action: str, label: str, hours: float | None = None) -> str:
+    field = f'<input type="hidden" name="hours" value="{hours:g}">' if hours is not None else ""
+    return f'<form method="post" action="{action}">{field}<button>{html.escape(label)}</button></form>'
+
+
+class Dashboard:
+    def __init__(self, runtime: LocalRuntime) -> None:
+        self.runtime = runtime
+
+    def page(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> tuple[int, str, bytes]:
+        if path == "/_local/state":
+            return 200, "application/json", json.dumps(self.state(), default=str).encode()
+        if path == "/_local/clock" and method == "POST":
+            form = {k: v for k, v in (p.split("=", 1) for p in body.decode().split("&") if "=" in p)}
+            try:
+                hours = float(form.get("hours") or query.get("hours", ["0"])[0])
+                self.runtime.clock.advance(timedelta(hours=hours))
+            except ValueError as exc:
+                return 400, "application/json", json.dumps({"message": f"hours: {exc}"}).encode()
+            return 200, "text/html", _BACK
+        if path == "/_local/redrive" and method == "POST":
+            self.runtime.redrive()
+            return 200, "text/html", _BACK
+        if path == "/":
+            return 200, "text/html; charset=utf-8", self.html().encode()
+        return 404, "application/json", json.dumps({"message": f"{path}: no such local page"}).encode()
+
+    def state(self) -> dict[str, Any]:
+        leads = sorted(
+            (i for i in self.runtime.table_items("LeadsTable") if i.get("sk") == "PROFILE"),
+            key=lambda i: str(i.get("created_at")),
+            reverse=True,
+        )
+        outbox = sorted(self.runtime.table_items("OutboxTable"), key=lambda i: str(i.get("created_at")), reverse=True)
+        executions = sorted(self.runtime.executions(), key=lambda e: str(e["startDate"]), reverse=True)
+        return {
+            "clock": self.runtime.clock.now().isoformat(),
+            "leads": leads[:100],
+            "outbox": outbox[:50],
+            "executions": [
+                {"name": e["name"], "status": e["status"], "started": e["startDate"]} for e in executions[:50]
+            ],
+            "dead_letters": self.runtime.dead_letters(),
+        }
+
+    def html(self) -> str:
+        state = self.state()
+        leads = _table(
+            ["lead", "email", "company", "stage", "score", "owner"],
+            [
+                [
+                    lead.get("lead_id"),
+                    lead.get("email"),
+                    lead.get("company") or "",
+                    lead.get("stage"),
+                    (lead.get("score") or {}).get("total", ""),
+                    lead.get("owner_id") or "",
+                ]
+                for lead in state["leads"]
+            ],
+        )
+        outbox = _table(
+            ["queued", "rep", "subject"],
+            [[n.get("created_at"), n.get("rep_id"), n.get("subject")] for n in state["outbox"]],
+        )
+        executions = _table(
+            ["started", "status", "execution"], [[e["started"], e["status"], e["name"]] for e in state["executions"]]
+        )
+        dead = sum(d["messages"] for d in state["dead_letters"])
+        clock = f"{html.escape(state['clock'])} (x{self.runtime.clock.speed:g})"
+        return f"""<!doctype html><html><head><meta charset="utf-8"><title>leadflow local</title>
+<meta http-equiv="refresh" content="3"><style>{_STYLE}</style></head><body>
+<h1>leadflow — local runtime</h1>
+<p>Clock: <b>{clock}</b> {_button("/_local/clock", "+1 hour", 1)} {_button("/_local/clock", "+1 day", 24)}</p>
+<p>Dead letters: <b>{dead}</b> {_button("/_local/redrive", "Redrive")}
+&nbsp; <a href="/v1/openapi.json">OpenAPI</a> &nbsp; <a href="/_local/state">state as JSON</a></p>
+<h2>Leads</h2>{leads}<h2>Outbox</h2>{outbox}<h2>Pipeline executions</h2>{executions}
+</body></html>"""

@@ -1,0 +1,250 @@
+"""Creates in moto what template.yaml declares, as `sam deploy` would: tables, bus, rules, queues, functions and
+state machines (the real ASL files with their DefinitionSubstitutions), and collects the API routes and schedules."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from infra.local.template import REPO_ROOT, LocalNames, substitute_definition
+
+ACCOUNT_ID = "123456789012"
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    logical_id: str
+    name: str
+    module: str  # functions.<dir>.app
+    attribute: str  # handler
+    environment: dict[str, str]
+    timeout: int
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # /v1/leads/{lead_id}
+    function: str
+    api_key_required: bool
+
+    def pattern(self) -> re.Pattern[str]:
+        regex = re.sub(r"\\\{([A-Za-z0-9_]+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.path))
+        return re.compile(f"^{regex}$")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    function: str
+    expression: str
+
+
+@dataclass
+class Deployment:
+    names: LocalNames
+    functions: dict[str, FunctionSpec] = field(default_factory=dict)  # by physical name
+    routes: list[Route] = field(default_factory=list)
+    schedules: list[Schedule] = field(default_factory=list)
+    state_machines: dict[str, str] = field(default_factory=dict)  # logical id -> arn
+    tables: dict[str, str] = field(default_factory=dict)  # logical id -> name
+    queues: dict[str, str] = field(default_factory=dict)  # logical id -> url
+
+
+def _physical_names(template: dict[str, Any], names: LocalNames) -> None:
+    region, account, stack = names.region, names.account_id, names.stack_name
+    for logical_id, resource in template["Resources"].items():
+        kind, props = resource["Type"], resource.get("Properties", {})
+        default = f"{stack}-{logical_id}"
+        if kind == "AWS::DynamoDB::Table":
+            name = props.get("TableName", default)
+            names.refs[logical_id] = name
+            names.attributes[(logical_id, "Arn")] = f"arn:aws:dynamodb:{region}:{account}:table/{name}"
+        elif kind == "AWS::Serverless::Function":
+            name = props.get("FunctionName", default)[:64]
+            names.refs[logical_id] = name
+            names.attributes[(logical_id, "Arn")] = f"arn:aws:lambda:{region}:{account}:function:{name}"
+        elif kind == "AWS::Serverless::StateMachine":
+            name = props.get("Name", default)
+            arn = f"arn:aws:states:{region}:{account}:stateMachine:{name}"
+            names.refs[logical_id] = arn
+            names.attributes[(logical_id, "Arn")] = arn
+            names.attributes[(logical_id, "Name")] = name
+        elif kind == "AWS::SQS::Queue":
+            name = props.get("QueueName", default)
+            names.refs[logical_id] = f"https://sqs.{region}.amazonaws.com/{account}/{name}"
+            names.attributes[(logical_id, "Arn")] = f"arn:aws:sqs:{region}:{account}:{name}"
+            names.attributes[(logical_id, "QueueName")] = name
+        elif kind == "AWS::Events::Rule":
+            names.refs[logical_id] = default
+            names.attributes[(logical_id, "Arn")] = f"arn:aws:events:{region}:{account}:rule/{default}"
+        elif kind == "AWS::Logs::LogGroup":
+            names.refs[logical_id] = default
+            names.attributes[(logical_id, "Arn")] = f"arn:aws:logs:{region}:{account}:log-group:{default}"
+        else:
+            names.refs[logical_id] = default
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] == "AWS::Events::EventBus":
+            bus = names.resolve(resource["Properties"]["Name"])
+            names.refs[logical_id] = bus
+            names.attributes[(logical_id, "Name")] = bus
+            names.attributes[(logical_id, "Arn")] = f"arn:aws:events:{region}:{account}:event-bus/{bus}"
+
+
+def _dummy_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", "# the local runtime runs the repository's handler in-process\n")
+    return buffer.getvalue()
+
+
+def deploy(template: dict[str, Any], names: LocalNames, session: boto3.Session) -> Deployment:
+    """Create every resource of the template in the (mocked) account behind `session`."""
+    _physical_names(template, names)
+    deployment = Deployment(names=names)
+    resources: dict[str, Any] = template["Resources"]
+    globals_function = template.get("Globals", {}).get("Function", {})
+    global_env = names.resolve(globals_function.get("Environment", {}).get("Variables", {}))
+
+    dynamodb = session.client("dynamodb")
+    events = session.client("events")
+    sqs = session.client("sqs")
+    lambdas = session.client("lambda")
+    sfn = session.client("stepfunctions")
+    iam = session.client("iam")
+    role_arn = iam.create_role(RoleName="leadflow-local", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+
+    for logical_id, resource in resources.items():
+        kind, props = resource["Type"], resource.get("Properties", {})
+        if kind == "AWS::DynamoDB::Table":
+            _create_table(dynamodb, names, logical_id, props)
+            deployment.tables[logical_id] = names.refs[logical_id]
+        elif kind == "AWS::Events::EventBus":
+            events.create_event_bus(Name=names.refs[logical_id])
+        elif kind == "AWS::SQS::Queue":
+            sqs.create_queue(QueueName=names.attributes[(logical_id, "QueueName")])
+            deployment.queues[logical_id] = names.refs[logical_id]
+
+    for logical_id, resource in resources.items():
+        kind, props = resource["Type"], resource.get("Properties", {})
+        if kind == "AWS::Serverless::Function":
+            _create_function(lambdas, deployment, logical_id, props, global_env, globals_function, role_arn)
+        elif kind == "AWS::Serverless::StateMachine":
+            _create_state_machine(sfn, events, deployment, logical_id, props, role_arn)
+        elif kind == "AWS::Events::Rule":
+            _create_rule(events, names, names.refs[logical_id], names.resolve(props))
+    return deployment
+
+
+def _create_table(dynamodb: Any, names: LocalNames, logical_id: str, props: dict[str, Any]) -> None:
+    props = names.resolve(props)
+    kwargs: dict[str, Any] = {
+        "TableName": names.refs[logical_id],
+        "KeySchema": props["KeySchema"],
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    if props.get("GlobalSecondaryIndexes"):
+        kwargs["GlobalSecondaryIndexes"] = [
+            {"IndexName": g["IndexName"], "KeySchema": g["KeySchema"], "Projection": g["Projection"]}
+            for g in props["GlobalSecondaryIndexes"]
+        ]
+    dynamodb.create_table(**kwargs)
+
+
+def _create_function(
+    lambdas: Any,
+    deployment: Deployment,
+    logical_id: str,
+    props: dict[str, Any],
+    global_env: dict[str, str],
+    globals_function: dict[str, Any],
+    role_arn: str,
+) -> None:
+    names = deployment.names
+    name = names.refs[logical_id]
+    code_uri = Path(props["CodeUri"])
+    handler = props.get("Handler", globals_function.get("Handler", "app.handler"))
+    module_file, attribute = handler.rsplit(".", 1)
+    module = ".".join([*code_uri.parts, module_file])
+    if not (REPO_ROOT / code_uri / f"{module_file}.py").exists():
+        raise FileNotFoundError(f"{logical_id}: handler file {code_uri / module_file}.py does not exist")
+    environment = {**global_env, **names.resolve(props.get("Environment", {}).get("Variables", {}))}
+    timeout = int(props.get("Timeout", globals_function.get("Timeout", 3)))
+    lambdas.create_function(
+        FunctionName=name,
+        Runtime=props.get("Runtime", globals_function.get("Runtime", "python3.11")),
+        Role=role_arn,
+        Handler=handler,
+        Code={"ZipFile": _dummy_zip()},
+        Timeout=timeout,
+        Environment={"Variables": {k: str(v) for k, v in environment.items()}},
+    )
+    deployment.functions[name] = FunctionSpec(logical_id, name, module, attribute, environment, timeout)
+    for event in props.get("Events", {}).values():
+        event_props = names_resolve_safe(names, event.get("Properties", {}))
+        if event["Type"] == "Api":
+            auth = event_props.get("Auth", {})
+            deployment.routes.append(
+                Route(event_props["Method"].upper(), event_props["Path"], name, bool(auth.get("ApiKeyRequired")))
+            )
+        elif event["Type"] in ("Schedule", "ScheduleV2"):
+            deployment.schedules.append(
+                Schedule(
+                    name, event_props["Schedule"] if "Schedule" in event_props else event_props["ScheduleExpression"]
+                )
+            )
+
+
+def names_resolve_safe(names: LocalNames, props: dict[str, Any]) -> dict[str, Any]:
+    """Event properties may reference the API (RestApiId), which has no meaning locally: keep it unresolved."""
+    return {k: (v if k == "RestApiId" else names.resolve(v)) for k, v in props.items()}
+
+
+def _create_state_machine(
+    sfn: Any, events: Any, deployment: Deployment, logical_id: str, props: dict[str, Any], role_arn: str
+) -> None:
+    names = deployment.names
+    definition_path = REPO_ROOT / props["DefinitionUri"]
+    substitutions = {k: str(v) for k, v in names.resolve(props.get("DefinitionSubstitutions", {})).items()}
+    definition = substitute_definition(definition_path.read_text(encoding="utf-8"), substitutions)
+    json.loads(definition)  # fail here, naming the file, rather than inside moto
+    name = names.attributes[(logical_id, "Name")]
+    arn = sfn.create_state_machine(
+        name=name, definition=definition, roleArn=role_arn, type=props.get("Type", "STANDARD")
+    )["stateMachineArn"]
+    deployment.state_machines[logical_id] = arn
+    for event_id, event in props.get("Events", {}).items():
+        if event["Type"] in ("EventBridgeRule", "CloudWatchEvent"):
+            event_props = names.resolve(event["Properties"])
+            rule_name = f"{names.stack_name}-{logical_id}-{event_id}"
+            target: dict[str, Any] = {"Id": f"{logical_id}Target", "Arn": arn, "RoleArn": role_arn}
+            if "InputPath" in event_props:
+                target["InputPath"] = event_props["InputPath"]
+            _create_rule(
+                events,
+                names,
+                rule_name,
+                {
+                    "EventBusName": event_props.get("EventBusName", "default"),
+                    "EventPattern": event_props["Pattern"],
+                    "Targets": [target],
+                },
+            )
+
+
+def _create_rule(events: Any, names: LocalNames, rule_name: str, props: dict[str, Any]) -> None:
+    bus = props.get("EventBusName", "default")
+    events.put_rule(Name=rule_name, EventBusName=bus, EventPattern=json.dumps(props["EventPattern"]), State="ENABLED")
+    targets = [
+        {k: v for k, v in t.items() if k in ("Id", "Arn", "RoleArn", "Input", "InputPath", "InputTransformer")}
+        for t in props.get("Targets", [])
+    ]
+    if targets:
+        events.put_targets(Rule=rule_name, EventBusName=bus, Targets=targets)

@@ -1,0 +1,80 @@
+"""Runs the template's functions in this process: import the handler once (a cold start), then call it per event."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from infra.local.deployment import FunctionSpec
+
+
+@dataclass
+class LocalContext:
+    """What a handler reads from the Lambda context object."""
+
+    function_name: str
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = ""
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+    deadline: float = 0.0
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+class FunctionRunner:
+    def __init__(self, functions: dict[str, FunctionSpec], account_id: str, region: str) -> None:
+        self._functions = functions
+        self._account_id = account_id
+        self._region = region
+        self._handlers: dict[str, Callable[[Any, Any], Any]] = {}
+        self._import_lock = threading.Lock()
+        self.invocations: dict[str, int] = {name: 0 for name in functions}
+        self._faults: dict[str, Exception] = {}
+
+    def spec(self, name: str) -> FunctionSpec:
+        if name not in self._functions:
+            raise KeyError(f"no function {name} in the template")
+        return self._functions[name]
+
+    def by_logical_id(self, logical_id: str) -> str:
+        for spec in self._functions.values():
+            if spec.logical_id == logical_id:
+                return spec.name
+        raise KeyError(f"no function {logical_id} in the template")
+
+    def _handler(self, name: str) -> Callable[[Any, Any], Any]:
+        with self._import_lock:
+            if name not in self._handlers:
+                spec = self.spec(name)
+                self._handlers[name] = getattr(importlib.import_module(spec.module), spec.attribute)
+            return self._handlers[name]
+
+    def inject_fault(self, logical_id: str, error: Exception | None) -> None:
+        """Make a function fail (as a Lambda error) until cleared with None: the local stand-in for an outage."""
+        name = self.by_logical_id(logical_id)
+        if error is None:
+            self._faults.pop(name, None)
+        else:
+            self._faults[name] = error
+
+    def __call__(self, name: str, event: Any) -> Any:
+        spec = self.spec(name)
+        self.invocations[name] = self.invocations.get(name, 0) + 1
+        if name in self._faults:
+            raise self._faults[name]
+        context = LocalContext(
+            function_name=name,
+            invoked_function_arn=f"arn:aws:lambda:{self._region}:{self._account_id}:function:{name}",
+            log_group_name=f"/aws/lambda/{name}",
+            deadline=time.monotonic() + spec.timeout,
+        )
+        return self._handler(name)(event, context)

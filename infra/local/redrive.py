@@ -1,0 +1,44 @@
+"""Redrive failed pipeline runs: each dead letter holds the submission that failed; publish it again as submitted.
+
+Works against AWS (`leadflow redrive --queue-url ... --bus ...`) and the local runtime alike; every step of the
+pipeline is idempotent, so a submission that had half gone through completes without doubling anything.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from leadflow.models.events import EVENT_SOURCE, LeadSubmitted, PipelineFailed
+
+
+def redrive_pipeline_failures(session: Any, queue_url: str, bus_name: str, limit: int = 1000) -> int:
+    sqs = session.client("sqs")
+    events = session.client("events")
+    redriven = 0
+    while redriven < limit:
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get(
+            "Messages", []
+        )
+        if not messages:
+            break
+        for message in messages:
+            failed = PipelineFailed.model_validate(json.loads(message["Body"])["detail"])
+            resubmitted = LeadSubmitted(
+                submission_id=failed.submission_id, received_at=failed.received_at, submission=failed.submission
+            )
+            result = events.put_events(
+                Entries=[
+                    {
+                        "Source": EVENT_SOURCE,
+                        "DetailType": LeadSubmitted.detail_type,
+                        "Detail": resubmitted.model_dump_json(),
+                        "EventBusName": bus_name,
+                    }
+                ]
+            )
+            if result.get("FailedEntryCount"):
+                raise RuntimeError(f"could not republish submission {failed.submission_id}: {result['Entries']}")
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+            redriven += 1
+    return redriven

@@ -1,0 +1,292 @@
+"""The whole leadflow stack in one process: moto with every resource of template.yaml, handlers in-process,
+the API on a local port, demo config loaded, data kept in a folder across restarts. Tests use it as their fixture."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+import yaml
+from boto3.dynamodb.types import TypeDeserializer
+from moto import mock_aws
+from moto.dynamodb.models import dynamodb_backends
+
+from infra.local import moto_hooks
+from infra.local.clock import VirtualClock
+from infra.local.deployment import ACCOUNT_ID, Deployment, deploy
+from infra.local.handlers import FunctionRunner
+from infra.local.http_api import ApiServer
+from infra.local.journal import Journal
+from infra.local.template import REPO_ROOT, TEMPLATE_PATH, LocalNames, load_template
+
+DEFAULT_API_KEY = "local-dev-key"
+REGION = "us-east-1"
+CONFIG_DIR = REPO_ROOT / "infra" / "config"
+CONFIG_DOCUMENTS = ("scoring", "reps")
+
+
+@dataclass(frozen=True)
+class RuntimeOptions:
+    port: int | None = 3000  # None: no HTTP server (in-process tests); 0: any free port
+    host: str = "127.0.0.1"
+    data_dir: Path | None = None  # None: nothing persisted
+    api_key: str = DEFAULT_API_KEY
+    speed: float = 1.0
+    stack_name: str = "leadflow"
+    allowed_origins: str = "http://localhost:3000,http://127.0.0.1:3000"
+    log_level: str = "WARNING"
+
+
+class LocalRuntime:
+    def __init__(self, options: RuntimeOptions | None = None) -> None:
+        self.options = options or RuntimeOptions()
+        self.clock = VirtualClock(speed=self.options.speed)
+        self._mock: Any = None
+        self._server: ApiServer | None = None
+        self._journal: Journal | None = None
+        self.deployment: Deployment | None = None
+        self.runner: FunctionRunner | None = None
+        self.session: boto3.Session | None = None
+
+    # --- lifecycle -------------------------------------------------------------------------------------------------
+
+    def start(self) -> LocalRuntime:
+        self._set_process_environment()
+        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+        self._mock.start()
+        moto_hooks.quiet_state_machine_interpreter()
+        self.session = boto3.Session(region_name=REGION)
+        template = load_template(TEMPLATE_PATH)
+        parameters = template_parameters(template, {"AllowedOrigins": self.options.allowed_origins, "Stage": "local"})
+        names = LocalNames(
+            self.options.stack_name, REGION, ACCOUNT_ID, parameters, conditions=template.get("Conditions", {})
+        )
+        self.deployment = deploy(template, names, self.session)
+        self.runner = FunctionRunner(self.deployment.functions, ACCOUNT_ID, REGION)
+        if self.options.port is not None:
+            self._bind_server()  # before the environment is exported: API_BASE_URL needs the bound port
+        self._export_function_environment()
+        moto_hooks.run_lambdas_in_process(self.runner)
+        moto_hooks.deliver_events_to_all_targets(self._invoke_async)
+        if self.options.data_dir is not None:
+            self._journal = Journal(self.options.data_dir)
+            self._restore()
+        moto_hooks.serialise_dynamodb_writes(self._journal.record if self._journal else None)
+        self._use_runtime_clock()
+        self.load_config()
+        if self._server is not None:
+            threading.Thread(target=self._server.serve_forever, name="leadflow-api", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        self.wait_for_executions(timeout=10)
+        if self._journal is not None:
+            self._journal.compact(self._all_items())
+            self._journal.close()
+        if self._mock is not None:
+            self._mock.stop()
+            self._mock = None
+
+    def __enter__(self) -> LocalRuntime:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- environment -----------------------------------------------------------------------------------------------
+
+    def _set_process_environment(self) -> None:
+        os.environ.update(
+            {
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                "AWS_SESSION_TOKEN": "local",
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_REGION": REGION,
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_METRICS_DISABLED": "true",
+            }
+        )
+
+    def _export_function_environment(self) -> None:
+        """Handlers share this process, so they share one environment: refuse a template that gives two functions
+        different values for one variable, rather than run one of them with the other's."""
+        assert self.deployment is not None
+        merged: dict[str, str] = {}
+        for spec in self.deployment.functions.values():
+            for key, value in spec.environment.items():
+                if key in merged and merged[key] != str(value):
+                    raise RuntimeError(
+                        f"{key} differs between functions; the local runtime needs one value per variable"
+                    )
+                merged[key] = str(value)
+        merged["POWERTOOLS_LOG_LEVEL"] = self.options.log_level
+        merged["API_BASE_URL"] = self.url
+        os.environ.update(merged)
+
+    def _use_runtime_clock(self) -> None:
+        from leadflow import wiring
+        from leadflow.api import intake_routes
+        from leadflow.clock import use_clock
+
+        use_clock(self.clock)
+        wiring.reset()
+        intake_routes.reset()
+
+    @property
+    def url(self) -> str:
+        if self._server is not None:
+            return f"http://{self.options.host}:{self._server.server_address[1]}"
+        return f"http://{self.options.host}:{self.options.port or 0}"
+
+    # --- invocation --------------------------------------------------------------------------------------------------
+
+    def _invoke_async(self, function_name: str, event: Any) -> None:
+        assert self.runner is not None
+        threading.Thread(target=self.runner, args=(function_name, event), daemon=True).start()
+
+    def invoke(self, logical_id: str, event: Any) -> Any:
+        """Call a function of the template directly, as `sam local invoke` would."""
+        assert self.runner is not None
+        return self.runner(self.runner.by_logical_id(logical_id), event)
+
+    def _bind_server(self) -> None:
+        from infra.local.dashboard import Dashboard
+
+        assert self.deployment is not None and self.runner is not None
+        self._server = ApiServer(
+            (self.options.host, self.options.port or 0),
+            self.deployment.routes,
+            self.runner,
+            self.options.api_key,
+            Dashboard(self).page,
+        )
+
+    # --- state machines ----------------------------------------------------------------------------------------------
+
+    def executions(self) -> list[dict[str, Any]]:
+        assert self.session is not None and self.deployment is not None
+        sfn = self.session.client("stepfunctions")
+        found: list[dict[str, Any]] = []
+        for arn in self.deployment.state_machines.values():
+            found.extend(dict(e) for e in sfn.list_executions(stateMachineArn=arn)["executions"])
+        return found
+
+    def wait_for_executions(self, timeout: float = 30) -> None:
+        """Block until no state machine execution is running (tests; a clean stop)."""
+        if self.session is None or self.deployment is None or self._mock is None:
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not any(e["status"] == "RUNNING" for e in self.executions()):
+                return
+            time.sleep(0.02)
+        raise TimeoutError(f"state machine executions still running after {timeout} s")
+
+    def advance_clock(self, **delta: float) -> None:
+        self.clock.advance(timedelta(**delta))
+
+    # --- config ------------------------------------------------------------------------------------------------------
+
+    def load_config(self, folder: Path = CONFIG_DIR) -> dict[str, int]:
+        """Publish infra/config/*.yaml to the config table, unless the active version already has the same content."""
+        from leadflow import wiring
+        from leadflow.models.rules import parse_ruleset
+
+        store = wiring.config_store()
+        versions = {}
+        for kind in CONFIG_DOCUMENTS:
+            body = yaml.safe_load((folder / f"{kind}.yaml").read_text(encoding="utf-8"))
+            parse_ruleset(kind, body)  # a broken file fails start-up, naming the rule
+            active = store.active(kind)
+            if active is not None and active[1] == body:
+                versions[kind] = active[0]
+            else:
+                versions[kind] = store.publish(kind, body)
+        return versions
+
+    # --- persistence -------------------------------------------------------------------------------------------------
+
+    def _backend(self) -> Any:
+        return dynamodb_backends[ACCOUNT_ID][REGION]
+
+    def _restore(self) -> None:
+        assert self._journal is not None
+        backend = self._backend()
+        for table, item in self._journal.recorded_items():
+            if table in backend.tables:
+                backend.put_item(table, item)
+        self._journal.compact(self._all_items())
+
+    def _all_items(self) -> dict[str, list[tuple[dict[str, Any], dict[str, Any]]]]:
+        backend = self._backend()
+        tables: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
+        for name, table in backend.tables.items():
+            key_names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
+            items = []
+            for item in table.all_items():
+                attrs = item.to_json()["Attributes"]
+                items.append(({k: attrs[k] for k in key_names}, attrs))
+            tables[name] = items
+        return tables
+
+    def table_items(self, logical_id: str) -> list[dict[str, Any]]:
+        """Every item of a table as plain Python values (dashboard and tests; never on a request path)."""
+        assert self.deployment is not None
+        table = self._backend().get_table(self.deployment.tables[logical_id])
+        deserializer = TypeDeserializer()
+        return [
+            {k: deserializer.deserialize(v) for k, v in item.to_json()["Attributes"].items()}
+            for item in table.all_items()
+        ]
+
+    # --- dead letters ----------------------------------------------------------------------------------------------
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        assert self.session is not None and self.deployment is not None
+        sqs = self.session.client("sqs")
+        url = self.deployment.queues["PipelineDeadLetterQueue"]
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+        return [{"queue": url, "messages": int(attributes["Attributes"]["ApproximateNumberOfMessages"])}]
+
+    def redrive(self) -> int:
+        from infra.local.redrive import redrive_pipeline_failures
+
+        assert self.session is not None and self.deployment is not None
+        return redrive_pipeline_failures(
+            self.session, self.deployment.queues["PipelineDeadLetterQueue"], os.environ["EVENT_BUS_NAME"]
+        )
+
+
+def template_parameters(template: dict[str, Any], overrides: dict[str, str]) -> dict[str, Any]:
+    """Parameter values as CloudFormation passes them: defaults, overridden, comma-delimited lists as lists."""
+    values: dict[str, Any] = {}
+    for name, spec in template.get("Parameters", {}).items():
+        raw = overrides.get(name, str(spec.get("Default", "")))
+        values[name] = [v.strip() for v in raw.split(",")] if spec.get("Type") == "CommaDelimitedList" else raw
+    return values
+
+
+def describe(runtime: LocalRuntime) -> str:
+    assert runtime.deployment is not None
+    lines = [f"leadflow local runtime on {runtime.url}  (API key: x-api-key: {runtime.options.api_key})"]
+    for route in runtime.deployment.routes:
+        lock = " [x-api-key]" if route.api_key_required else ""
+        lines.append(f"  {route.method:6} {route.path}{lock}")
+    lines.append(f"  dashboard: {runtime.url}/   clock x{runtime.clock.speed:g}: {runtime.clock.now().isoformat()}")
+    return "\n".join(lines)
+
+
+def as_json(document: Any) -> bytes:
+    return json.dumps(document, default=str, indent=1).encode()

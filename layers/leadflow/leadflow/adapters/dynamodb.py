@@ -1,0 +1,290 @@
+"""DynamoDB adapters for the LeadStore, ConfigStore and Outbox ports, on the tables the build contract describes.
+
+Conditional-write failures become domain answers (False, the current owner, ConcurrentUpdate); the domain never sees
+botocore. Other AWS errors (throttling, outages) propagate unchanged, so the Lambda fails and its caller retries.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr, Key
+from boto3.dynamodb.types import TypeDeserializer
+from botocore.exceptions import ClientError
+
+from leadflow.adapters import layout
+from leadflow.adapters.paging import IndexRange, StartKey, list_page
+from leadflow.models.lead import HistoryEntry, Lead, Stage
+from leadflow.models.submission import StoredSubmission, SubmissionStatus
+from leadflow.ports import ConcurrentUpdate, Notification, Page
+
+CONDITION_FAILED = "ConditionalCheckFailedException"
+TRANSACTION_CANCELED = "TransactionCanceledException"
+MAX_ATTEMPTS = 5  # for transactions that lose a race: each attempt re-reads, so a few suffice
+_deserialize = TypeDeserializer().deserialize
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _lost_race(error: ClientError) -> set[str]:
+    """The reasons a transaction was cancelled if it lost a race (a condition or a conflict); otherwise re-raise."""
+    if _code(error) != TRANSACTION_CANCELED:
+        raise error
+    codes = {str(reason.get("Code")) for reason in error.response.get("CancellationReasons", [])} - {"None"}
+    if not codes or not codes <= {"ConditionalCheckFailed", "TransactionConflict"}:
+        raise error  # e.g. ValidationError or ItemCollectionSizeLimitExceeded: retrying cannot help
+    return codes
+
+
+class DynamoLeadStore:
+    """LeadStore on the leads table. `table` is a boto3 DynamoDB Table resource (it converts Python values)."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def put_submission(self, submission: StoredSubmission) -> bool:
+        try:
+            self._table.put_item(
+                Item=layout.to_dynamo(layout.submission_item(submission)),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if _code(exc) == CONDITION_FAILED:
+                return False
+            raise
+        return True
+
+    def get_submission(self, submission_id: str) -> StoredSubmission | None:
+        item = self._table.get_item(Key=layout.submission_key(submission_id), ConsistentRead=True).get("Item")
+        return layout.submission_from_item(item) if item else None
+
+    def mark_submission(
+        self, submission_id: str, status: SubmissionStatus, *, lead_id: str | None = None, error: str | None = None
+    ) -> None:
+        """Set the status; lead_id and error only when given (None leaves them as they are). LookupError if unknown."""
+        assignments = ["#status = :status"]
+        names = {"#status": "status"}
+        values: dict[str, Any] = {":status": status.value}
+        for name, value in (("lead_id", lead_id), ("error", error)):
+            if value is not None:
+                assignments.append(f"#{name} = :{name}")
+                names[f"#{name}"] = name
+                values[f":{name}"] = value
+        try:
+            self._table.update_item(
+                Key=layout.submission_key(submission_id),
+                UpdateExpression="SET " + ", ".join(assignments),
+                # Without the condition, UpdateItem would create a stray item holding only these attributes.
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if _code(exc) == CONDITION_FAILED:
+                raise LookupError(f"no submission {submission_id!r} to mark {status.value}") from exc
+            raise
+
+    def claim_identity(self, kind: str, value: str, lead_id: str) -> str:
+        item = {**layout.identity_key(kind, value), "kind": kind, "value": value, "lead_id": lead_id}
+        try:
+            self._table.put_item(
+                Item=item,
+                ConditionExpression="attribute_not_exists(pk)",
+                # The failure carries the existing claim, which saves a second read on the common "already known" path.
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if _code(exc) != CONDITION_FAILED:
+                raise
+            existing = exc.response.get("Item") or {}
+            owner = _deserialize(existing["lead_id"]) if "lead_id" in existing else self.lead_for_identity(kind, value)
+            if owner is None:  # claims are never deleted; this means the table was tampered with
+                raise ConcurrentUpdate(f"identity {kind}:{value} was claimed and then vanished") from exc
+            return str(owner)
+        return lead_id
+
+    def lead_for_identity(self, kind: str, value: str) -> str | None:
+        item = self._table.get_item(Key=layout.identity_key(kind, value), ConsistentRead=True).get("Item")
+        return str(item["lead_id"]) if item else None
+
+    def get_lead(self, lead_id: str) -> Lead | None:
+        # Consistent, because the version read here is the condition of the next save.
+        item = self._table.get_item(Key=layout.lead_key(lead_id), ConsistentRead=True).get("Item")
+        return layout.lead_from_item(item) if item else None
+
+    def save_lead(self, lead: Lead, *, expected_version: int | None) -> Lead:
+        item = layout.lead_item(lead, (expected_version or 0) + 1)
+        condition: dict[str, Any] = (
+            {"ConditionExpression": "attribute_not_exists(pk)"}
+            if expected_version is None
+            else {
+                "ConditionExpression": "#version = :expected",
+                "ExpressionAttributeNames": {"#version": "version"},
+                "ExpressionAttributeValues": {":expected": expected_version},
+            }
+        )
+        try:
+            self._table.put_item(Item=layout.to_dynamo(item), **condition)
+        except ClientError as exc:
+            if _code(exc) == CONDITION_FAILED:
+                raise layout.lead_save_conflict(lead.lead_id, expected_version) from exc
+            raise
+        return layout.lead_from_item(item)
+
+    def add_history(self, lead_id: str, entry: HistoryEntry) -> bool:
+        marker, stored = layout.history_items(lead_id, entry)
+        puts = [
+            {
+                "Put": {
+                    "TableName": self._table.name,
+                    "Item": layout.to_dynamo(item),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+            for item in (marker, stored)
+        ]
+        for _ in range(MAX_ATTEMPTS):
+            try:
+                self._table.meta.client.transact_write_items(TransactItems=puts)
+            except ClientError as exc:
+                if "ConditionalCheckFailed" in _lost_race(exc):
+                    return False
+                continue  # TransactionConflict: a concurrent write to the same items; try again to learn who won
+            return True
+        raise ConcurrentUpdate(f"history of lead {lead_id} kept conflicting while adding {entry.kind} {entry.ref}")
+
+    def history(self, lead_id: str) -> list[HistoryEntry]:
+        condition = Key("pk").eq(layout.lead_key(lead_id)["pk"]) & Key("sk").begins_with(layout.HISTORY_PREFIX)
+        request: dict[str, Any] = {"KeyConditionExpression": condition, "ConsistentRead": True}
+        entries: list[HistoryEntry] = []
+        while True:
+            response = self._table.query(**request)
+            entries.extend(layout.history_from_item(item) for item in response["Items"])
+            if "LastEvaluatedKey" not in response:
+                return entries
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def list_leads(
+        self, *, stage: Stage | None = None, owner_id: str | None = None, limit: int = 50, cursor: str | None = None
+    ) -> Page:
+        items, next_cursor = list_page(self._query_index, stage=stage, owner_id=owner_id, limit=limit, cursor=cursor)
+        return Page(items=[layout.lead_from_item(item) for item in items], cursor=next_cursor)
+
+    def _query_index(
+        self, where: IndexRange, limit: int, start: StartKey | None, stage_filter: Stage | None
+    ) -> tuple[list[layout.Item], StartKey | None]:
+        request: dict[str, Any] = {
+            "IndexName": where.index,
+            "KeyConditionExpression": Key(where.partition_attribute).eq(where.partition),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if start is not None:
+            request["ExclusiveStartKey"] = start
+        if stage_filter is not None:
+            request["FilterExpression"] = Attr("stage").eq(stage_filter.value)
+        response = self._table.query(**request)
+        return list(response["Items"]), response.get("LastEvaluatedKey")
+
+
+class DynamoConfigStore:
+    """ConfigStore on the config table: versioned documents, the active pointer, and atomic counters."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def active(self, kind: str) -> tuple[int, dict[str, Any]] | None:
+        item = self._table.get_item(Key=layout.config_active_key(kind), ConsistentRead=True).get("Item")
+        if not item:
+            return None
+        return int(item["version"]), json.loads(item["body"])
+
+    def publish(self, kind: str, body: dict[str, Any]) -> int:
+        # The body is stored as JSON text, as written: no Decimal round trip, and the doc reads back exactly.
+        text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+        for _ in range(MAX_ATTEMPTS):
+            current = self._active_version(kind)
+            version = current + 1
+            try:
+                self._table.meta.client.transact_write_items(
+                    TransactItems=[
+                        self._put(layout.config_version_key(kind, version), version, text, None),
+                        self._put(layout.config_active_key(kind), version, text, current),
+                    ]
+                )
+            except ClientError as exc:
+                _lost_race(exc)
+                continue  # another publish won this version number; read the new active one and go again
+            return version
+        raise ConcurrentUpdate(f"config {kind!r} kept changing while publishing; try again")
+
+    def next_in_sequence(self, name: str) -> int:
+        response = self._table.update_item(
+            Key=layout.sequence_key(name),
+            UpdateExpression="ADD #n :one",
+            ExpressionAttributeNames={"#n": "n"},
+            ExpressionAttributeValues={":one": 1},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(response["Attributes"]["n"])
+
+    def _active_version(self, kind: str) -> int:
+        item = self._table.get_item(
+            Key=layout.config_active_key(kind),
+            ConsistentRead=True,
+            ProjectionExpression="#version",
+            ExpressionAttributeNames={"#version": "version"},
+        ).get("Item")
+        return int(item["version"]) if item else 0
+
+    def _put(self, key: layout.Item, version: int, text: str, read_version: int | None) -> dict[str, Any]:
+        """A transaction Put: only while the item is still at read_version, or, with 0 or None, does not exist."""
+        put: dict[str, Any] = {
+            "TableName": self._table.name,
+            "Item": {**key, "version": version, "body": text},
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        if read_version:
+            put["ConditionExpression"] = "#version = :read"
+            put["ExpressionAttributeNames"] = {"#version": "version"}
+            put["ExpressionAttributeValues"] = {":read": read_version}
+        return {"Put": put}
+
+
+class DynamoOutbox:
+    """Outbox on the outbox table. recent() reads the `by_created` index (gsi1pk "OUTBOX", gsi1sk "<created>#<id>")."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def queue(self, notification: Notification) -> bool:
+        try:
+            self._table.put_item(
+                Item=layout.to_dynamo(layout.notification_item(notification)),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if _code(exc) == CONDITION_FAILED:
+                return False
+            raise
+        return True
+
+    def recent(self, limit: int = 50) -> list[Notification]:
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}")
+        request: dict[str, Any] = {
+            "IndexName": layout.OUTBOX_BY_CREATED,
+            "KeyConditionExpression": Key("gsi1pk").eq(layout.OUTBOX_PARTITION),
+            "ScanIndexForward": False,
+        }
+        found: list[Notification] = []
+        while len(found) < limit:
+            response = self._table.query(**request, Limit=limit - len(found))
+            found.extend(layout.notification_from_item(item) for item in response["Items"])
+            if "LastEvaluatedKey" not in response:
+                break
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return found

@@ -1,0 +1,206 @@
+"""How leadflow's records are laid out as DynamoDB items: keys, sortable times, numbers and index attributes.
+
+The DynamoDB adapters and their in-memory twins both build and read items here, so they cannot disagree on a key.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Clamped, Context, Decimal, DecimalException, Inexact, Overflow, Rounded, Underflow
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from leadflow.models.lead import HistoryEntry, Lead
+from leadflow.models.submission import StoredSubmission
+from leadflow.ports import ConcurrentUpdate, Notification
+
+Item = dict[str, Any]
+
+BY_STAGE = "by_stage"  # leads table: gsi1pk "STAGE#<stage>", gsi1sk "<updated_at>#<lead_id>"
+BY_OWNER = "by_owner"  # leads table: gsi2pk "OWNER#<rep_id>", gsi2sk "<assigned_at>#<lead_id>"
+OUTBOX_BY_CREATED = "by_created"  # outbox table: gsi1pk "OUTBOX", gsi1sk "<created_at>#<notification_id>"
+OUTBOX_PARTITION = "OUTBOX"
+HISTORY_PREFIX = "HIST#"
+KEY_ATTRIBUTES = frozenset({"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"})
+
+# DynamoDB's number type: 38 significant digits, magnitude 1E-130 .. 9.9E+125 (the context boto3 serialises with).
+_DYNAMO_NUMBERS = Context(Emin=-128, Emax=126, prec=38, traps=[Clamped, Overflow, Inexact, Rounded, Underflow])
+_JSON_DICT: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
+
+
+def time_key(at: datetime) -> str:
+    """A datetime as a fixed-width UTC string, so that keys sort in time order (naive datetimes are taken as UTC).
+
+    pydantic's ISO output drops zero microseconds and keeps offsets, which does not sort; keys never use it.
+    """
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def to_dynamo(value: Any) -> Any:
+    """JSON-like data with every number as a Decimal DynamoDB accepts; ValueError for numbers it cannot hold."""
+    if isinstance(value, bool) or value is None or isinstance(value, str | Decimal):
+        return value
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"DynamoDB cannot store the number {value!r}")
+    if isinstance(value, int | float):
+        try:
+            # repr() is the shortest text that reads back as the same float, so 0.1 is stored as 0.1.
+            return _DYNAMO_NUMBERS.create_decimal(repr(value) if isinstance(value, float) else value)
+        except DecimalException as exc:
+            raise ValueError(f"the number {value!r} is outside what DynamoDB can store") from exc
+    if isinstance(value, Mapping):
+        return {key: to_dynamo(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_dynamo(item) for item in value]
+    raise TypeError(f"cannot store a {type(value).__name__} in DynamoDB")
+
+
+def from_dynamo(value: Any) -> Any:
+    """DynamoDB data with Decimals back as int (integral values) or float.
+
+    DynamoDB keeps one number type and normalises 2.0 to 2, so a whole-valued float reads back as an int; JSON,
+    which every leadflow number arrives as, cannot tell them apart either.
+    """
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, Mapping):
+        return {key: from_dynamo(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [from_dynamo(item) for item in value]
+    return value
+
+
+def normalise(value: Any) -> Any:
+    """The value as it reads back from DynamoDB; the twins store this so they return exactly what DynamoDB would."""
+    return from_dynamo(to_dynamo(value))
+
+
+def without_keys(item: Mapping[str, Any]) -> Item:
+    return {name: value for name, value in item.items() if name not in KEY_ATTRIBUTES}
+
+
+# Keys --------------------------------------------------------------------------------------------------------------
+
+
+def submission_key(submission_id: str) -> Item:
+    return {"pk": f"SUBMISSION#{submission_id}", "sk": "SUBMISSION"}
+
+
+def identity_key(kind: str, value: str) -> Item:
+    return {"pk": f"IDENTITY#{kind}#{value}", "sk": "IDENTITY"}
+
+
+def lead_key(lead_id: str) -> Item:
+    return {"pk": f"LEAD#{lead_id}", "sk": "PROFILE"}
+
+
+def config_active_key(kind: str) -> Item:
+    return {"pk": f"CONFIG#{kind}", "sk": "ACTIVE"}
+
+
+def config_version_key(kind: str, version: int) -> Item:
+    return {"pk": f"CONFIG#{kind}", "sk": f"V#{version:06d}"}
+
+
+def sequence_key(name: str) -> Item:
+    return {"pk": f"CURSOR#{name}", "sk": "CURSOR"}
+
+
+def notification_key(rep_id: str, notification_id: str) -> Item:
+    # The sort key is the notification id alone, not "<created_at>#<id>": a retried step may stamp a new created_at,
+    # and only a key made of the deterministic id lets one conditional put refuse the second copy.
+    return {"pk": f"NOTIFY#{rep_id}", "sk": notification_id}
+
+
+def stage_partition(stage: str) -> str:
+    return f"STAGE#{stage}"
+
+
+def owner_partition(owner_id: str) -> str:
+    return f"OWNER#{owner_id}"
+
+
+# Items -------------------------------------------------------------------------------------------------------------
+
+
+def submission_item(submission: StoredSubmission) -> Item:
+    return {**submission_key(submission.submission_id), **normalise(submission.model_dump(mode="json"))}
+
+
+def submission_from_item(item: Mapping[str, Any]) -> StoredSubmission:
+    return StoredSubmission.model_validate(from_dynamo(without_keys(item)))
+
+
+def lead_item(lead: Lead, version: int) -> Item:
+    """The profile item with the index keys: by_stage always, by_owner only once the lead has an owner (sparse)."""
+    item: Item = {**lead_key(lead.lead_id), **normalise(lead.model_dump(mode="json")), "version": version}
+    item["gsi1pk"] = stage_partition(lead.stage.value)
+    item["gsi1sk"] = f"{time_key(lead.updated_at)}#{lead.lead_id}"
+    if lead.owner_id is not None:
+        assigned_at = lead.assignment.assigned_at if lead.assignment is not None else lead.updated_at
+        item["gsi2pk"] = owner_partition(lead.owner_id)
+        item["gsi2sk"] = f"{time_key(assigned_at)}#{lead.lead_id}"
+    return item
+
+
+def lead_save_conflict(lead_id: str, expected_version: int | None) -> ConcurrentUpdate:
+    if expected_version is None:
+        return ConcurrentUpdate(f"lead {lead_id} already exists; read it and apply the change to the stored version")
+    return ConcurrentUpdate(f"lead {lead_id} is no longer at version {expected_version}; read it again and re-apply")
+
+
+def lead_from_item(item: Mapping[str, Any]) -> Lead:
+    return Lead.model_validate(from_dynamo(without_keys(item)))
+
+
+def history_items(lead_id: str, entry: HistoryEntry) -> tuple[Item, Item]:
+    """The (kind, ref) marker that makes an entry idempotent, and the entry itself, sorted by time under HIST#.
+
+    The entry's key is "HIST#<at>#<kind>#<ref>", so one Query returns history in time order and can page or read
+    only the newest; but a retried step may stamp a new `at`, so the key alone cannot refuse a second copy. The
+    marker "HISTREF#<kind>#<ref>" carries no time, and both items are written in one transaction, each on condition
+    that it is new. (HISTREF# does not begin with HIST#, so history queries never see markers.)
+    """
+    entry_sk = f"{HISTORY_PREFIX}{time_key(entry.at)}#{entry.kind}#{entry.ref}"
+    marker = {"pk": lead_key(lead_id)["pk"], "sk": f"HISTREF#{entry.kind}#{entry.ref}", "entry_sk": entry_sk}
+    stored = {"pk": lead_key(lead_id)["pk"], "sk": entry_sk, **normalise(entry.model_dump(mode="json"))}
+    return marker, stored
+
+
+def history_from_item(item: Mapping[str, Any]) -> HistoryEntry:
+    return HistoryEntry.model_validate(from_dynamo(without_keys(item)))
+
+
+def notification_item(notification: Notification) -> Item:
+    created = time_key(notification.created_at)
+    return {
+        **notification_key(notification.rep_id, notification.notification_id),
+        "gsi1pk": OUTBOX_PARTITION,
+        "gsi1sk": f"{created}#{notification.notification_id}",
+        "notification_id": notification.notification_id,
+        "rep_id": notification.rep_id,
+        "lead_id": notification.lead_id,
+        "channel": notification.channel,
+        "subject": notification.subject,
+        "body": notification.body,
+        "created_at": created,
+        "payload": normalise(_JSON_DICT.dump_python(notification.payload, mode="json")),
+    }
+
+
+def notification_from_item(item: Mapping[str, Any]) -> Notification:
+    return Notification(
+        notification_id=item["notification_id"],
+        rep_id=item["rep_id"],
+        lead_id=item["lead_id"],
+        channel=item["channel"],
+        subject=item["subject"],
+        body=item["body"],
+        created_at=datetime.fromisoformat(item["created_at"]),
+        payload=from_dynamo(item["payload"]),
+    )

@@ -1,0 +1,212 @@
+"""In-memory twins of the DynamoDB and EventBridge adapters, for unit tests and local runs without AWS.
+
+They keep the same items as the real tables (built by `layout`, stored as JSON text so nothing is shared with the
+caller) under one lock per store, and answer races, retries and pages as DynamoDB does. One contract test module
+runs against both, so a twin that drifts fails there.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from leadflow.adapters import layout
+from leadflow.adapters.paging import IndexRange, StartKey, list_page
+from leadflow.models.events import DomainEvent
+from leadflow.models.lead import HistoryEntry, Lead, Stage
+from leadflow.models.submission import StoredSubmission, SubmissionStatus
+from leadflow.ports import Notification, Page
+
+EventT = TypeVar("EventT", bound=DomainEvent)
+
+
+class _Items:
+    """A table's items by (pk, sk), as JSON text. Callers hold `lock` around every read-check-write."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self._items: dict[tuple[str, str], str] = {}
+
+    def get(self, key: layout.Item) -> layout.Item | None:
+        text = self._items.get((key["pk"], key["sk"]))
+        return json.loads(text) if text is not None else None
+
+    def exists(self, key: layout.Item) -> bool:
+        return (key["pk"], key["sk"]) in self._items
+
+    def put(self, item: layout.Item) -> None:
+        self._items[(item["pk"], item["sk"])] = json.dumps(item)
+
+    def all(self) -> list[layout.Item]:
+        return [json.loads(text) for text in self._items.values()]
+
+
+class InMemoryLeadStore:
+    def __init__(self) -> None:
+        self._table = _Items()
+
+    def put_submission(self, submission: StoredSubmission) -> bool:
+        item = layout.submission_item(submission)
+        with self._table.lock:
+            if self._table.exists(item):
+                return False
+            self._table.put(item)
+        return True
+
+    def get_submission(self, submission_id: str) -> StoredSubmission | None:
+        with self._table.lock:
+            item = self._table.get(layout.submission_key(submission_id))
+        return layout.submission_from_item(item) if item else None
+
+    def mark_submission(
+        self, submission_id: str, status: SubmissionStatus, *, lead_id: str | None = None, error: str | None = None
+    ) -> None:
+        """Set the status; lead_id and error only when given (None leaves them as they are). LookupError if unknown."""
+        with self._table.lock:
+            item = self._table.get(layout.submission_key(submission_id))
+            if item is None:
+                raise LookupError(f"no submission {submission_id!r} to mark {status.value}")
+            item["status"] = status.value
+            if lead_id is not None:
+                item["lead_id"] = lead_id
+            if error is not None:
+                item["error"] = error
+            self._table.put(item)
+
+    def claim_identity(self, kind: str, value: str, lead_id: str) -> str:
+        key = layout.identity_key(kind, value)
+        with self._table.lock:
+            existing = self._table.get(key)
+            if existing is not None:
+                return str(existing["lead_id"])
+            self._table.put({**key, "kind": kind, "value": value, "lead_id": lead_id})
+        return lead_id
+
+    def lead_for_identity(self, kind: str, value: str) -> str | None:
+        with self._table.lock:
+            item = self._table.get(layout.identity_key(kind, value))
+        return str(item["lead_id"]) if item else None
+
+    def get_lead(self, lead_id: str) -> Lead | None:
+        with self._table.lock:
+            item = self._table.get(layout.lead_key(lead_id))
+        return layout.lead_from_item(item) if item else None
+
+    def save_lead(self, lead: Lead, *, expected_version: int | None) -> Lead:
+        item = layout.lead_item(lead, (expected_version or 0) + 1)
+        with self._table.lock:
+            stored = self._table.get(item)
+            current = None if stored is None else stored["version"]
+            if current != expected_version:
+                raise layout.lead_save_conflict(lead.lead_id, expected_version)
+            self._table.put(item)
+        return layout.lead_from_item(item)
+
+    def add_history(self, lead_id: str, entry: HistoryEntry) -> bool:
+        marker, stored = layout.history_items(lead_id, entry)
+        with self._table.lock:
+            if self._table.exists(marker) or self._table.exists(stored):
+                return False
+            self._table.put(marker)
+            self._table.put(stored)
+        return True
+
+    def history(self, lead_id: str) -> list[HistoryEntry]:
+        pk = layout.lead_key(lead_id)["pk"]
+        with self._table.lock:
+            items = [item for item in self._table.all() if item["pk"] == pk]
+        entries = sorted(
+            (item for item in items if item["sk"].startswith(layout.HISTORY_PREFIX)), key=lambda item: item["sk"]
+        )
+        return [layout.history_from_item(item) for item in entries]
+
+    def list_leads(
+        self, *, stage: Stage | None = None, owner_id: str | None = None, limit: int = 50, cursor: str | None = None
+    ) -> Page:
+        items, next_cursor = list_page(self._query_index, stage=stage, owner_id=owner_id, limit=limit, cursor=cursor)
+        return Page(items=[layout.lead_from_item(item) for item in items], cursor=next_cursor)
+
+    def _query_index(
+        self, where: IndexRange, limit: int, start: StartKey | None, stage_filter: Stage | None
+    ) -> tuple[list[layout.Item], StartKey | None]:
+        """A descending index Query: `limit` counts items read before the filter, as DynamoDB counts them."""
+        with self._table.lock:
+            candidates = [item for item in self._table.all() if item.get(where.partition_attribute) == where.partition]
+        candidates.sort(key=lambda item: item[where.sort_attribute], reverse=True)
+        if start is not None:
+            candidates = [item for item in candidates if item[where.sort_attribute] < start[where.sort_attribute]]
+        read = candidates[:limit]
+        matches = [item for item in read if stage_filter is None or item["stage"] == stage_filter.value]
+        if len(candidates) <= limit:
+            return matches, None
+        last = read[-1]
+        return matches, {name: last[name] for name in where.start_key_attributes}
+
+
+class InMemoryConfigStore:
+    def __init__(self) -> None:
+        self._table = _Items()
+
+    def active(self, kind: str) -> tuple[int, dict[str, Any]] | None:
+        with self._table.lock:
+            item = self._table.get(layout.config_active_key(kind))
+        if item is None:
+            return None
+        return int(item["version"]), json.loads(item["body"])
+
+    def publish(self, kind: str, body: dict[str, Any]) -> int:
+        text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+        with self._table.lock:
+            active = self._table.get(layout.config_active_key(kind))
+            version = (int(active["version"]) if active else 0) + 1
+            for key in (layout.config_version_key(kind, version), layout.config_active_key(kind)):
+                self._table.put({**key, "version": version, "body": text})
+        return version
+
+    def next_in_sequence(self, name: str) -> int:
+        key = layout.sequence_key(name)
+        with self._table.lock:
+            item = self._table.get(key) or {**key, "n": 0}
+            item["n"] += 1
+            self._table.put(item)
+        return int(item["n"])
+
+
+class InMemoryEventBus:
+    """Keeps what was published in `published`, each event re-read from its JSON as a consumer would see it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.published: list[DomainEvent] = []
+
+    def publish(self, events: Sequence[DomainEvent]) -> None:
+        received = [type(event).model_validate_json(event.model_dump_json()) for event in events]
+        with self._lock:
+            self.published.extend(received)
+
+    def of_type(self, kind: type[EventT]) -> list[EventT]:
+        with self._lock:
+            return [event for event in self.published if isinstance(event, kind)]
+
+
+class InMemoryOutbox:
+    def __init__(self) -> None:
+        self._table = _Items()
+
+    def queue(self, notification: Notification) -> bool:
+        item = layout.notification_item(notification)
+        with self._table.lock:
+            if self._table.exists(item):
+                return False
+            self._table.put(item)
+        return True
+
+    def recent(self, limit: int = 50) -> list[Notification]:
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}")
+        with self._table.lock:
+            items = self._table.all()
+        items.sort(key=lambda item: item["gsi1sk"], reverse=True)
+        return [layout.notification_from_item(item) for item in items[:limit]]

@@ -1,0 +1,115 @@
+"""`POST /v1/leads`: the public form endpoint. Validates, stores, answers 202; the pipeline does the rest."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+
+from leadflow import wiring
+from leadflow.api.errors import error_response
+from leadflow.clock import current_clock
+from leadflow.models.api import SubmissionAccepted
+from leadflow.models.submission import SubmissionIn
+from leadflow.observability import metrics
+from leadflow.services.intake import accept_submission
+from leadflow.settings import settings
+
+router = APIGatewayRouter()
+
+IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+
+
+def _accept(body: dict[str, Any], idempotency_key: str | None) -> dict[str, Any]:
+    submission = accept_submission(
+        SubmissionIn.model_validate(body),
+        store=wiring.lead_store(),
+        bus=wiring.event_bus(),
+        clock=current_clock(),
+        idempotency_key=idempotency_key,
+    )
+    metrics.add_metric(name="SubmissionsAccepted", unit=MetricUnit.Count, value=1)
+    if submission.status == "spam":
+        metrics.add_metric(name="SubmissionsSpam", unit=MetricUnit.Count, value=1)
+    sid = submission.submission_id
+    return SubmissionAccepted(submission_id=sid, links={"submission": f"/v1/submissions/{sid}"}).model_dump()
+
+
+@cache
+def _idempotent_accept() -> tuple[Any, IdempotencyConfig]:
+    """Built on first use: the persistence layer needs the table name, which is read per cold start, not at import."""
+    persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table, boto3_session=None)
+    config = IdempotencyConfig(
+        event_key_jmespath="key",
+        payload_validation_jmespath="body",
+        expires_after_seconds=IDEMPOTENCY_TTL_SECONDS,
+    )
+
+    @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=config)
+    def accept_once(request: dict[str, Any]) -> dict[str, Any]:
+        return _accept(request["body"], request["key"])
+
+    return accept_once, config
+
+
+@router.post(
+    "/v1/leads",
+    status_code=202,
+    summary="Submit a lead",
+    description=(
+        "Accepts a form submission as JSON or application/x-www-form-urlencoded (custom fields as `fields[name]`). "
+        "Answers 202 once the submission is stored; dedupe, enrichment, scoring and routing follow within seconds."
+    ),
+    responses={
+        202: {"description": "Stored; the pipeline will process it."},
+        409: {"description": "A request with this Idempotency-Key is still being processed."},
+        413: {"description": "Body over the size limit."},
+        415: {"description": "Content type not accepted."},
+        422: {"description": "Invalid field; `errors` names each one."},
+    },
+    tags=["intake"],
+)
+def submit_lead(
+    submission: Annotated[SubmissionIn, Body()],
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="idempotency-key",
+            max_length=128,
+            description="Repeating a request with the same key returns the first answer and stores nothing new.",
+        ),
+    ] = None,
+) -> Response[Any]:
+    body = submission.model_dump(mode="json", exclude_none=True)
+    if idempotency_key is None:
+        accepted = _accept(body, None)
+    else:
+        try:
+            accept_once, config = _idempotent_accept()
+            config.register_lambda_context(router.lambda_context)  # in-progress records expire with the invocation
+            accepted = accept_once(request={"key": idempotency_key, "body": body})
+        except IdempotencyValidationError:
+            return error_response(
+                422, "idempotency-key: this key was used with a different body", [{"field": "idempotency-key"}]
+            )
+        except IdempotencyAlreadyInProgressError:
+            return error_response(409, "idempotency-key: a request with this key is still being processed")
+    return Response(status_code=202, content_type="application/json", body=accepted)
+
+
+def reset() -> None:
+    """Forget the idempotency layer built for this cold start (tests and the local runtime)."""
+    _idempotent_accept.cache_clear()

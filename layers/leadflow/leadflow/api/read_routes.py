@@ -1,0 +1,78 @@
+"""Read endpoints for sales tools and dashboards: a lead with its history, listings, and a submission's progress.
+
+They sit behind an API key (an API Gateway usage plan on AWS; the local runtime checks the same header).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from leadflow import wiring
+from leadflow.domain.identity import canonical_email
+from leadflow.models.api import LeadDetail, LeadList, SubmissionView
+from leadflow.models.lead import Stage
+
+router = APIGatewayRouter()
+
+LeadId = Annotated[str, Path(pattern=r"^lead_[0-9a-z]{26}$", description="The lead's id, as `lead_...`.")]
+
+
+@router.get("/v1/leads/<lead_id>", summary="A lead with its score, stage, owner and history", tags=["leads"])
+def get_lead(lead_id: LeadId) -> LeadDetail:
+    store = wiring.lead_store()
+    lead = store.get_lead(lead_id)
+    if lead is None:
+        raise NotFoundError(f"lead_id: no lead {lead_id}")
+    return LeadDetail(**lead.model_dump(), history=store.history(lead_id))
+
+
+@router.get("/v1/leads", summary="List leads by stage, owner or email", tags=["leads"])
+def list_leads(
+    stage: Annotated[Stage | None, Query(description="Only leads in this lifecycle stage.")] = None,
+    owner: Annotated[str | None, Query(max_length=64, description="Only leads owned by this rep id.")] = None,
+    email: Annotated[
+        str | None, Query(max_length=320, description="The lead with this email, matched canonically.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=2048, description="`next_cursor` of the previous page.")] = None,
+) -> LeadList:
+    store = wiring.lead_store()
+    if email is not None:
+        lead_id = store.lead_for_identity("email", canonical_email(email))
+        lead = store.get_lead(lead_id) if lead_id else None
+        matches = [lead] if lead and (stage is None or lead.stage == stage) and owner in (None, lead.owner_id) else []
+        return LeadList(items=matches)
+    try:
+        page = store.list_leads(stage=stage, owner_id=owner, limit=limit, cursor=cursor)
+    except ValueError as exc:  # the store could not read the cursor: the caller sent one it did not get from us
+        raise RequestValidationError(
+            [{"loc": ("query", "cursor"), "msg": f"not a cursor this API returned ({exc})", "type": "value_error"}]
+        ) from exc
+    return LeadList(items=page.items, next_cursor=page.cursor)
+
+
+@router.get(
+    "/v1/submissions/<submission_id>",
+    summary="Where a submission is: received, processed (with its lead), spam or failed",
+    tags=["intake"],
+)
+def get_submission(
+    submission_id: Annotated[str, Path(pattern=r"^sub_[0-9a-z]{26}$")],
+) -> SubmissionView:
+    submission = wiring.lead_store().get_submission(submission_id)
+    if submission is None:
+        raise NotFoundError(f"submission_id: no submission {submission_id}")
+    links = {"lead": f"/v1/leads/{submission.lead_id}"} if submission.lead_id else {}
+    return SubmissionView(
+        submission_id=submission.submission_id,
+        received_at=submission.received_at,
+        status=submission.status,
+        lead_id=submission.lead_id,
+        error=submission.error,
+        links=links,
+    )

@@ -1,0 +1,105 @@
+"""Builds the REST resolver every HTTP function uses: validation on, one error shape, OpenAPI from the routers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from leadflow import __version__
+from leadflow.api.errors import error_response, invalid_request
+from leadflow.api.form_bodies import BodyRejected, normalise_body
+from leadflow.settings import settings
+
+API_TITLE = "leadflow"
+
+
+def build_resolver(*routers: APIGatewayRouter) -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver(enable_validation=True)
+    for router in routers:
+        app.include_router(router)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(exc: RequestValidationError) -> Response[str]:
+        return invalid_request(exc)
+
+    @app.exception_handler(NotFoundError)
+    def _not_found(exc: NotFoundError) -> Response[str]:
+        return error_response(404, str(exc.msg))
+
+    return app
+
+
+def openapi_document(*routers: APIGatewayRouter) -> dict[str, Any]:
+    app = build_resolver(*routers)
+    schema = app.get_openapi_json_schema(title=API_TITLE, version=__version__)
+    document: dict[str, Any] = json.loads(schema)
+    document.setdefault("components", {}).setdefault("securitySchemes", {})["apiKey"] = {
+        "type": "apiKey",
+        "in": "header",
+        "name": "x-api-key",
+    }
+    return document
+
+
+def _origin(event: dict[str, Any]) -> str | None:
+    return next((v for k, v in (event.get("headers") or {}).items() if k.lower() == "origin"), None)
+
+
+def _origin_allowed(origin: str | None) -> bool:
+    allowed = settings().allowed_origins
+    return bool(origin) and (origin in allowed or "*" in allowed)
+
+
+def preflight(event: dict[str, Any]) -> dict[str, Any]:
+    """The browser asks before posting JSON cross-origin; only the configured origins get a yes."""
+    origin = _origin(event)
+    if not _origin_allowed(origin):
+        return {"statusCode": 403, "headers": {"Vary": "Origin"}, "body": "", "isBase64Encoded": False}
+    headers = {
+        "Access-Control-Allow-Origin": str(origin),
+        "Access-Control-Allow-Methods": "POST, OPTIONS",
+        "Access-Control-Allow-Headers": "Content-Type, Idempotency-Key",
+        "Access-Control-Max-Age": "600",
+        "Vary": "Origin",
+    }
+    return {"statusCode": 204, "headers": headers, "body": "", "isBase64Encoded": False}
+
+
+def with_cors(event: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
+    """Allow the configured origins only: a form on another site must not be able to post leads from a browser."""
+    origin = _origin(event)
+    if _origin_allowed(origin):
+        headers = dict(response.get("headers") or {})
+        headers["Access-Control-Allow-Origin"] = str(origin)
+        headers["Vary"] = "Origin"
+        response = {**response, "headers": headers}
+    return response
+
+
+def resolve_with_form_bodies(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Answer CORS preflight, normalise form bodies, then resolve; size and content type are refused before parsing."""
+    method = (event.get("httpMethod") or "").upper()
+    if method == "OPTIONS":
+        return preflight(event)
+    if method == "POST":
+        try:
+            event = normalise_body(event, settings().max_body_bytes)
+        except BodyRejected as exc:
+            field = exc.message.split(":", 1)[0]
+            rejected = error_response(exc.status, exc.message, [{"field": field, "message": exc.message}])
+            return with_cors(event, _as_proxy_response(rejected))
+    return with_cors(event, app.resolve(event, context))
+
+
+def _as_proxy_response(response: Response[str]) -> dict[str, Any]:
+    return {
+        "statusCode": response.status_code,
+        "headers": {"Content-Type": "application/json"},
+        "body": response.body,
+        "isBase64Encoded": False,
+    }

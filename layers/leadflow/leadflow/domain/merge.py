@@ -1,0 +1,81 @@
+"""How a submission changes the lead it belongs to: which value survives per field, for the dedupe step.
+
+Survivorship: the most recent non-empty value wins per profile field and per custom field. "Most recent" is by the
+submission's received_at, so a submission processed late (a retry, a slow pipeline run) fills gaps but never
+overwrites what a newer one said. Consent is sticky: an unticked box on a later form means "no new consent", not
+"withdrawn" (withdrawal is an explicit unsubscribe, a separate action)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from leadflow.domain.identity import canonical_email, strip_display_name
+from leadflow.models.lead import Lead
+from leadflow.models.submission import CustomValue, StoredSubmission
+
+PROFILE_FIELDS = ("first_name", "last_name", "phone", "company", "title", "country", "website")
+
+
+def apply_submission(lead: Lead | None, submission: StoredSubmission, lead_id: str, now: datetime) -> Lead:
+    """The lead after `submission`: a new lead when `lead` is None, else the merged profile.
+
+    Idempotent: a submission already merged (its id is in `lead.submission_ids`) returns `lead` unchanged."""
+    if lead is None:
+        return _new_lead(submission, lead_id, now)
+    if lead.lead_id != lead_id:
+        raise ValueError(f"submission {submission.submission_id} was matched to lead {lead_id}, not {lead.lead_id}")
+    if submission.submission_id in lead.submission_ids:
+        return lead
+
+    data = submission.data
+    newest = lead.last_submitted_at is None or submission.received_at >= lead.last_submitted_at
+    updates: dict[str, Any] = {}
+    for name in PROFILE_FIELDS:
+        value = getattr(data, name)
+        if not _is_empty(value) and (newest or _is_empty(getattr(lead, name))):
+            updates[name] = value
+    fields = dict(lead.fields)
+    for key, value in data.fields.items():
+        if not _is_empty(value) and (newest or _is_empty(fields.get(key))):
+            fields[key] = value
+    if newest:
+        updates |= {
+            "email": strip_display_name(data.email),
+            "email_canonical": canonical_email(data.email),
+            "last_source": data.source(),
+            "last_submitted_at": submission.received_at,
+        }
+    updates |= {
+        "fields": fields,
+        "consent": lead.consent or data.consent,
+        "submission_ids": [*lead.submission_ids, submission.submission_id],
+        "form_ids": [*lead.form_ids, data.form_id] if data.form_id else list(lead.form_ids),
+        "first_source": lead.first_source or data.source(),
+        "updated_at": now,
+    }
+    return lead.model_copy(update=updates)
+
+
+def _new_lead(submission: StoredSubmission, lead_id: str, now: datetime) -> Lead:
+    data = submission.data
+    profile = {name: getattr(data, name) for name in PROFILE_FIELDS if not _is_empty(getattr(data, name))}
+    return Lead(
+        lead_id=lead_id,
+        email=strip_display_name(data.email),
+        email_canonical=canonical_email(data.email),
+        **profile,
+        consent=data.consent,
+        fields={key: value for key, value in data.fields.items() if not _is_empty(value)},
+        created_at=now,
+        updated_at=now,
+        last_submitted_at=submission.received_at,
+        submission_ids=[submission.submission_id],
+        form_ids=[data.form_id] if data.form_id else [],
+        first_source=data.source(),
+        last_source=data.source(),
+    )
+
+
+def _is_empty(value: CustomValue) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())

@@ -1,0 +1,1 @@
+"""Pydantic models: what leadflow accepts, stores, publishes and is configured with."""

@@ -1,0 +1,39 @@
+"""Shapes the HTTP API answers with; they are also what the OpenAPI document publishes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from leadflow.models.lead import HistoryEntry, Lead
+from leadflow.models.submission import SubmissionStatus
+
+
+class SubmissionAccepted(BaseModel):
+    submission_id: str
+    status: str = Field(default="accepted", description="Always `accepted`: the pipeline runs after the answer.")
+    links: dict[str, str]
+
+
+class SubmissionView(BaseModel):
+    submission_id: str
+    received_at: datetime
+    status: SubmissionStatus
+    lead_id: str | None = None
+    error: str | None = None
+    links: dict[str, str] = Field(default_factory=dict)
+
+
+class LeadDetail(Lead):
+    history: list[HistoryEntry] = Field(default_factory=list)
+
+
+class LeadList(BaseModel):
+    items: list[Lead]
+    next_cursor: str | None = Field(default=None, description="Pass as `cursor` to read the next page.")
+
+
+class ErrorBody(BaseModel):
+    message: str
+    errors: list[dict[str, object]] | None = None

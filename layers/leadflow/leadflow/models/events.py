@@ -1,0 +1,103 @@
+"""EventBridge detail contracts: every fact leadflow publishes, and the state its pipeline passes along."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, Field
+
+from leadflow.models.lead import Lead, Stage
+from leadflow.models.submission import SubmissionIn
+
+EVENT_SOURCE = "leadflow"
+
+
+class DomainEvent(BaseModel):
+    detail_type: ClassVar[str]
+
+
+class LeadSubmitted(DomainEvent):
+    detail_type: ClassVar[str] = "lead.submitted"
+    submission_id: str
+    received_at: datetime
+    submission: SubmissionIn
+
+
+class LeadCreated(DomainEvent):
+    detail_type: ClassVar[str] = "lead.created"
+    lead_id: str
+    submission_id: str
+    email_canonical: str
+
+
+class LeadUpdated(DomainEvent):
+    detail_type: ClassVar[str] = "lead.updated"
+    lead_id: str
+    submission_id: str
+
+
+class LeadEnriched(DomainEvent):
+    detail_type: ClassVar[str] = "lead.enriched"
+    lead_id: str
+    domain: str
+    known: bool
+    free_mail: bool
+
+
+class LeadScored(DomainEvent):
+    detail_type: ClassVar[str] = "lead.scored"
+    lead_id: str
+    fit: int
+    behaviour: int
+    total: int
+    ruleset_version: int
+
+
+class LeadStageChanged(DomainEvent):
+    detail_type: ClassVar[str] = "lead.stage_changed"
+    lead_id: str
+    from_stage: Stage
+    to_stage: Stage
+    reason: str
+    actor: str = "leadflow"
+
+
+class LeadAssigned(DomainEvent):
+    detail_type: ClassVar[str] = "lead.assigned"
+    lead_id: str
+    rep_id: str
+    rule: str
+    pool: str
+    ruleset_version: int
+
+
+class NotificationQueued(DomainEvent):
+    detail_type: ClassVar[str] = "notification.queued"
+    notification_id: str
+    lead_id: str
+    rep_id: str
+    channel: str
+
+
+class PipelineFailed(DomainEvent):
+    detail_type: ClassVar[str] = "lead.pipeline_failed"
+    submission_id: str
+    received_at: datetime
+    submission: SubmissionIn
+    lead: Lead | None = None
+    error: dict[str, Any] = Field(default_factory=dict)
+
+
+class PipelineState(BaseModel):
+    """What flows between the LeadPipeline's states: the submission being processed and the lead it became."""
+
+    submission_id: str
+    received_at: datetime
+    submission: SubmissionIn
+    lead: Lead | None = None
+
+    def require_lead(self) -> Lead:
+        if self.lead is None:
+            raise ValueError("this pipeline step needs the lead that dedupe resolves; the state carries none")
+        return self.lead

@@ -1,0 +1,286 @@
+"""Rule sets held as data (scoring rules, the rep roster): what operators may configure, validated before any use.
+
+Every error names the rule or rep it is about, because the person fixing a YAML file needs to find the entry."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, ClassVar, Literal, Self, get_args, overload
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from leadflow.models.lead import SizeBand
+
+RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+FORM_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+FieldKind = Literal["text", "number", "flag"]
+
+#: The lead fields a fit rule may test, and what kind of value each holds.
+FIT_FIELDS: dict[str, FieldKind] = {
+    "title": "text",
+    "company": "text",
+    "country": "text",
+    "phone": "text",
+    "consent": "flag",
+    "firmographics.industry": "text",
+    "firmographics.size_band": "text",
+    "firmographics.employees": "number",
+    "firmographics.free_mail": "flag",
+    "firmographics.known": "flag",
+}
+
+CONDITIONS = ("equals", "in", "matches", "gte", "lte", "present")
+_CONDITIONS_FOR_KIND: dict[FieldKind, tuple[str, ...]] = {
+    "text": ("equals", "in", "matches", "present"),
+    "number": ("equals", "in", "gte", "lte", "present"),
+    "flag": ("equals", "present"),
+}
+SIZE_BANDS: tuple[str, ...] = get_args(SizeBand)
+
+RuleId = Annotated[str, Field(pattern=RULE_ID_PATTERN)]
+Scalar = bool | int | str
+
+
+class _NamedEntry(BaseModel):
+    """Base of a configured entry: unknown keys are refused, and any error is reported under the entry's id."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+    _entry_kind: ClassVar[str] = "entry"
+    _id_key: ClassVar[str] = "id"
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _name_the_entry(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        entry_id = data.get(cls._id_key) if isinstance(data, dict) else getattr(data, cls._id_key, None)
+        try:
+            entry = handler(data)
+            entry.check()
+        except ValidationError as exc:
+            raise ValueError(f"{cls._entry_kind} {entry_id!r}: {_describe(exc)}") from None
+        except ValueError as exc:
+            raise ValueError(f"{cls._entry_kind} {entry_id!r}: {exc}") from None
+        return entry
+
+    def check(self) -> None:
+        """Checks across fields, run after the fields are valid; raise ValueError to reject the entry."""
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"])
+        message = error["msg"].removeprefix("Value error, ")
+        problems.append(f"{where}: {message}" if where else message)
+    return "; ".join(problems)
+
+
+class FitRule(_NamedEntry):
+    """Points for who the lead is: one lead field, exactly one condition on it.
+
+    Text comparisons (`equals`, `in`) ignore case; `matches` is a case-insensitive regular expression searched
+    anywhere in the value; a missing value matches only `present: false`."""
+
+    _entry_kind: ClassVar[str] = "fit rule"
+
+    id: RuleId
+    description: str = ""
+    field: str
+    equals: Scalar | None = None
+    in_: list[Scalar] | None = Field(default=None, alias="in")
+    matches: str | None = None
+    gte: int | None = None
+    lte: int | None = None
+    present: bool | None = None
+    points: int
+
+    @field_validator("field")
+    @classmethod
+    def _field_is_known(cls, value: str) -> str:
+        if value not in FIT_FIELDS:
+            raise ValueError(f"unknown field {value!r}; expected one of: {', '.join(FIT_FIELDS)}")
+        return value
+
+    def check(self) -> None:
+        given = self.conditions_given()
+        if len(given) != 1:
+            found = ", ".join(given) if given else "none"
+            raise ValueError(f"needs exactly one condition of {', '.join(CONDITIONS)}; found {found}")
+        condition = given[0]
+        kind = FIT_FIELDS[self.field]
+        if condition not in _CONDITIONS_FOR_KIND[kind]:
+            allowed = ", ".join(_CONDITIONS_FOR_KIND[kind])
+            raise ValueError(f"condition {condition!r} does not apply to {kind} field {self.field!r}; use {allowed}")
+        operands: list[Scalar] = []
+        if self.equals is not None:
+            operands = [self.equals]
+        elif self.in_ is not None:
+            if not self.in_:
+                raise ValueError("'in' needs at least one value")
+            operands = list(self.in_)
+        for operand in operands:
+            _check_operand(self.field, kind, operand)
+        if self.matches is not None:
+            try:
+                re.compile(self.matches, re.IGNORECASE)
+            except re.error as exc:
+                raise ValueError(f"'matches' is not a valid regular expression ({exc}): {self.matches!r}") from None
+
+    def conditions_given(self) -> list[str]:
+        values = {
+            "equals": self.equals,
+            "in": self.in_,
+            "matches": self.matches,
+            "gte": self.gte,
+            "lte": self.lte,
+            "present": self.present,
+        }
+        return [name for name, value in values.items() if value is not None]
+
+    @property
+    def condition(self) -> str:
+        return self.conditions_given()[0]
+
+
+def _check_operand(field: str, kind: FieldKind, operand: Scalar) -> None:
+    # bool is a subclass of int, so test it first.
+    if kind == "flag" and not isinstance(operand, bool):
+        raise ValueError(f"field {field!r} is true or false; got {operand!r}")
+    if kind == "number" and (isinstance(operand, bool) or not isinstance(operand, int)):
+        raise ValueError(f"field {field!r} is a whole number; got {operand!r}")
+    if kind == "text" and not isinstance(operand, str):
+        raise ValueError(f"field {field!r} is text; got {operand!r} (quote it in YAML)")
+    if field == "firmographics.size_band" and operand not in SIZE_BANDS:
+        raise ValueError(f"{operand!r} is not a size band; expected one of: {', '.join(SIZE_BANDS)}")
+
+
+class BehaviourRule(_NamedEntry):
+    """Points for what the lead did: `points` per matching submission, at most `max_points` in all (in absolute
+    value), or counted once when `once` is true. Matches the listed `form_ids`, or every submission with `any_form`."""
+
+    _entry_kind: ClassVar[str] = "behaviour rule"
+
+    id: RuleId
+    description: str = ""
+    form_ids: list[str] = Field(default_factory=list)
+    any_form: bool = False
+    points: int
+    max_points: int | None = None
+    once: bool = False
+
+    def check(self) -> None:
+        if self.any_form == bool(self.form_ids):
+            raise ValueError("give either a non-empty 'form_ids' list or 'any_form: true', not both and not neither")
+        for form_id in self.form_ids:
+            if not FORM_ID_PATTERN.match(form_id):
+                raise ValueError(f"form id {form_id!r} must match {FORM_ID_PATTERN.pattern}")
+        if self.max_points is not None and self.max_points < 0:
+            cap = self.max_points
+            raise ValueError(f"'max_points' caps the size of the rule's total and must be 0 or more; got {cap}")
+
+
+class ScoringRuleSet(BaseModel):
+    """The scoring configuration: fit and behaviour rules, and when a lead becomes marketing-qualified.
+
+    A lead is an MQL when its total reaches `mql_threshold` and its fit score reaches `mql_fit` (when set): the
+    fit floor keeps a poorly fitting lead from qualifying by the volume of its form submissions alone."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: int = Field(default=0, description="Set by the config store when a rule set is published.")
+    mql_threshold: int
+    mql_fit: int | None = None
+    fit_rules: list[FitRule] = Field(default_factory=list)
+    behaviour_rules: list[BehaviourRule] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _rule_ids_are_unique(self) -> Self:
+        seen: set[str] = set()
+        rules: list[FitRule | BehaviourRule] = [*self.fit_rules, *self.behaviour_rules]
+        for rule in rules:
+            if rule.id in seen:
+                raise ValueError(f"rule id {rule.id!r} is used by more than one rule; rule ids must be unique")
+            seen.add(rule.id)
+        return self
+
+
+class Rep(_NamedEntry):
+    """A sales rep who can be given leads."""
+
+    _entry_kind: ClassVar[str] = "rep"
+    _id_key: ClassVar[str] = "rep_id"
+
+    rep_id: RuleId
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    email: str
+    active: bool = True
+    slack_webhook_url: str | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email_is_valid(cls, value: str) -> str:
+        try:
+            validate_email(value, check_deliverability=False)
+        except EmailNotValidError as exc:
+            raise ValueError(f"not a valid email address: {exc}") from None
+        return value
+
+    @field_validator("slack_webhook_url")
+    @classmethod
+    def _webhook_is_https(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("must be an https:// URL")
+        return value
+
+
+class RepRoster(BaseModel):
+    """The reps leads are routed to, in routing order. For now every active rep is in the one `default` pool."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: int = Field(default=0, description="Set by the config store when a roster is published.")
+    reps: Annotated[list[Rep], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _rep_ids_are_unique(self) -> Self:
+        seen: set[str] = set()
+        for rep in self.reps:
+            if rep.rep_id in seen:
+                raise ValueError(f"rep id {rep.rep_id!r} appears more than once; rep ids must be unique")
+            seen.add(rep.rep_id)
+        return self
+
+    def find(self, rep_id: str) -> Rep | None:
+        return next((rep for rep in self.reps if rep.rep_id == rep_id), None)
+
+
+RuleSetKind = Literal["scoring", "reps"]
+RULESET_KINDS: dict[str, type[ScoringRuleSet] | type[RepRoster]] = {"scoring": ScoringRuleSet, "reps": RepRoster}
+
+
+@overload
+def parse_ruleset(kind: Literal["scoring"], body: dict[str, Any], *, version: int | None = None) -> ScoringRuleSet: ...
+@overload
+def parse_ruleset(kind: Literal["reps"], body: dict[str, Any], *, version: int | None = None) -> RepRoster: ...
+@overload
+def parse_ruleset(kind: str, body: dict[str, Any], *, version: int | None = None) -> ScoringRuleSet | RepRoster: ...
+def parse_ruleset(kind: str, body: dict[str, Any], *, version: int | None = None) -> ScoringRuleSet | RepRoster:
+    """Validate a config document of `kind`; `version`, when given, is the store's number and overrides the body's.
+
+    Raises ValueError for an unknown kind and pydantic's ValidationError (a ValueError) for an invalid body."""
+    model = RULESET_KINDS.get(kind)
+    if model is None:
+        raise ValueError(f"unknown rule set kind {kind!r}; expected one of: {', '.join(RULESET_KINDS)}")
+    if version is not None:
+        body = {**body, "version": version}
+    return model.model_validate(body)

@@ -1,0 +1,105 @@
+"""The interfaces leadflow's services need from the outside world; adapters implement them for AWS and in memory."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from leadflow.models.events import DomainEvent
+from leadflow.models.lead import Assignment, HistoryEntry, Lead, Stage
+from leadflow.models.submission import StoredSubmission, SubmissionStatus
+
+
+class ConcurrentUpdate(Exception):
+    """Someone else changed the record since it was read; read again and re-apply."""
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing; `cursor` is opaque and None on the last page."""
+
+    items: list[Lead]
+    cursor: str | None
+
+
+@dataclass(frozen=True)
+class Notification:
+    notification_id: str  # deterministic, so a retried step queues it once
+    rep_id: str
+    lead_id: str
+    channel: str
+    subject: str
+    body: str
+    created_at: datetime
+    payload: dict[str, Any]
+
+
+class LeadStore(Protocol):
+    def put_submission(self, submission: StoredSubmission) -> bool:
+        """Store a submission durably; False (and no change) if one with this id exists."""
+
+    def get_submission(self, submission_id: str) -> StoredSubmission | None: ...
+
+    def mark_submission(
+        self, submission_id: str, status: SubmissionStatus, *, lead_id: str | None = None, error: str | None = None
+    ) -> None: ...
+
+    def claim_identity(self, kind: str, value: str, lead_id: str) -> str:
+        """Claim `kind:value` for `lead_id` with one conditional write; return whichever lead owns it now."""
+
+    def lead_for_identity(self, kind: str, value: str) -> str | None: ...
+
+    def get_lead(self, lead_id: str) -> Lead | None: ...
+
+    def save_lead(self, lead: Lead, *, expected_version: int | None) -> Lead:
+        """Store `lead` with version expected_version+1 (None: must not exist yet); ConcurrentUpdate otherwise."""
+
+    def add_history(self, lead_id: str, entry: HistoryEntry) -> bool:
+        """Append an entry; False if an entry with the same kind and ref is already there."""
+
+    def history(self, lead_id: str) -> list[HistoryEntry]: ...
+
+    def list_leads(
+        self, *, stage: Stage | None = None, owner_id: str | None = None, limit: int = 50, cursor: str | None = None
+    ) -> Page: ...
+
+
+class ConfigStore(Protocol):
+    def active(self, kind: str) -> tuple[int, dict[str, Any]] | None:
+        """The active version number and body of a config document (scoring, reps, ...), if any."""
+
+    def publish(self, kind: str, body: dict[str, Any]) -> int:
+        """Store a new version and make it active; return its number."""
+
+    def next_in_sequence(self, name: str) -> int:
+        """Atomically increment and return a named counter (round-robin cursors); 1 on first use."""
+
+
+class EventBus(Protocol):
+    def publish(self, events: Sequence[DomainEvent]) -> None: ...
+
+
+class Outbox(Protocol):
+    def queue(self, notification: Notification) -> bool:
+        """Queue a notification once; False if this notification_id was queued before."""
+
+    def recent(self, limit: int = 50) -> list[Notification]: ...
+
+
+__all__ = [
+    "Assignment",
+    "Clock",
+    "ConcurrentUpdate",
+    "ConfigStore",
+    "EventBus",
+    "LeadStore",
+    "Notification",
+    "Outbox",
+    "Page",
+]

@@ -1,0 +1,30 @@
+"""Accepting a submission: store it durably first, then announce it. The HTTP answer never waits for the pipeline."""
+
+from __future__ import annotations
+
+from leadflow.ids import new_id
+from leadflow.models.events import LeadSubmitted
+from leadflow.models.submission import StoredSubmission, SubmissionIn, SubmissionStatus
+from leadflow.ports import Clock, EventBus, LeadStore
+
+
+def accept_submission(
+    data: SubmissionIn, *, store: LeadStore, bus: EventBus, clock: Clock, idempotency_key: str | None = None
+) -> StoredSubmission:
+    """Store the submission, then publish `lead.submitted`; a honeypot hit is stored as spam and goes no further.
+
+    If publishing fails the submission is still stored (status `received`) and the error propagates, so the caller
+    answers 5xx and the client retries; the pipeline joins a retried submission to the same lead.
+    """
+    now = clock.now()
+    submission = StoredSubmission(
+        submission_id=new_id("sub", now),
+        received_at=now,
+        status=SubmissionStatus.SPAM if data.is_spam else SubmissionStatus.RECEIVED,
+        data=data,
+        idempotency_key=idempotency_key,
+    )
+    store.put_submission(submission)
+    if submission.status is SubmissionStatus.RECEIVED:
+        bus.publish([LeadSubmitted(submission_id=submission.submission_id, received_at=now, submission=data)])
+    return submission

@@ -1,0 +1,44 @@
+"""Read-modify-write of a lead under optimistic concurrency: two pipeline runs for one person never lose an update."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from leadflow.models.lead import Lead
+from leadflow.ports import ConcurrentUpdate, LeadStore
+
+MAX_ATTEMPTS = 8
+
+
+class LeadNotFound(Exception):
+    def __init__(self, lead_id: str) -> None:
+        super().__init__(f"lead {lead_id} does not exist")
+        self.lead_id = lead_id
+
+
+def update_lead(store: LeadStore, lead_id: str, change: Callable[[Lead | None], Lead | None]) -> Lead | None:
+    """Apply `change` to the stored lead (None if absent) and save it; re-read and re-apply on a concurrent write.
+
+    `change` returns None when there is nothing to write; the stored lead is then returned as it is.
+    """
+    for _ in range(MAX_ATTEMPTS):
+        current = store.get_lead(lead_id)
+        changed = change(current)
+        if changed is None:
+            return current
+        try:
+            return store.save_lead(changed, expected_version=current.version if current else None)
+        except ConcurrentUpdate:
+            continue
+    raise ConcurrentUpdate(f"lead {lead_id} kept changing during {MAX_ATTEMPTS} attempts to update it")
+
+
+def update_existing_lead(store: LeadStore, lead_id: str, change: Callable[[Lead], Lead | None]) -> Lead:
+    def guarded(lead: Lead | None) -> Lead | None:
+        if lead is None:
+            raise LeadNotFound(lead_id)
+        return change(lead)
+
+    updated = update_lead(store, lead_id, guarded)
+    assert updated is not None  # guarded() raised otherwise
+    return updated

@@ -1,0 +1,242 @@
+"""The LeadPipeline's steps. Each takes the pipeline state, makes one decision, stores it and announces it.
+
+Every step is safe to retry: Step Functions retries a step after a timeout even if its first attempt wrote.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from leadflow.domain.enrichment import DomainDirectory, enrich
+from leadflow.domain.identity import canonical_email, email_domain
+from leadflow.domain.merge import apply_submission
+from leadflow.domain.notifications import assignment_notification
+from leadflow.domain.routing import build_assignment, pick_round_robin
+from leadflow.domain.scoring import score_lead, stage_after_scoring
+from leadflow.ids import new_id
+from leadflow.models.events import (
+    LeadAssigned,
+    LeadCreated,
+    LeadEnriched,
+    LeadScored,
+    LeadStageChanged,
+    LeadUpdated,
+    NotificationQueued,
+    PipelineState,
+)
+from leadflow.models.lead import HistoryEntry, Lead, Stage
+from leadflow.models.rules import RepRoster, ScoringRuleSet
+from leadflow.models.submission import StoredSubmission, SubmissionStatus
+from leadflow.ports import Clock, ConfigStore, EventBus, LeadStore, Outbox
+from leadflow.services.lead_updates import update_existing_lead, update_lead
+
+DEFAULT_POOL = "default"
+
+
+class MissingConfig(Exception):
+    """A rule set the pipeline needs has never been published to the config table."""
+
+
+@dataclass(frozen=True)
+class PipelineDeps:
+    store: LeadStore
+    config: ConfigStore
+    bus: EventBus
+    outbox: Outbox
+    clock: Clock
+    directory: DomainDirectory
+    api_base_url: str = ""
+
+
+def dedupe(state: PipelineState, deps: PipelineDeps) -> PipelineState:
+    """Join the submission to the lead owning its canonical email, or create that lead (one conditional claim)."""
+    now = deps.clock.now()
+    canonical = canonical_email(state.submission.email)
+    lead_id = deps.store.claim_identity("email", canonical, new_id("lead", now))
+    submission = StoredSubmission(
+        submission_id=state.submission_id,
+        received_at=state.received_at,
+        data=state.submission,
+        lead_id=lead_id,
+    )
+    created = False
+
+    def join(lead: Lead | None) -> Lead | None:
+        nonlocal created
+        if lead is not None and state.submission_id in lead.submission_ids:
+            return None  # a retry: this submission is already part of the lead
+        created = lead is None
+        return apply_submission(lead, submission, lead_id, now)
+
+    lead = update_lead(deps.store, lead_id, join)
+    assert lead is not None
+    deps.store.add_history(
+        lead_id,
+        HistoryEntry(
+            at=state.received_at,
+            kind="submission",
+            ref=state.submission_id,
+            detail={"form_id": state.submission.form_id, "source": state.submission.source().model_dump()},
+        ),
+    )
+    # Linked, not yet processed: the state machine's last state marks it processed, a Catch marks it failed.
+    deps.store.mark_submission(state.submission_id, SubmissionStatus.RECEIVED, lead_id=lead_id)
+    if created:
+        deps.bus.publish([LeadCreated(lead_id=lead_id, submission_id=state.submission_id, email_canonical=canonical)])
+    else:
+        deps.bus.publish([LeadUpdated(lead_id=lead_id, submission_id=state.submission_id)])
+    return state.model_copy(update={"lead": lead})
+
+
+def enrich_lead(state: PipelineState, deps: PipelineDeps) -> PipelineState:
+    """Fill company, industry and size from the email domain; mark free-mail domains."""
+    lead_id = state.require_lead().lead_id
+
+    def add_firmographics(lead: Lead) -> Lead | None:
+        firmographics = enrich(email_domain(lead.email_canonical), deps.directory)
+        if firmographics == lead.firmographics:
+            return None
+        return lead.model_copy(update={"firmographics": firmographics, "updated_at": deps.clock.now()})
+
+    lead = update_existing_lead(deps.store, lead_id, add_firmographics)
+    if lead.firmographics is not None:
+        deps.bus.publish(
+            [
+                LeadEnriched(
+                    lead_id=lead_id,
+                    domain=lead.firmographics.domain,
+                    known=lead.firmographics.known,
+                    free_mail=lead.firmographics.free_mail,
+                )
+            ]
+        )
+    return state.model_copy(update={"lead": lead})
+
+
+def _active_ruleset(config: ConfigStore, kind: str) -> tuple[int, dict[str, object]]:
+    found = config.active(kind)
+    if found is None:
+        raise MissingConfig(f"no {kind} rule set is active; publish one with `leadflow config push`")
+    return found
+
+
+def score(state: PipelineState, deps: PipelineDeps) -> PipelineState:
+    """Score fit and behaviour with the active rule set, and make the lead an MQL when it qualifies."""
+    version, body = _active_ruleset(deps.config, "scoring")
+    rules = ScoringRuleSet.model_validate({**body, "version": version})
+    now = deps.clock.now()
+    previous_stage: Stage | None = None
+
+    def rescore(lead: Lead) -> Lead:
+        nonlocal previous_stage
+        previous_stage = lead.stage
+        new_score = score_lead(lead, rules, now)
+        return lead.model_copy(
+            update={"score": new_score, "stage": stage_after_scoring(lead, new_score, rules), "updated_at": now}
+        )
+
+    lead = update_existing_lead(deps.store, state.require_lead().lead_id, rescore)
+    assert lead.score is not None and previous_stage is not None
+    events: list[LeadScored | LeadStageChanged] = [
+        LeadScored(
+            lead_id=lead.lead_id,
+            fit=lead.score.fit,
+            behaviour=lead.score.behaviour,
+            total=lead.score.total,
+            ruleset_version=version,
+        )
+    ]
+    deps.store.add_history(
+        lead.lead_id,
+        HistoryEntry(
+            at=now,
+            kind="scored",
+            ref=state.submission_id,
+            detail={"fit": lead.score.fit, "behaviour": lead.score.behaviour, "ruleset_version": version},
+        ),
+    )
+    if lead.stage != previous_stage:
+        reason = f"score {lead.score.total} reached the MQL threshold {rules.mql_threshold}"
+        deps.store.add_history(
+            lead.lead_id,
+            HistoryEntry(
+                at=now,
+                kind="stage_changed",
+                ref=f"{previous_stage}->{lead.stage}",
+                detail={"from": previous_stage, "to": lead.stage, "reason": reason, "ruleset_version": version},
+            ),
+        )
+        events.append(
+            LeadStageChanged(lead_id=lead.lead_id, from_stage=previous_stage, to_stage=lead.stage, reason=reason)
+        )
+    deps.bus.publish(events)
+    return state.model_copy(update={"lead": lead})
+
+
+def route(state: PipelineState, deps: PipelineDeps) -> PipelineState:
+    """Assign an unowned MQL round-robin over the active reps; an atomic cursor keeps concurrent routing fair."""
+    lead = state.require_lead()
+    version, body = _active_ruleset(deps.config, "reps")
+    roster = RepRoster.model_validate({**body, "version": version})
+    now = deps.clock.now()
+    assigned_now = False
+
+    def assign(current: Lead) -> Lead | None:
+        nonlocal assigned_now
+        if current.owner_id is not None or current.stage is not Stage.MQL:
+            return None  # already routed (a retry, or a concurrent run for the same person)
+        sequence = deps.config.next_in_sequence(f"pool#{DEFAULT_POOL}")
+        pick = pick_round_robin(roster.reps, sequence)
+        assignment = build_assignment(pick, pool=DEFAULT_POOL, ruleset_version=version, at=now)
+        assigned_now = True
+        return current.model_copy(update={"owner_id": assignment.rep_id, "assignment": assignment, "updated_at": now})
+
+    lead = update_existing_lead(deps.store, lead.lead_id, assign)
+    if assigned_now and lead.assignment is not None:
+        deps.store.add_history(
+            lead.lead_id,
+            HistoryEntry(
+                at=now, kind="assigned", ref=lead.assignment.rep_id, detail=lead.assignment.model_dump(mode="json")
+            ),
+        )
+        deps.bus.publish(
+            [
+                LeadAssigned(
+                    lead_id=lead.lead_id,
+                    rep_id=lead.assignment.rep_id,
+                    rule=lead.assignment.rule,
+                    pool=lead.assignment.pool,
+                    ruleset_version=version,
+                )
+            ]
+        )
+    return state.model_copy(update={"lead": lead})
+
+
+def notify(state: PipelineState, deps: PipelineDeps) -> PipelineState:
+    """Queue the assigned rep's notification in the outbox, once per assignment."""
+    lead = state.require_lead()
+    if lead.assignment is None:
+        return state
+    notification = assignment_notification(lead, lead.assignment, deps.api_base_url)
+    if deps.outbox.queue(notification):
+        deps.store.add_history(
+            lead.lead_id,
+            HistoryEntry(
+                at=notification.created_at,
+                kind="notified",
+                ref=notification.notification_id,
+                detail={"rep_id": notification.rep_id, "channel": notification.channel},
+            ),
+        )
+        deps.bus.publish(
+            [
+                NotificationQueued(
+                    notification_id=notification.notification_id,
+                    lead_id=lead.lead_id,
+                    rep_id=notification.rep_id,
+                    channel=notification.channel,
+                )
+            ]
+        )
+    return state

@@ -1,0 +1,42 @@
+"""The function's environment as a validated model, read once per cold start (never at import time)."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+from pydantic import BaseModel, Field, ValidationError
+
+
+class Settings(BaseModel):
+    leads_table: str = Field(min_length=1)
+    config_table: str = Field(min_length=1)
+    idempotency_table: str = Field(min_length=1)
+    outbox_table: str = Field(min_length=1)
+    event_bus_name: str = Field(min_length=1)
+    allowed_origins: list[str] = Field(default_factory=list)
+    api_base_url: str = ""
+    max_body_bytes: int = Field(default=65_536, gt=0)
+
+    @classmethod
+    def from_environ(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        try:
+            return cls(
+                leads_table=env.get("LEADS_TABLE", ""),
+                config_table=env.get("CONFIG_TABLE", ""),
+                idempotency_table=env.get("IDEMPOTENCY_TABLE", ""),
+                outbox_table=env.get("OUTBOX_TABLE", ""),
+                event_bus_name=env.get("EVENT_BUS_NAME", ""),
+                allowed_origins=[o.strip() for o in env.get("ALLOWED_ORIGINS", "").split(",") if o.strip()],
+                api_base_url=env.get("API_BASE_URL", "").rstrip("/"),
+                max_body_bytes=int(env.get("MAX_BODY_BYTES", "65536")),
+            )
+        except (ValidationError, ValueError) as exc:
+            raise RuntimeError(f"leadflow is misconfigured; check the function's environment: {exc}") from exc
+
+
+@cache
+def settings() -> Settings:
+    """Settings of this cold start; `settings.cache_clear()` re-reads them (tests, the local runtime)."""
+    return Settings.from_environ()

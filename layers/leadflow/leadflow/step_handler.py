@@ -1,0 +1,34 @@
+"""The Lambda handler shape every LeadPipeline step shares: Powertools context, parse the state, one service call.
+
+Errors are not caught here: Step Functions sees them by type and its Retry/Catch in the ASL decide what follows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from leadflow import wiring
+from leadflow.models.events import PipelineState
+from leadflow.observability import logger, metrics, tracer
+from leadflow.services.pipeline import PipelineDeps
+
+Step = Callable[[PipelineState, PipelineDeps], PipelineState]
+Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+def pipeline_step_handler(step: Step) -> Handler:
+    @logger.inject_lambda_context(clear_state=True)
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics
+    @event_parser(model=PipelineState)
+    def handler(state: PipelineState, context: LambdaContext) -> dict[str, Any]:
+        if state.lead is not None:
+            logger.append_keys(lead_id=state.lead.lead_id)
+        logger.append_keys(submission_id=state.submission_id)
+        return step(state, wiring.pipeline_deps()).model_dump(mode="json")
+
+    return handler

@@ -1,0 +1,67 @@
+"""Builds the AWS adapters once per cold start from the settings; handlers ask here for what they need."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from leadflow.adapters.dynamodb import DynamoConfigStore, DynamoLeadStore, DynamoOutbox
+from leadflow.adapters.eventbridge import EventBridgeBus
+from leadflow.clock import current_clock
+from leadflow.domain.enrichment import DomainDirectory
+from leadflow.services.pipeline import PipelineDeps
+from leadflow.settings import settings
+
+# Standard retry mode backs off on throttling; a Lambda's own timeout bounds the total.
+_BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=2, read_timeout=5)
+
+
+@cache
+def _dynamodb() -> Any:
+    return boto3.resource("dynamodb", config=_BOTO_CONFIG)
+
+
+@cache
+def lead_store() -> DynamoLeadStore:
+    return DynamoLeadStore(_dynamodb().Table(settings().leads_table))
+
+
+@cache
+def config_store() -> DynamoConfigStore:
+    return DynamoConfigStore(_dynamodb().Table(settings().config_table))
+
+
+@cache
+def outbox() -> DynamoOutbox:
+    return DynamoOutbox(_dynamodb().Table(settings().outbox_table))
+
+
+@cache
+def event_bus() -> EventBridgeBus:
+    return EventBridgeBus(boto3.client("events", config=_BOTO_CONFIG), settings().event_bus_name)
+
+
+@cache
+def domain_directory() -> DomainDirectory:
+    return DomainDirectory.bundled()
+
+
+def pipeline_deps() -> PipelineDeps:
+    return PipelineDeps(
+        store=lead_store(),
+        config=config_store(),
+        bus=event_bus(),
+        outbox=outbox(),
+        clock=current_clock(),
+        directory=domain_directory(),
+        api_base_url=settings().api_base_url,
+    )
+
+
+def reset() -> None:
+    """Forget every client and setting, as a new cold start would (tests and the local runtime use this)."""
+    for cached in (_dynamodb, lead_store, config_store, outbox, event_bus, settings):
+        cached.cache_clear()

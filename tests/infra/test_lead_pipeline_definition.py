@@ -1,0 +1,139 @@
+"""The lead pipeline definition is complete, wired to the template and runnable by the local interpreter."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
+
+# Service integrations the pipeline may use: each runs on AWS and in the local runtime.
+KNOWN_INTEGRATIONS = {
+    "arn:aws:states:::lambda:invoke",
+    "arn:aws:states:::dynamodb:updateItem",
+    "arn:aws:states:::dynamodb:putItem",
+    "arn:aws:states:::events:putEvents",
+}
+TERMINAL_TYPES = {"Succeed", "Fail"}
+
+
+def resources_of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == resource_type}
+
+
+def _walk(states: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every state, including those of Parallel branches and Map processors."""
+    for name, state in states.items():
+        yield name, state
+        for branch in state.get("Branches", []):
+            yield from _walk(branch["States"])
+        processor = state.get("ItemProcessor") or state.get("Iterator")
+        if processor:
+            yield from _walk(processor["States"])
+
+
+def _transitions(state: dict[str, Any]) -> list[str]:
+    targets = [state["Next"]] if "Next" in state else []
+    targets += [choice["Next"] for choice in state.get("Choices", [])]
+    targets += [state["Default"]] if "Default" in state else []
+    targets += [catcher["Next"] for catcher in state.get("Catch", [])]
+    return targets
+
+
+def test_definition_placeholders_and_substitutions_match(asl_text: str, state_machine: dict[str, Any]) -> None:
+    placeholders = set(PLACEHOLDER.findall(asl_text))
+    substitutions = set(state_machine["Properties"]["DefinitionSubstitutions"])
+    assert placeholders - substitutions == set(), "placeholders without a DefinitionSubstitutions entry"
+    assert substitutions - placeholders == set(), "DefinitionSubstitutions entries the definition never uses"
+
+
+def test_substitutions_point_at_template_resources(template: dict[str, Any], state_machine: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    for name, value in state_machine["Properties"]["DefinitionSubstitutions"].items():
+        target = value.get("Ref") or value.get("Fn::GetAtt", [None])[0]
+        assert target in resources, f"{name} refers to {target}, which the template does not declare"
+        if name.endswith("FunctionArn"):
+            assert value == {"Fn::GetAtt": [name.removesuffix("Arn"), "Arn"]}
+
+
+def test_every_task_uses_a_known_integration(asl: dict[str, Any], template: dict[str, Any]) -> None:
+    functions = resources_of_type(template, "AWS::Serverless::Function")
+    for name, state in _walk(asl["States"]):
+        if state["Type"] != "Task":
+            continue
+        assert state["Resource"] in KNOWN_INTEGRATIONS, f"{name}: unknown integration {state['Resource']}"
+        if state["Resource"] == "arn:aws:states:::lambda:invoke":
+            placeholder = PLACEHOLDER.fullmatch(state["Parameters"]["FunctionName"])
+            assert placeholder, f"{name}: FunctionName must be a ${{...FunctionArn}} substitution"
+            assert placeholder.group(1).removesuffix("Arn") in functions, name
+            assert state["OutputPath"] == "$.Payload", f"{name} must pass the function's result on"
+
+
+def test_every_transition_targets_an_existing_state_and_every_state_is_reachable(asl: dict[str, Any]) -> None:
+    def check(machine: dict[str, Any]) -> None:
+        states = machine["States"]
+        assert machine["StartAt"] in states
+        for name, state in states.items():
+            for target in _transitions(state):
+                assert target in states, f"{name} -> {target}: no such state"
+            if state["Type"] not in TERMINAL_TYPES | {"Choice"}:
+                assert ("Next" in state) != bool(state.get("End")), f"{name} needs exactly one of Next / End"
+            for branch in state.get("Branches", []):
+                check(branch)
+            processor = state.get("ItemProcessor") or state.get("Iterator")
+            if processor:
+                check(processor)
+
+        reachable, pending = set(), [machine["StartAt"]]
+        while pending:
+            name = pending.pop()
+            if name not in reachable:
+                reachable.add(name)
+                pending.extend(_transitions(states[name]))
+        assert set(states) - reachable == set(), "unreachable states"
+
+    check(asl)
+
+
+def test_pipeline_has_the_contract_shape(asl: dict[str, Any]) -> None:
+    states = asl["States"]
+    path, name = [], asl["StartAt"]
+    while "Next" in states[name]:
+        path.append(name)
+        name = states[name]["Next"]
+    assert [*path, name] == ["Start", "Dedupe", "Enrich", "Score", "IsMql"]
+    assert [c["Next"] for c in states["IsMql"]["Choices"]] == ["Route"]
+    assert states["IsMql"]["Default"] == "MarkProcessed"
+    assert (states["Route"]["Next"], states["Notify"]["Next"]) == ("Notify", "MarkProcessed")
+    assert states["MarkProcessed"]["Resource"] == "arn:aws:states:::dynamodb:updateItem"
+    assert states["MarkProcessed"]["Next"] == "Done"
+    assert states["Done"]["Type"] == "Succeed"
+    for step in ("Dedupe", "Enrich", "Score", "Route", "Notify", "MarkProcessed"):
+        assert states[step]["Catch"] == [
+            {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "RecordFailure"}
+        ]
+        if step != "MarkProcessed":
+            assert "Lambda.TooManyRequestsException" in states[step]["Retry"][0]["ErrorEquals"]
+    assert states["RecordFailure"]["Next"] == "PublishFailure"
+    assert states["PublishFailure"]["Next"] == "Failed"
+    assert states["Failed"]["Type"] == "Fail"
+    entry = states["PublishFailure"]["Parameters"]["Entries"][0]
+    assert (entry["Source"], entry["DetailType"]) == ("leadflow", "lead.pipeline_failed")
+
+
+def test_local_step_functions_interpreter_accepts_the_definition(asl_text: str, state_machine: dict[str, Any]) -> None:
+    values = {
+        name: (
+            f"arn:aws:lambda:us-east-1:123456789012:function:{name.removesuffix('Arn')}"
+            if name.endswith("FunctionArn")
+            else name
+        )
+        for name in state_machine["Properties"]["DefinitionSubstitutions"]
+    }
+    definition = PLACEHOLDER.sub(lambda match: values[match.group(1)], asl_text)
+    json.loads(definition)
+    AmazonStateLanguageParser.parse(definition)

@@ -1,0 +1,83 @@
+"""Shared fixtures for the domain's unit tests: a fixed clock, the default rule sets, and submission builders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from leadflow.domain.enrichment import DomainDirectory, enrich
+from leadflow.domain.identity import email_domain
+from leadflow.domain.merge import apply_submission
+from leadflow.models.lead import Lead
+from leadflow.models.rules import RepRoster, ScoringRuleSet, parse_ruleset
+from leadflow.models.submission import StoredSubmission, SubmissionIn
+
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "infra" / "config"
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+LEAD_ID = "lead-0001"
+
+SubmissionFactory = Callable[..., StoredSubmission]
+LeadFactory = Callable[..., Lead]
+
+
+def load_config(name: str) -> dict[str, Any]:
+    body = yaml.safe_load((CONFIG_DIR / name).read_text(encoding="utf-8"))
+    assert isinstance(body, dict)
+    return body
+
+
+@pytest.fixture
+def now() -> datetime:
+    return NOW
+
+
+@pytest.fixture(scope="session")
+def default_scoring() -> ScoringRuleSet:
+    return parse_ruleset("scoring", load_config("scoring.yaml"), version=1)
+
+
+@pytest.fixture(scope="session")
+def default_reps() -> RepRoster:
+    return parse_ruleset("reps", load_config("reps.yaml"), version=1)
+
+
+@pytest.fixture
+def submission() -> SubmissionFactory:
+    """Build a stored submission; the n-th one built in a test is received n minutes after NOW unless told."""
+    count = 0
+
+    def build(
+        email: str = "ada.lovelace@northwind.example",
+        *,
+        submission_id: str | None = None,
+        received_at: datetime | None = None,
+        **data: Any,
+    ) -> StoredSubmission:
+        nonlocal count
+        count += 1
+        return StoredSubmission(
+            submission_id=submission_id or f"sub-{count:04d}",
+            received_at=received_at or NOW + timedelta(minutes=count),
+            data=SubmissionIn(email=email, **data),
+        )
+
+    return build
+
+
+@pytest.fixture
+def lead_from() -> LeadFactory:
+    """The lead the pipeline would hold after merging and enriching `submissions`, in order."""
+
+    def build(*submissions: StoredSubmission) -> Lead:
+        lead: Lead | None = None
+        for stored in submissions:
+            lead = apply_submission(lead, stored, LEAD_ID, NOW)
+        assert lead is not None, "a lead needs at least one submission"
+        firmographics = enrich(email_domain(lead.email_canonical), DomainDirectory.bundled())
+        return lead.model_copy(update={"firmographics": firmographics})
+
+    return build

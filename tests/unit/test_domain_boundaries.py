@@ -1,0 +1,37 @@
+"""The domain stays pure: it imports only the standard library, pydantic, email-validator and leadflow's models."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import leadflow
+import pytest
+
+PACKAGE = Path(leadflow.__file__).parent
+ALLOWED_THIRD_PARTY = {"pydantic", "email_validator"}
+ALLOWED_LEADFLOW = ("leadflow.models", "leadflow.domain", "leadflow.ports")
+
+
+def imported_modules(path: Path) -> set[str]:
+    modules: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules.add(node.module)
+    return modules
+
+
+@pytest.mark.parametrize(
+    "module", sorted([*(PACKAGE / "domain").glob("*.py"), PACKAGE / "models" / "rules.py"]), ids=lambda path: path.name
+)
+def test_domain_module_imports_nothing_with_side_effects(module: Path) -> None:
+    def allowed(name: str) -> bool:
+        top = name.split(".")[0]
+        if top == "leadflow":
+            return name.startswith(ALLOWED_LEADFLOW)
+        return top in sys.stdlib_module_names or top == "__future__" or top in ALLOWED_THIRD_PARTY
+
+    assert sorted(name for name in imported_modules(module) if not allowed(name)) == []

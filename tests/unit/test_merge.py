@@ -1,0 +1,136 @@
+"""Merge: how each submission changes the lead it belongs to."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from leadflow.domain.merge import apply_submission
+from leadflow.models.submission import Source, StoredSubmission
+
+SubmissionFactory = Callable[..., StoredSubmission]
+LEAD_ID = "lead-0001"
+LATER = timedelta(hours=1)
+
+
+def test_first_submission_creates_a_lead_with_its_profile(submission: SubmissionFactory, now: datetime) -> None:
+    first = submission("Ada <Ada.Lovelace+demo@Northwind.example>", first_name="Ada", title="CTO", form_id="demo")
+
+    lead = apply_submission(None, first, LEAD_ID, now)
+
+    assert (lead.lead_id, lead.first_name, lead.title) == (LEAD_ID, "Ada", "CTO")
+    assert lead.email == "Ada.Lovelace+demo@Northwind.example"
+    assert lead.email_canonical == "ada.lovelace@northwind.example"
+    assert (lead.submission_ids, lead.form_ids) == ([first.submission_id], ["demo"])
+    assert (lead.created_at, lead.updated_at, lead.last_submitted_at) == (now, now, first.received_at)
+
+
+def test_latest_non_empty_value_wins_per_field(submission: SubmissionFactory, now: datetime) -> None:
+    lead = apply_submission(None, submission(title="Engineer", company="Northwind"), LEAD_ID, now)
+
+    lead = apply_submission(lead, submission(title="VP Engineering"), LEAD_ID, now + LATER)
+
+    assert lead.title == "VP Engineering"
+    assert lead.company == "Northwind"
+
+
+def test_an_empty_value_in_a_later_submission_keeps_the_earlier_value(
+    submission: SubmissionFactory, now: datetime
+) -> None:
+    lead = apply_submission(None, submission(phone="+44 20 7946 0958"), LEAD_ID, now)
+
+    lead = apply_submission(lead, submission(phone=""), LEAD_ID, now + LATER)
+
+    assert lead.phone == "+44 20 7946 0958"
+
+
+def test_first_source_is_kept_and_last_source_follows_the_latest_submission(
+    submission: SubmissionFactory, now: datetime
+) -> None:
+    lead = apply_submission(None, submission(form_id="newsletter", utm_source="linkedin"), LEAD_ID, now)
+
+    lead = apply_submission(lead, submission(form_id="demo-request", utm_source="google"), LEAD_ID, now + LATER)
+
+    assert lead.first_source == Source(form_id="newsletter", utm_source="linkedin")
+    assert lead.last_source == Source(form_id="demo-request", utm_source="google")
+
+
+def test_form_ids_and_submission_ids_are_appended_in_order(submission: SubmissionFactory, now: datetime) -> None:
+    first, second, third = submission(form_id="newsletter"), submission(), submission(form_id="newsletter")
+
+    lead = apply_submission(None, first, LEAD_ID, now)
+    lead = apply_submission(lead, second, LEAD_ID, now)
+    lead = apply_submission(lead, third, LEAD_ID, now)
+
+    assert lead.form_ids == ["newsletter", "newsletter"]
+    assert lead.submission_ids == [first.submission_id, second.submission_id, third.submission_id]
+    assert lead.submission_count == 3
+
+
+def test_reapplying_a_merged_submission_returns_the_lead_unchanged(
+    submission: SubmissionFactory, now: datetime
+) -> None:
+    repeated = submission(title="CTO", form_id="demo-request")
+    lead = apply_submission(None, repeated, LEAD_ID, now)
+
+    again = apply_submission(lead, repeated, LEAD_ID, now + LATER)
+
+    assert again == lead
+
+
+def test_consent_given_once_is_kept_when_a_later_form_leaves_it_unticked(
+    submission: SubmissionFactory, now: datetime
+) -> None:
+    lead = apply_submission(None, submission(consent=True), LEAD_ID, now)
+
+    lead = apply_submission(lead, submission(consent=False), LEAD_ID, now + LATER)
+
+    assert lead.consent is True
+
+
+def test_consent_given_on_a_later_form_is_recorded(submission: SubmissionFactory, now: datetime) -> None:
+    lead = apply_submission(None, submission(), LEAD_ID, now)
+
+    lead = apply_submission(lead, submission(consent=True), LEAD_ID, now + LATER)
+
+    assert lead.consent is True
+
+
+def test_custom_fields_merge_with_the_latest_value_winning(submission: SubmissionFactory, now: datetime) -> None:
+    lead = apply_submission(None, submission(fields={"seats": 10, "crm": "salesforce"}), LEAD_ID, now)
+
+    lead = apply_submission(lead, submission(fields={"seats": 25, "crm": None}), LEAD_ID, now + LATER)
+
+    assert lead.fields == {"seats": 25, "crm": "salesforce"}
+
+
+def test_email_shown_is_the_one_given_last(submission: SubmissionFactory, now: datetime) -> None:
+    lead = apply_submission(None, submission("ada.lovelace@gmail.com"), LEAD_ID, now)
+
+    lead = apply_submission(lead, submission("Ada.Lovelace+events@googlemail.com"), LEAD_ID, now + LATER)
+
+    assert lead.email == "Ada.Lovelace+events@googlemail.com"
+    assert lead.email_canonical == "adalovelace@gmail.com"
+
+
+def test_created_at_is_kept_and_updated_at_is_the_merge_time(submission: SubmissionFactory, now: datetime) -> None:
+    lead = apply_submission(None, submission(), LEAD_ID, now)
+
+    lead = apply_submission(lead, submission(), LEAD_ID, now + LATER)
+
+    assert (lead.created_at, lead.updated_at) == (now, now + LATER)
+
+
+def test_an_older_submission_merged_late_fills_gaps_but_overwrites_nothing(
+    submission: SubmissionFactory, now: datetime
+) -> None:
+    newer = submission(title="VP Engineering", form_id="demo-request", received_at=now)
+    older = submission(title="Engineer", company="Northwind", form_id="newsletter", received_at=now - LATER)
+    lead = apply_submission(None, newer, LEAD_ID, now)
+
+    lead = apply_submission(lead, older, LEAD_ID, now + LATER)
+
+    assert (lead.title, lead.company) == ("VP Engineering", "Northwind")
+    assert lead.last_source == Source(form_id="demo-request")
+    assert lead.last_submitted_at == now
+    assert lead.form_ids == ["demo-request", "newsletter"]
