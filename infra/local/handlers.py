@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sys
 import threading
 import time
 import uuid
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infra.local.deployment import FunctionSpec
+from infra.local.template import REPO_ROOT
 
 
 @dataclass
@@ -54,6 +56,9 @@ class FunctionRunner:
     def _handler(self, name: str) -> Callable[[Any, Any], Any]:
         with self._import_lock:
             if name not in self._handlers:
+                # Lambda puts the function's code on the path; here every function lives under the repository root.
+                if str(REPO_ROOT) not in sys.path:
+                    sys.path.insert(0, str(REPO_ROOT))
                 spec = self.spec(name)
                 self._handlers[name] = getattr(importlib.import_module(spec.module), spec.attribute)
             return self._handlers[name]

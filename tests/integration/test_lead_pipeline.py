@@ -46,7 +46,14 @@ def test_corporate_vp_demo_request_is_scored_mql_assigned_and_notified(client: C
     assert lead["owner_id"] and lead["assignment"]["rule"]
     assert lead["firmographics"]["company_name"] and not lead["firmographics"]["free_mail"]
     assert lead["first_source"]["utm_campaign"] == "q4-data-platform"
-    assert {"submission", "scored", "stage_changed", "assigned", "notified"} <= {h["kind"] for h in lead["history"]}
+    assert [h["kind"] for h in lead["history"]] == [
+        "submission",
+        "enriched",
+        "scored",
+        "stage_changed",
+        "assigned",
+        "notified",
+    ]
     notifications = [n for n in runtime.table_items("OutboxTable") if n.get("lead_id") == lead["lead_id"]]
     assert [n["rep_id"] for n in notifications] == [lead["owner_id"]]
 

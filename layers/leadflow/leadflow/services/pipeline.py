@@ -100,6 +100,15 @@ def enrich_lead(state: PipelineState, deps: PipelineDeps) -> PipelineState:
 
     lead = update_existing_lead(deps.store, lead_id, add_firmographics)
     if lead.firmographics is not None:
+        deps.store.add_history(
+            lead_id,
+            HistoryEntry(
+                at=lead.updated_at,
+                kind="enriched",
+                ref=lead.firmographics.domain,
+                detail=lead.firmographics.model_dump(mode="json"),
+            ),
+        )
         deps.bus.publish(
             [
                 LeadEnriched(

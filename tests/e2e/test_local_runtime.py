@@ -1,0 +1,57 @@
+"""The README's promise, checked over HTTP against `leadflow run` in its own process: post a lead, read it back
+scored, MQL and assigned with a notification queued; stop the runtime; start it again and the lead is still there."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.local_process import RuntimeProcess
+
+pytestmark = pytest.mark.e2e
+
+DEMO_REQUEST = {
+    "email": "maria.gonzalez@datadoghq.com",
+    "first_name": "Maria",
+    "last_name": "Gonzalez",
+    "title": "Chief Revenue Officer",
+    "company": "Datadog",
+    "form_id": "demo-request",
+    "consent": True,
+    "utm_source": "google",
+}
+
+
+def test_posted_lead_is_routed_and_survives_a_restart(tmp_path: Path) -> None:
+    with RuntimeProcess(tmp_path / "data") as runtime:
+        reply = runtime.client.post_lead(DEMO_REQUEST)
+        assert reply.status == 202
+        submission = runtime.client.wait_for_submission(reply.json()["submission_id"])
+        lead = runtime.client.wait_for_lead(submission["lead_id"], lambda lead: lead["owner_id"] is not None)
+        state = runtime.client.request("GET", "/_local/state").json()
+        port = runtime.port
+
+    assert lead["stage"] == "mql" and lead["score"]["total"] > 0
+    assert [n["lead_id"] for n in state["outbox"]] == [lead["lead_id"]]
+
+    with RuntimeProcess(tmp_path / "data", port) as restarted:
+        again = restarted.client.get(f"/v1/leads/{lead['lead_id']}").json()
+
+    assert again == lead
+
+
+def test_a_killed_runtime_keeps_every_accepted_submission(tmp_path: Path) -> None:
+    runtime = RuntimeProcess(tmp_path / "data").start()
+    accepted = []
+    for i in range(5):
+        reply = runtime.client.post_lead({"email": f"reader{i}@gmail.com", "form_id": "newsletter"})
+        assert reply.status == 202
+        accepted.append(reply.json()["submission_id"])
+    runtime.stop(signal.SIGKILL)
+
+    with RuntimeProcess(tmp_path / "data") as restarted:
+        statuses = [restarted.client.get(f"/v1/submissions/{sid}").status for sid in accepted]
+
+    assert statuses == [200] * 5
