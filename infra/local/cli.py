@@ -59,6 +59,14 @@ def _config_push(args: argparse.Namespace) -> int:
     return 0
 
 
+def _schemas(args: argparse.Namespace) -> int:
+    from infra.local.schemas import write_contracts
+
+    for path in write_contracts():
+        print(f"wrote {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="leadflow", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -85,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     redrive.add_argument("--queue-url", required=True, help="the stack's PipelineDeadLetterQueueUrl output")
     redrive.add_argument("--bus", required=True, help="the stack's EventBusName output")
     redrive.set_defaults(func=_redrive)
+
+    schemas = commands.add_parser("schemas", help="regenerate infra/schemas/ (event schemas and OpenAPI) from the code")
+    schemas.set_defaults(func=_schemas)
 
     args = parser.parse_args(argv)
     result: int = args.func(args)

@@ -143,9 +143,13 @@ def deploy(template: dict[str, Any], names: LocalNames, session: boto3.Session) 
 
 
 def _create_table(dynamodb: Any, names: LocalNames, logical_id: str, props: dict[str, Any]) -> None:
-    props = names.resolve(props)
+    dynamodb.create_table(**create_table_request(names.refs[logical_id], names.resolve(props)))
+
+
+def create_table_request(name: str, props: dict[str, Any]) -> dict[str, Any]:
+    """The CreateTable request for a template's AWS::DynamoDB::Table properties: keys, attributes, indexes."""
     kwargs: dict[str, Any] = {
-        "TableName": names.refs[logical_id],
+        "TableName": name,
         "KeySchema": props["KeySchema"],
         "AttributeDefinitions": props["AttributeDefinitions"],
         "BillingMode": "PAY_PER_REQUEST",
@@ -155,7 +159,7 @@ def _create_table(dynamodb: Any, names: LocalNames, logical_id: str, props: dict
             {"IndexName": g["IndexName"], "KeySchema": g["KeySchema"], "Projection": g["Projection"]}
             for g in props["GlobalSecondaryIndexes"]
         ]
-    dynamodb.create_table(**kwargs)
+    return kwargs
 
 
 def _create_function(

@@ -1,12 +1,13 @@
-"""The leadflow tables as the build contract defines them, for tests that run DynamoDB under moto.
-
-Keep in step with template.yaml: keys, GSI names, key attributes and projections must match it exactly.
-"""
+"""The leadflow tables exactly as template.yaml declares them, for tests that run DynamoDB under moto."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
+
+from infra.local.deployment import create_table_request
+from infra.local.template import load_template
 
 
 @dataclass(frozen=True)
@@ -17,50 +18,20 @@ class Tables:
     idempotency: Any
 
 
-def _strings(*names: str) -> list[dict[str, str]]:
-    return [{"AttributeName": name, "AttributeType": "S"} for name in names]
+def create_tables(dynamodb: Any, prefix: str | None = None) -> Tables:
+    """Create the template's tables on a boto3 DynamoDB resource under a unique prefix; return Table resources.
 
-
-def _keys(partition: str, sort: str | None = None) -> list[dict[str, str]]:
-    keys = [{"AttributeName": partition, "KeyType": "HASH"}]
-    if sort is not None:
-        keys.append({"AttributeName": sort, "KeyType": "RANGE"})
-    return keys
-
-
-def _index(name: str, partition: str, sort: str) -> dict[str, Any]:
-    return {"IndexName": name, "KeySchema": _keys(partition, sort), "Projection": {"ProjectionType": "ALL"}}
-
-
-def create_tables(dynamodb: Any, prefix: str = "leadflow-test") -> Tables:
-    """Create the leads, config, outbox and idempotency tables on a boto3 DynamoDB resource; return Table resources."""
-    leads = dynamodb.create_table(
-        TableName=f"{prefix}-leads",
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=_keys("pk", "sk"),
-        AttributeDefinitions=_strings("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"),
-        GlobalSecondaryIndexes=[_index("by_stage", "gsi1pk", "gsi1sk"), _index("by_owner", "gsi2pk", "gsi2sk")],
+    The prefix keeps tests apart when they share moto's in-process backend (the local runtime fixture uses it too).
+    """
+    prefix = prefix or f"test-{uuid.uuid4().hex[:8]}"
+    resources = load_template()["Resources"]
+    created = {}
+    for logical_id in ("LeadsTable", "ConfigTable", "OutboxTable", "IdempotencyTable"):
+        request = create_table_request(f"{prefix}-{logical_id}", resources[logical_id]["Properties"])
+        created[logical_id] = dynamodb.create_table(**request)
+    return Tables(
+        leads=created["LeadsTable"],
+        config=created["ConfigTable"],
+        outbox=created["OutboxTable"],
+        idempotency=created["IdempotencyTable"],
     )
-    config = dynamodb.create_table(
-        TableName=f"{prefix}-config",
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=_keys("pk", "sk"),
-        AttributeDefinitions=_strings("pk", "sk"),
-    )
-    outbox = dynamodb.create_table(
-        TableName=f"{prefix}-outbox",
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=_keys("pk", "sk"),
-        AttributeDefinitions=_strings("pk", "sk", "gsi1pk", "gsi1sk"),
-        GlobalSecondaryIndexes=[_index("by_created", "gsi1pk", "gsi1sk")],
-    )
-    idempotency = dynamodb.create_table(
-        TableName=f"{prefix}-idempotency",
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=_keys("id"),
-        AttributeDefinitions=_strings("id"),
-    )
-    dynamodb.meta.client.update_time_to_live(
-        TableName=idempotency.name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"}
-    )
-    return Tables(leads=leads, config=config, outbox=outbox, idempotency=idempotency)

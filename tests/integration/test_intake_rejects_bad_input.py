@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 import pytest
-
 from leadflow.models.submission import MAX_CUSTOM_FIELD_VALUE_LENGTH, MAX_CUSTOM_FIELDS
+
 from tests.http_client import Client, Reply
 
 GOOD = {"email": "jo.bloggs@snowflake.com", "form_id": "demo-request"}

@@ -16,13 +16,14 @@ from typing import Any, TypeVar
 
 import boto3
 import pytest
-from moto import mock_aws
-
 from leadflow.adapters.dynamodb import DynamoConfigStore, DynamoLeadStore, DynamoOutbox
 from leadflow.adapters.memory import InMemoryConfigStore, InMemoryLeadStore, InMemoryOutbox
 from leadflow.models.lead import Assignment, Firmographics, HistoryEntry, Lead, Score, ScoreLine, Stage
 from leadflow.models.submission import Source, StoredSubmission, SubmissionIn, SubmissionStatus
 from leadflow.ports import ConcurrentUpdate, ConfigStore, LeadStore, Notification, Outbox
+from moto import mock_aws
+
+from infra.local.moto_hooks import serialise_dynamodb_writes
 from tests.integration.tables import create_tables
 
 T = TypeVar("T")
@@ -50,6 +51,8 @@ def stores(request: pytest.FixtureRequest, aws_credentials: None) -> Iterator[St
         yield Stores(InMemoryLeadStore(), InMemoryConfigStore(), InMemoryOutbox())
         return
     with mock_aws():
+        # DynamoDB applies conditional writes atomically; moto needs the runtime's write lock to do the same.
+        serialise_dynamodb_writes()
         tables = create_tables(boto3.resource("dynamodb", region_name="us-east-1"))
         yield Stores(DynamoLeadStore(tables.leads), DynamoConfigStore(tables.config), DynamoOutbox(tables.outbox))
 
@@ -82,9 +85,15 @@ def lead(
     assignment = None
     if owner_id is not None:
         assignment = Assignment(
-            rep_id=owner_id, rep_name=owner_id.title(), rule="round_robin", pool="default", cursor=3,
-            candidates=[owner_id, "rep-z"], ruleset_version=2, assigned_at=assigned_at,
-        )  # fmt: skip
+            rep_id=owner_id,
+            rep_name=owner_id.title(),
+            rule="round_robin",
+            pool="default",
+            cursor=3,
+            candidates=[owner_id, "rep-z"],
+            ruleset_version=2,
+            assigned_at=assigned_at,
+        )
     return Lead(
         lead_id=lead_id,
         email=f"{lead_id}@example.com",
@@ -140,7 +149,9 @@ def test_a_submission_stored_twice_keeps_the_first(stores: Stores) -> None:
 
 def test_a_submission_reads_back_as_stored_including_custom_field_numbers(stores: Stores) -> None:
     original = submission(
-        consent=True, utm_source="google", fields={"seats": 25, "budget": 1250.5, "ratio": 0.1, "trial": False, "x": None}
+        consent=True,
+        utm_source="google",
+        fields={"seats": 25, "budget": 1250.5, "ratio": 0.1, "trial": False, "x": None},
     )
     stores.leads.put_submission(original)
 
@@ -207,9 +218,13 @@ def test_a_new_lead_is_stored_at_version_1_and_reads_back_equal(stores: Stores) 
             "last_source": Source(form_id="demo-request", utm_campaign="q4"),
             "firmographics": Firmographics(domain="example.com", employees=1200, size_band="1001-5000", known=True),
             "score": Score(
-                fit=40, behaviour=32, total=72, ruleset_version=2, scored_at=NOW,
+                fit=40,
+                behaviour=32,
+                total=72,
+                ruleset_version=2,
+                scored_at=NOW,
                 lines=[ScoreLine(rule_id="size", kind="fit", points=40, reason="1001-5000 employees")],
-            ),  # fmt: skip
+            ),
         }
     )
 
@@ -352,11 +367,15 @@ def test_listing_an_owner_filtered_by_stage_returns_only_that_stage_each_once(st
 def test_listing_without_filters_returns_every_lead_once_stage_by_stage(stores: Stores) -> None:
     stages = [Stage.NEW] * 7 + [Stage.MQL] * 3 + [Stage.DISQUALIFIED] * 5
     for i, stage in enumerate(stages):
-        stores.leads.save_lead(lead(f"lead-{i:02d}", stage=stage, updated_at=NOW + timedelta(minutes=i)), expected_version=None)
+        stores.leads.save_lead(
+            lead(f"lead-{i:02d}", stage=stage, updated_at=NOW + timedelta(minutes=i)), expected_version=None
+        )
 
     leads, sizes = every_page(lambda cursor: stores.leads.list_leads(limit=4, cursor=cursor))
 
-    assert [each.lead_id for each in leads] == [f"lead-{i:02d}" for i in [*range(6, -1, -1), 9, 8, 7, *range(14, 9, -1)]]
+    assert [each.lead_id for each in leads] == [
+        f"lead-{i:02d}" for i in [*range(6, -1, -1), 9, 8, 7, *range(14, 9, -1)]
+    ]
     assert max(sizes) == 4
 
 
@@ -472,7 +491,12 @@ def test_a_notification_queued_twice_is_kept_once_even_if_stamped_later(stores: 
 def test_recent_notifications_are_newest_first_and_limited(stores: Stores) -> None:
     for i in range(7):
         stores.outbox.queue(
-            notification(f"assigned#lead-{i}#t", lead_id=f"lead-{i}", rep_id=f"rep-{i % 2}", created_at=NOW + timedelta(seconds=i))
+            notification(
+                f"assigned#lead-{i}#t",
+                lead_id=f"lead-{i}",
+                rep_id=f"rep-{i % 2}",
+                created_at=NOW + timedelta(seconds=i),
+            )
         )
 
     assert [each.lead_id for each in stores.outbox.recent(limit=3)] == ["lead-6", "lead-5", "lead-4"]

@@ -99,7 +99,8 @@ class DynamoLeadStore:
         except ClientError as exc:
             if _code(exc) != CONDITION_FAILED:
                 raise
-            existing = exc.response.get("Item") or {}
+            response: dict[str, Any] = dict(exc.response)
+            existing: dict[str, Any] = response.get("Item") or {}
             owner = _deserialize(existing["lead_id"]) if "lead_id" in existing else self.lead_for_identity(kind, value)
             if owner is None:  # claims are never deleted; this means the table was tampered with
                 raise ConcurrentUpdate(f"identity {kind}:{value} was claimed and then vanished") from exc

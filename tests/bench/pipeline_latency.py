@@ -1,0 +1,336 @@
+"""Pipeline latency benchmark: the local stack in a subprocess, a realistic mix of leads posted over HTTP.
+
+Measures POST latency, intake and pipeline throughput, capture->assigned and capture->processed per lead, and the
+cold import time of every function handler. `processed_at` is stamped by the state machine's MarkProcessed state
+but not exposed by the API, so it is read from the runtime's data folder once the runtime has stopped.
+
+    .venv/bin/python -m tests.bench.pipeline_latency [--leads 500] [--concurrency 8] [--port 0] [--json PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import platform
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from leadflow.domain.identity import free_mail_domains
+
+from infra.local.journal import Journal
+from tests.http_client import Client
+
+REPO = Path(__file__).resolve().parents[2]
+FINAL = ("processed", "failed", "spam")
+FUNCTION_ENV = {
+    **{name: f"bench-{name.lower()}" for name in ("LEADS_TABLE", "CONFIG_TABLE", "IDEMPOTENCY_TABLE", "OUTBOX_TABLE")},
+    "EVENT_BUS_NAME": "bench-bus",
+    "ALLOWED_ORIGINS": "http://localhost:3000",
+    "API_BASE_URL": "http://localhost:3000",
+    "POWERTOOLS_SERVICE_NAME": "leadflow",
+    "POWERTOOLS_METRICS_NAMESPACE": "leadflow",
+    "POWERTOOLS_LOG_LEVEL": "ERROR",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+SENIOR = ("VP Sales", "Vice President, Marketing", "Director of IT", "CTO", "Chief Revenue Officer", "Director, Ops")
+JUNIOR = ("Software Engineer", "Marketing Manager", "Data Analyst", "Account Executive", "Intern", "Buyer")
+FIRST = ("Ada", "Bram", "Chloe", "Dmitri", "Elif", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi", "Luca")
+LAST = ("Moreau", "Nakamura", "Okafor", "Petrov", "Quinn", "Rossi", "Silva", "Tanaka", "Umar", "Varga", "Weber")
+IMPORT_TIMER = "import time; t = time.perf_counter(); import {module}; print((time.perf_counter() - t) * 1000)"
+FORMS = {
+    "mql": ("demo-request", "contact-sales"),
+    "freemail": ("newsletter", "ebook-download"),
+    "webinar": ("webinar-registration",),
+}
+
+
+@dataclass
+class Posted:
+    kind: str
+    latency_ms: float
+    submission_id: str | None
+    error: str | None = None
+
+
+def make_leads(count: int, rng: random.Random) -> list[tuple[str, dict[str, Any]]]:
+    """~40% senior corporate demo/sales requests (MQLs); the rest free-mail sign-ups and corporate webinar guests."""
+    text = (REPO / "layers/leadflow/leadflow/data/company_domains.csv").read_text(encoding="utf-8")
+    firms = [(r["domain"], r["name"]) for r in csv.DictReader(ln for ln in text.splitlines() if ln and ln[0] != "#")]
+    free = sorted(free_mail_domains())
+    mql = round(count * 0.4)
+    kinds = ["mql"] * mql + ["freemail", "webinar"] * ((count - mql) // 2) + ["freemail"] * ((count - mql) % 2)
+    rng.shuffle(kinds)
+    leads = []
+    for i, kind in enumerate(kinds):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        domain, company = rng.choice(firms)
+        body: dict[str, Any] = {"first_name": first, "last_name": last, "form_id": rng.choice(FORMS[kind])}
+        body |= {"consent": rng.random() < 0.7, "utm_source": rng.choice(("google", "linkedin", "direct"))}
+        if kind == "freemail":  # the index keeps every address (and its canonical form) distinct
+            body["email"] = f"{first.lower()}{i}.{last.lower()}@{rng.choice(free)}"
+        else:
+            body |= {"email": f"{first.lower()}{i}.{last.lower()}@{domain}", "company": company}
+            body["title"] = rng.choice(SENIOR if kind == "mql" else JUNIOR)
+        if kind == "mql" and rng.random() < 0.5:
+            body["phone"] = f"+1 555 01{i % 100:02d}"
+        leads.append((kind, body))
+    return leads
+
+
+def pct(values: list[float], q: float) -> float | None:
+    """Nearest-rank percentile; None for no values."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))] if ordered else None
+
+
+def spread(values: list[float]) -> dict[str, float | None]:
+    return {"n": len(values), "p50": pct(values, 50), "p95": pct(values, 95), "max": max(values, default=None)}
+
+
+def start_runtime(port: int, data_dir: Path, logs: Path) -> subprocess.Popen[bytes]:
+    # `functions` is not part of the editable install, so the console script only finds it with the repo on the path.
+    path = os.pathsep.join(filter(None, (str(REPO), os.environ.get("PYTHONPATH"))))
+    env = {**os.environ, "LEADFLOW_LOG_LEVEL": "ERROR", "PYTHONPATH": path}
+    command = [str(Path(sys.executable).with_name("leadflow")), "run", "--port", str(port), "--data-dir", str(data_dir)]
+    with (logs / "stdout.txt").open("wb") as out, (logs / "stderr.txt").open("wb") as err:
+        return subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=err)
+
+
+def wait_ready(process: subprocess.Popen[bytes], client: Client, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the runtime exited with {process.returncode} before answering")
+        try:
+            if client.request("GET", "/").status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"the runtime did not answer within {timeout} s")
+
+
+def stop_runtime(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def post_all(client: Client, leads: list[tuple[str, dict[str, Any]]], concurrency: int, timeout: float) -> list[Posted]:
+    def post(kind: str, body: dict[str, Any]) -> Posted:
+        start = time.perf_counter()
+        try:
+            reply = client.post_lead(body)
+        except OSError as exc:
+            return Posted(kind, (time.perf_counter() - start) * 1000, None, f"{type(exc).__name__}: {exc}")
+        latency = (time.perf_counter() - start) * 1000
+        if reply.status != 202:
+            return Posted(kind, latency, None, f"HTTP {reply.status}: {reply.body[:200]!r}")
+        return Posted(kind, latency, reply.json()["submission_id"])
+
+    pool = ThreadPoolExecutor(concurrency)
+    done, _ = wait([pool.submit(post, kind, body) for kind, body in leads], timeout=timeout)
+    pool.shutdown(wait=True, cancel_futures=True)
+    return [future.result() for future in done]
+
+
+def wait_pipeline(client: Client, ids: list[str], timeout: float, window: int = 16) -> dict[str, dict[str, Any]]:
+    """Poll the oldest unfinished submissions a window at a time: light enough not to slow the pipeline down."""
+    final: dict[str, dict[str, Any]] = {}
+    pending = list(ids)
+    deadline = time.monotonic() + timeout
+    while pending and time.monotonic() < deadline:
+        for sid in pending[:window]:
+            try:
+                reply = client.get(f"/v1/submissions/{sid}")
+            except OSError:
+                continue  # a dropped connection: ask again next round
+            document = reply.json() if reply.status == 200 else {}
+            if document.get("status") in FINAL:
+                final[sid] = document
+        pending = [sid for sid in pending if sid not in final]
+        time.sleep(0.2 if pending else 0)
+    return final
+
+
+def fetch_leads(client: Client, lead_ids: set[str], concurrency: int, timeout: float) -> dict[str, dict[str, Any]]:
+    pool = ThreadPoolExecutor(concurrency)
+    futures = {lid: pool.submit(client.get, f"/v1/leads/{lid}") for lid in lead_ids}
+    wait(futures.values(), timeout=timeout)
+    pool.shutdown(wait=True, cancel_futures=True)
+    replies = {lid: f.result() for lid, f in futures.items() if f.done() and not f.cancelled() and not f.exception()}
+    return {lid: reply.json() for lid, reply in replies.items() if reply.status == 200}
+
+
+def stored_submissions(data_dir: Path) -> dict[str, dict[str, str]]:
+    """Submission items as the runtime persisted them: received_at, processed_at / failed_at, status."""
+    found = {}
+    for _, item in Journal(data_dir).recorded_items():
+        if item.get("sk", {}).get("S") == "SUBMISSION":
+            found[item["submission_id"]["S"]] = {k: v["S"] for k, v in item.items() if "S" in v}
+    return found
+
+
+def failure_summary(error: str | None) -> str:
+    """`Type: message` of the Lambda error inside a Step Functions failure record; the raw text if it is not one."""
+    try:
+        cause = json.loads(json.loads(error or "")["Cause"])
+        return f"{cause['errorType']}: {cause['errorMessage']}"[:160]
+    except (ValueError, KeyError, TypeError):
+        return str(error)[:160]
+
+
+def seconds(later: str, earlier: str) -> float:
+    return (datetime.fromisoformat(later) - datetime.fromisoformat(earlier)).total_seconds()
+
+
+def import_times(repeats: int) -> dict[str, float | str]:
+    env = {**os.environ, **FUNCTION_ENV, "PYTHONPATH": os.pathsep.join((str(REPO / "layers/leadflow"), str(REPO)))}
+    result: dict[str, float | str] = {}
+    for folder in sorted(p for p in (REPO / "functions").iterdir() if (p / "app.py").is_file()):
+        code = IMPORT_TIMER.format(module=f"functions.{folder.name}.app")
+        command = [sys.executable, "-c", code]
+        try:
+            runs = [
+                float(subprocess.run(command, env=env, cwd=REPO, capture_output=True, check=True, timeout=120).stdout)
+                for _ in range(repeats)
+            ]
+            result[folder.name] = round(statistics.median(runs), 1)
+        except (subprocess.SubprocessError, ValueError) as exc:
+            result[folder.name] = f"failed: {type(exc).__name__}"
+    return result
+
+
+def measure(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    port = args.port or free_port()
+    client = Client(f"http://127.0.0.1:{port}")
+    process = start_runtime(port, workdir / "data", workdir)
+    try:
+        wait_ready(process, client)
+        leads = make_leads(args.leads, random.Random(args.seed))
+        started_wall, started = time.time(), time.monotonic()
+        posted = post_all(client, leads, args.concurrency, args.timeout)
+        post_seconds = time.monotonic() - started
+        accepted = [p for p in posted if p.submission_id]
+        final = wait_pipeline(client, [p.submission_id for p in accepted if p.submission_id], args.timeout)
+        drained = time.time()
+        leads_by_id = fetch_leads(client, {d["lead_id"] for d in final.values() if d.get("lead_id")}, 8, 120)
+    finally:
+        stop_runtime(process)
+    stored = stored_submissions(workdir / "data")
+    statuses = [d["status"] for d in final.values()]
+    failed = [d for d in final.values() if d["status"] == "failed"]
+    assigned = [
+        seconds(lead["assignment"]["assigned_at"], doc["received_at"])
+        for doc in final.values()
+        if (lead := leads_by_id.get(doc.get("lead_id") or "")) and lead.get("assignment")
+    ]
+    processed_at = {sid: s["processed_at"] for sid, s in stored.items() if sid in final and "processed_at" in s}
+    last = max((datetime.fromisoformat(t).timestamp() for t in processed_at.values()), default=drained)
+    stderr = (workdir / "stderr.txt").read_text(encoding="utf-8", errors="replace").splitlines()
+    return {
+        "post_latency_ms": spread([p.latency_ms for p in posted]),
+        "posted": len(posted),
+        "accepted": len(accepted),
+        "post_errors": sorted({p.error for p in posted if p.error})[:5],
+        "intake_leads_per_s": len(accepted) / post_seconds,
+        "post_seconds": post_seconds,
+        "pipeline_leads_per_s": statuses.count("processed") / max(last - started_wall, 1e-9),
+        "pipeline_seconds": last - started_wall,
+        "counts": {s: statuses.count(s) for s in FINAL} | {"unfinished": len(accepted) - len(final)},
+        "expected_mql": sum(1 for p in accepted if p.kind == "mql"),
+        "routed": len(assigned),
+        "failures": Counter(failure_summary(d.get("error")) for d in failed),
+        "failure_examples": {failure_summary(d.get("error")): d.get("error") for d in failed},
+        "capture_to_assigned_s": spread(assigned),
+        "capture_to_processed_s": spread([seconds(t, final[sid]["received_at"]) for sid, t in processed_at.items()]),
+        "runtime_stderr_lines": len(stderr),
+        "runtime_stderr_tail": stderr[-10:],
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def fmt(figures: dict[str, float | None], unit: str, scale: float = 1) -> str:
+    values = [figures[k] for k in ("p50", "p95", "max")]
+    return " / ".join("-" if v is None else f"{v * scale:.0f}" for v in values) + f" {unit}  (n={figures['n']})"
+
+
+def report(r: dict[str, Any]) -> str:
+    c, imports = r["counts"], r["imports_ms"].items()
+    rows = [
+        ("machine", f"{r['machine']['nproc']} CPUs, Python {r['machine']['python']}, load avg {r['machine']['load']}"),
+        ("leads / concurrency", f"{r['leads']} / {r['concurrency']}"),
+        ("POST /v1/leads p50 / p95 / max", fmt(r["post_latency_ms"], "ms")),
+        ("accepted (202)", f"{r['accepted']} of {r['posted']} answered"),
+        ("intake throughput", f"{r['intake_leads_per_s']:.1f} leads/s over {r['post_seconds']:.1f} s"),
+        ("pipeline throughput", f"{r['pipeline_leads_per_s']:.1f} leads/s, last done {r['pipeline_seconds']:.1f} s in"),
+        ("processed / failed / spam / unfinished", " / ".join(str(c[k]) for k in (*FINAL, "unfinished"))),
+        ("routed (expected MQL)", f"{r['routed']} ({r['expected_mql']})"),
+        ("capture->assigned p50 / p95 / max", fmt(r["capture_to_assigned_s"], "ms", 1000)),
+        ("capture->processed p50 / p95 / max", fmt(r["capture_to_processed_s"], "ms", 1000)),
+        ("runtime stderr lines", str(r["runtime_stderr_lines"])),
+        *((f"cold import functions.{name}.app", f"{ms} ms" if isinstance(ms, float) else ms) for name, ms in imports),
+        *(("post error", e) for e in r["post_errors"]),
+        *((f"failed x{count}", summary) for summary, count in r["failures"].items()),
+    ]
+    width = max(len(label) for label, _ in rows)
+    return "\n".join(f"{label.ljust(width)}  {value}" for label, value in rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--leads", type=int, default=500)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--port", type=int, default=0, help="0: any free port")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds for posting, and again for the pipeline")
+    parser.add_argument("--imports", type=int, default=5, help="cold imports per function (0: skip)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+    machine = {
+        "nproc": len(os.sched_getaffinity(0)),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),  # before the run: other work on the machine
+    }
+    with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as workdir:
+        result = {
+            "leads": args.leads,
+            "concurrency": args.concurrency,
+            "machine": machine,
+            **measure(args, Path(workdir)),
+        }
+    result["imports_ms"] = import_times(args.imports) if args.imports else {}
+    print(report(result))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""The event schemas and OpenAPI document in infra/schemas/ are what the code produces: a contract never changes
+without a visible diff. Regenerate with `.venv/bin/leadflow schemas`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from infra.local.schemas import SCHEMA_DIR, contracts, render
+
+
+@pytest.mark.parametrize("path", sorted(contracts()), ids=lambda p: str(p.relative_to(SCHEMA_DIR)))
+def test_committed_contract_matches_the_code(path: Path) -> None:
+    documents = contracts()
+    assert path in documents
+    committed = path.read_text(encoding="utf-8") if path.exists() else ""
+
+    assert committed == render(documents[path]), f"{path} is stale: run `.venv/bin/leadflow schemas`"
+
+
+def test_every_committed_contract_is_still_produced() -> None:
+    produced = set(contracts())
+    committed = set(SCHEMA_DIR.rglob("*.json"))
+
+    assert committed - produced == set(), "remove schemas of events that no longer exist"
+
+
+def test_openapi_documents_every_route_with_its_request_schema() -> None:
+    openapi = contracts()[SCHEMA_DIR / "openapi.json"]
+
+    assert set(openapi["paths"]) == {
+        "/v1/leads",
+        "/v1/leads/{lead_id}",
+        "/v1/submissions/{submission_id}",
+    }
+    body = openapi["paths"]["/v1/leads"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body["$ref"].endswith("/SubmissionIn")
+    assert "email" in openapi["components"]["schemas"]["SubmissionIn"]["required"]

@@ -1,0 +1,146 @@
+"""The pipeline's steps over the in-memory twins: what dedupe, enrich, score, route and notify decide and announce,
+including under retries and concurrent runs for the same person."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from leadflow.adapters.memory import InMemoryConfigStore, InMemoryEventBus, InMemoryLeadStore, InMemoryOutbox
+from leadflow.clock import FixedClock
+from leadflow.domain.enrichment import DomainDirectory
+from leadflow.domain.routing import NoEligibleRep
+from leadflow.models.events import LeadAssigned, LeadCreated, LeadStageChanged, LeadUpdated, PipelineState
+from leadflow.models.lead import Stage
+from leadflow.models.submission import StoredSubmission, SubmissionIn
+from leadflow.services import pipeline
+from leadflow.services.pipeline import MissingConfig, PipelineDeps
+
+from tests.unit.conftest import load_config
+
+START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def deps() -> PipelineDeps:
+    config = InMemoryConfigStore()
+    config.publish("scoring", load_config("scoring.yaml"))
+    config.publish("reps", load_config("reps.yaml"))
+    return PipelineDeps(
+        store=InMemoryLeadStore(),
+        config=config,
+        bus=InMemoryEventBus(),
+        outbox=InMemoryOutbox(),
+        clock=FixedClock(START),
+        directory=DomainDirectory.bundled(),
+        api_base_url="https://leads.example.com",
+    )
+
+
+def submitted(
+    deps: PipelineDeps, number: int, email: str = "dana.whitfield@snowflake.com", **fields: object
+) -> PipelineState:
+    """A submission as intake stored and announced it: the state the pipeline starts from."""
+    document = SubmissionIn.model_validate(
+        {"email": email, "title": "VP of Engineering", "form_id": "demo-request", **fields}
+    )
+    stored = StoredSubmission(submission_id=f"sub_{number:026d}", received_at=START, data=document)
+    deps.store.put_submission(stored)
+    return PipelineState(submission_id=stored.submission_id, received_at=START, submission=document)
+
+
+def run_all(initial: PipelineState, deps: PipelineDeps) -> PipelineState:
+    current = initial
+    for step in (pipeline.dedupe, pipeline.enrich_lead, pipeline.score, pipeline.route, pipeline.notify):
+        current = step(current, deps)
+    return current
+
+
+def bus(deps: PipelineDeps) -> InMemoryEventBus:
+    assert isinstance(deps.bus, InMemoryEventBus)
+    return deps.bus
+
+
+def test_second_submission_in_another_spelling_joins_the_first_lead(deps: PipelineDeps) -> None:
+    first = pipeline.dedupe(submitted(deps, 1, "Dana.Whitfield@Snowflake.com"), deps)
+    second = pipeline.dedupe(submitted(deps, 2, "dana.whitfield+events@snowflake.com"), deps)
+
+    assert first.lead is not None and second.lead is not None
+    assert second.lead.lead_id == first.lead.lead_id
+    assert second.lead.submission_ids == [first.submission_id, second.submission_id]
+    assert [type(e) for e in bus(deps).published] == [LeadCreated, LeadUpdated]
+
+
+def test_retried_dedupe_does_not_count_the_submission_twice(deps: PipelineDeps) -> None:
+    once = pipeline.dedupe(submitted(deps, 1), deps)
+    twice = pipeline.dedupe(submitted(deps, 1), deps)
+
+    assert twice.lead == once.lead
+    assert twice.lead is not None and twice.lead.submission_ids == [once.submission_id]
+
+
+def test_concurrent_submissions_of_one_person_all_land_on_one_lead(deps: PipelineDeps) -> None:
+    states = [submitted(deps, n) for n in range(20)]
+    threads = [threading.Thread(target=pipeline.dedupe, args=(s, deps)) for s in states]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    lead_id = deps.store.lead_for_identity("email", "dana.whitfield@snowflake.com")
+    assert lead_id is not None
+    lead = deps.store.get_lead(lead_id)
+    assert lead is not None and sorted(lead.submission_ids) == [f"sub_{n:026d}" for n in range(20)]
+    assert len(bus(deps).of_type(LeadCreated)) == 1
+
+
+def test_qualified_lead_is_assigned_once_and_its_rep_notified_once_even_when_steps_retry(deps: PipelineDeps) -> None:
+    done = run_all(submitted(deps, 1), deps)
+    pipeline.route(done, deps)
+    pipeline.notify(done, deps)
+
+    assert done.lead is not None and done.lead.stage is Stage.MQL
+    assert done.lead.assignment is not None and done.lead.owner_id == done.lead.assignment.rep_id
+    assert len(bus(deps).of_type(LeadAssigned)) == 1
+    assert len(bus(deps).of_type(LeadStageChanged)) == 1
+    assert [n.rep_id for n in deps.outbox.recent()] == [done.lead.owner_id]
+
+
+def test_round_robin_deals_leads_in_roster_order_skipping_the_inactive_rep(deps: PipelineDeps) -> None:
+    owners = [run_all(submitted(deps, n, f"buyer{n}@snowflake.com"), deps).lead.owner_id for n in range(6)]  # type: ignore[union-attr]
+
+    assert owners == [
+        "dana-whitfield",
+        "marcus-okafor",
+        "tomas-lindqvist",
+        "dana-whitfield",
+        "marcus-okafor",
+        "tomas-lindqvist",
+    ]
+
+
+def test_a_lead_that_is_not_qualified_is_not_routed(deps: PipelineDeps) -> None:
+    done = run_all(submitted(deps, 1, "sam.reader@gmail.com", title=None, form_id="newsletter"), deps)
+
+    assert done.lead is not None and done.lead.stage is Stage.NEW and done.lead.owner_id is None
+    assert bus(deps).of_type(LeadAssigned) == []
+
+
+def test_scoring_without_a_published_rule_set_fails_naming_it(deps: PipelineDeps) -> None:
+    empty = InMemoryConfigStore()
+    deduped = pipeline.dedupe(submitted(deps, 1), deps)
+
+    with pytest.raises(MissingConfig, match="scoring"):
+        pipeline.score(deduped, PipelineDeps(**{**deps.__dict__, "config": empty}))
+
+
+def test_routing_with_no_active_rep_fails_rather_than_dropping_the_lead(deps: PipelineDeps) -> None:
+    roster = load_config("reps.yaml")
+    deps.config.publish("reps", {**roster, "reps": [{**r, "active": False} for r in roster["reps"]]})
+    scored = pipeline.score(pipeline.enrich_lead(pipeline.dedupe(submitted(deps, 1), deps), deps), deps)
+
+    with pytest.raises(NoEligibleRep):
+        pipeline.route(scored, deps)
+    assert scored.lead is not None
+    assert deps.store.get_lead(scored.lead.lead_id) is not None
