@@ -8,7 +8,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,7 @@ class LocalRuntime:
         if self.options.data_dir is not None:
             self._journal = Journal(self.options.data_dir)
             self._restore()
+            self._resume_clock()
         moto_hooks.serialise_dynamodb_writes(self._journal.record if self._journal else None)
         self._use_runtime_clock()
         self.load_config()
@@ -94,6 +95,7 @@ class LocalRuntime:
         if self._journal is not None:
             self._journal.compact(self._all_items())
             self._journal.close()
+            self._clock_file().write_text(self.clock.now().isoformat(), encoding="utf-8")
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
@@ -134,6 +136,17 @@ class LocalRuntime:
         merged["POWERTOOLS_LOG_LEVEL"] = self.options.log_level
         merged["API_BASE_URL"] = self.url
         os.environ.update(merged)
+
+    def _clock_file(self) -> Path:
+        assert self.options.data_dir is not None
+        return self.options.data_dir / "clock.txt"
+
+    def _resume_clock(self) -> None:
+        """A clock run fast or moved forward must not go back in time across a restart: stored data is in its future."""
+        if self._clock_file().exists():
+            saved = datetime.fromisoformat(self._clock_file().read_text(encoding="utf-8").strip())
+            if saved > self.clock.now():
+                self.clock.advance(saved - self.clock.now())
 
     def _use_runtime_clock(self) -> None:
         from leadflow import wiring

@@ -239,11 +239,12 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     stored = stored_submissions(workdir / "data")
     statuses = [d["status"] for d in final.values()]
     failed = [d for d in final.values() if d["status"] == "failed"]
-    assigned = [
-        seconds(lead["assignment"]["assigned_at"], doc["received_at"])
-        for doc in final.values()
+    kind_of = {p.submission_id: p.kind for p in accepted}
+    routed = {
+        sid: seconds(lead["assignment"]["assigned_at"], doc["received_at"])
+        for sid, doc in final.items()
         if (lead := leads_by_id.get(doc.get("lead_id") or "")) and lead.get("assignment")
-    ]
+    }
     processed_at = {sid: s["processed_at"] for sid, s in stored.items() if sid in final and "processed_at" in s}
     last = max((datetime.fromisoformat(t).timestamp() for t in processed_at.values()), default=drained)
     stderr = (workdir / "stderr.txt").read_text(encoding="utf-8", errors="replace").splitlines()
@@ -258,10 +259,11 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "pipeline_seconds": last - started_wall,
         "counts": {s: statuses.count(s) for s in FINAL} | {"unfinished": len(accepted) - len(final)},
         "expected_mql": sum(1 for p in accepted if p.kind == "mql"),
-        "routed": len(assigned),
+        "routed_by_kind": Counter(kind_of[sid] for sid in routed),
+        "failed_by_kind": Counter(kind_of[d["submission_id"]] for d in failed),
         "failures": Counter(failure_summary(d.get("error")) for d in failed),
         "failure_examples": {failure_summary(d.get("error")): d.get("error") for d in failed},
-        "capture_to_assigned_s": spread(assigned),
+        "capture_to_assigned_s": spread(list(routed.values())),
         "capture_to_processed_s": spread([seconds(t, final[sid]["received_at"]) for sid, t in processed_at.items()]),
         "runtime_stderr_lines": len(stderr),
         "runtime_stderr_tail": stderr[-10:],
@@ -280,6 +282,10 @@ def fmt(figures: dict[str, float | None], unit: str, scale: float = 1) -> str:
     return " / ".join("-" if v is None else f"{v * scale:.0f}" for v in values) + f" {unit}  (n={figures['n']})"
 
 
+def by_kind(counts: dict[str, int]) -> str:
+    return f"{sum(counts.values())}: " + (", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "-")
+
+
 def report(r: dict[str, Any]) -> str:
     c, imports = r["counts"], r["imports_ms"].items()
     rows = [
@@ -290,7 +296,8 @@ def report(r: dict[str, Any]) -> str:
         ("intake throughput", f"{r['intake_leads_per_s']:.1f} leads/s over {r['post_seconds']:.1f} s"),
         ("pipeline throughput", f"{r['pipeline_leads_per_s']:.1f} leads/s, last done {r['pipeline_seconds']:.1f} s in"),
         ("processed / failed / spam / unfinished", " / ".join(str(c[k]) for k in (*FINAL, "unfinished"))),
-        ("routed (expected MQL)", f"{r['routed']} ({r['expected_mql']})"),
+        ("routed, by kind (expected MQL)", f"{by_kind(r['routed_by_kind'])} ({r['expected_mql']} mql posted)"),
+        ("failed, by kind", by_kind(r["failed_by_kind"])),
         ("capture->assigned p50 / p95 / max", fmt(r["capture_to_assigned_s"], "ms", 1000)),
         ("capture->processed p50 / p95 / max", fmt(r["capture_to_processed_s"], "ms", 1000)),
         ("runtime stderr lines", str(r["runtime_stderr_lines"])),

@@ -4,6 +4,7 @@ scored, MQL and assigned with a notification queued; stop the runtime; start it 
 from __future__ import annotations
 
 import signal
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,15 @@ def test_a_killed_runtime_keeps_every_accepted_submission(tmp_path: Path) -> Non
         statuses = [restarted.client.get(f"/v1/submissions/{sid}").status for sid in accepted]
 
     assert statuses == [200] * 5
+
+
+def test_a_clock_moved_forward_stays_forward_across_a_restart(tmp_path: Path) -> None:
+    with RuntimeProcess(tmp_path / "data") as runtime:
+        moved = runtime.client.request("POST", "/_local/clock?hours=720")
+        ahead = datetime.fromisoformat(runtime.client.request("GET", "/_local/state").json()["clock"])
+    assert moved.status == 200
+
+    with RuntimeProcess(tmp_path / "data") as restarted:
+        after = datetime.fromisoformat(restarted.client.request("GET", "/_local/state").json()["clock"])
+
+    assert after >= ahead > datetime.now(UTC) + timedelta(days=29)
