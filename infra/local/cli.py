@@ -1,4 +1,5 @@
-"""`leadflow` command: run the local stack, push config to a deployed stack, redrive failed pipeline runs."""
+"""`leadflow` command: run the local stack, push config to a deployed stack, redrive failed pipeline runs, find
+duplicate leads in a CSV file."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import signal
 import sys
 import threading
 from pathlib import Path
+
+from infra.local import dedupe_cli
 
 DEFAULT_DATA_DIR = Path(".leadflow-data")
 
@@ -96,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
 
     schemas = commands.add_parser("schemas", help="regenerate infra/schemas/ (event schemas and OpenAPI) from the code")
     schemas.set_defaults(func=_schemas)
+
+    dedupe = commands.add_parser("dedupe", help="list the duplicate leads in a CSV file: pairs to merge or to review")
+    dedupe_cli.add_arguments(dedupe)
 
     args = parser.parse_args(argv)
     result: int = args.func(args)

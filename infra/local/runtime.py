@@ -27,9 +27,12 @@ from infra.local.journal import Journal
 from infra.local.template import REPO_ROOT, TEMPLATE_PATH, LocalNames, load_template
 
 DEFAULT_API_KEY = "local-dev-key"
+# moto's settings for the whole process: a second mock started while the runtime runs must use the same ones,
+# because moto applies the configuration of whichever mock started last.
+MOTO_CONFIG: dict[str, Any] = {"stepfunctions": {"execute_state_machine": True}}
 REGION = "us-east-1"
 CONFIG_DIR = REPO_ROOT / "infra" / "config"
-CONFIG_DOCUMENTS = ("scoring", "reps")
+CONFIG_DOCUMENTS = ("scoring", "reps", "matching")
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ class LocalRuntime:
 
     def start(self) -> LocalRuntime:
         self._set_process_environment()
-        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+        self._mock = mock_aws(config=MOTO_CONFIG)
         self._mock.start()
         moto_hooks.quiet_state_machine_interpreter()
         self.session = boto3.Session(region_name=REGION)

@@ -103,20 +103,25 @@ def spread(values: list[float]) -> dict[str, float | None]:
     return {"n": len(values), "p50": pct(values, 50), "p95": pct(values, 95), "max": max(values, default=None)}
 
 
+def code_path(*more: str | None) -> str:
+    return os.pathsep.join(filter(None, (str(REPO / "layers/leadflow"), str(REPO), *more)))
+
+
 def start_runtime(port: int, data_dir: Path, logs: Path) -> subprocess.Popen[bytes]:
-    # `functions` is not part of the editable install, so the console script only finds it with the repo on the path.
-    path = os.pathsep.join(filter(None, (str(REPO), os.environ.get("PYTHONPATH"))))
-    env = {**os.environ, "LEADFLOW_LOG_LEVEL": "ERROR", "PYTHONPATH": path}
+    # `functions` is not part of the editable install: the console script only finds it with the repo on the path.
+    # The layer goes first too, so the runtime runs this checkout's code even if the install points elsewhere.
+    env = {**os.environ, "LEADFLOW_LOG_LEVEL": "ERROR", "PYTHONPATH": code_path(os.environ.get("PYTHONPATH"))}
     command = [str(Path(sys.executable).with_name("leadflow")), "run", "--port", str(port), "--data-dir", str(data_dir)]
     with (logs / "stdout.txt").open("wb") as out, (logs / "stderr.txt").open("wb") as err:
         return subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=err)
 
 
-def wait_ready(process: subprocess.Popen[bytes], client: Client, timeout: float = 60) -> None:
+def wait_ready(process: subprocess.Popen[bytes], client: Client, stderr: Path, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the runtime exited with {process.returncode} before answering")
+            tail = stderr.read_text(encoding="utf-8", errors="replace")[-2000:]
+            raise RuntimeError(f"the runtime exited with {process.returncode} before answering:\n{tail}")
         try:
             if client.request("GET", "/").status == 200:
                 return
@@ -204,7 +209,7 @@ def seconds(later: str, earlier: str) -> float:
 
 
 def import_times(repeats: int) -> dict[str, float | str]:
-    env = {**os.environ, **FUNCTION_ENV, "PYTHONPATH": os.pathsep.join((str(REPO / "layers/leadflow"), str(REPO)))}
+    env = {**os.environ, **FUNCTION_ENV, "PYTHONPATH": code_path()}
     result: dict[str, float | str] = {}
     for folder in sorted(p for p in (REPO / "functions").iterdir() if (p / "app.py").is_file()):
         code = IMPORT_TIMER.format(module=f"functions.{folder.name}.app")
@@ -225,7 +230,7 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     client = Client(f"http://127.0.0.1:{port}")
     process = start_runtime(port, workdir / "data", workdir)
     try:
-        wait_ready(process, client)
+        wait_ready(process, client, workdir / "stderr.txt")
         leads = make_leads(args.leads, random.Random(args.seed))
         started_wall, started = time.time(), time.monotonic()
         posted = post_all(client, leads, args.concurrency, args.timeout)
@@ -252,12 +257,12 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "post_latency_ms": spread([p.latency_ms for p in posted]),
         "posted": len(posted),
         "accepted": len(accepted),
-        "post_errors": sorted({p.error for p in posted if p.error})[:5],
+        "post_errors": Counter(p.error[:120] for p in posted if p.error),
         "intake_leads_per_s": len(accepted) / post_seconds,
         "post_seconds": post_seconds,
         "pipeline_leads_per_s": statuses.count("processed") / max(last - started_wall, 1e-9),
         "pipeline_seconds": last - started_wall,
-        "counts": {s: statuses.count(s) for s in FINAL} | {"unfinished": len(accepted) - len(final)},
+        "counts": {s: statuses.count(s) for s in FINAL} | {"not finished": len(accepted) - len(final)},
         "expected_mql": sum(1 for p in accepted if p.kind == "mql"),
         "routed_by_kind": Counter(kind_of[sid] for sid in routed),
         "failed_by_kind": Counter(kind_of[d["submission_id"]] for d in failed),
@@ -266,6 +271,7 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "capture_to_assigned_s": spread(list(routed.values())),
         "capture_to_processed_s": spread([seconds(t, final[sid]["received_at"]) for sid, t in processed_at.items()]),
         "runtime_stderr_lines": len(stderr),
+        "runtime_stderr_last": next((line for line in reversed(stderr) if line.strip("- ")), ""),
         "runtime_stderr_tail": stderr[-10:],
     }
 
@@ -287,22 +293,22 @@ def by_kind(counts: dict[str, int]) -> str:
 
 
 def report(r: dict[str, Any]) -> str:
-    c, imports = r["counts"], r["imports_ms"].items()
+    c, imports, unsent = r["counts"], r["imports_ms"].items(), r["leads"] - r["posted"]
     rows = [
         ("machine", f"{r['machine']['nproc']} CPUs, Python {r['machine']['python']}, load avg {r['machine']['load']}"),
         ("leads / concurrency", f"{r['leads']} / {r['concurrency']}"),
         ("POST /v1/leads p50 / p95 / max", fmt(r["post_latency_ms"], "ms")),
-        ("accepted (202)", f"{r['accepted']} of {r['posted']} answered"),
+        ("accepted (202) / other answer / not sent", f"{r['accepted']} / {r['posted'] - r['accepted']} / {unsent}"),
         ("intake throughput", f"{r['intake_leads_per_s']:.1f} leads/s over {r['post_seconds']:.1f} s"),
         ("pipeline throughput", f"{r['pipeline_leads_per_s']:.1f} leads/s, last done {r['pipeline_seconds']:.1f} s in"),
-        ("processed / failed / spam / unfinished", " / ".join(str(c[k]) for k in (*FINAL, "unfinished"))),
+        ("processed / failed / spam / not finished", " / ".join(str(c[k]) for k in (*FINAL, "not finished"))),
         ("routed, by kind (expected MQL)", f"{by_kind(r['routed_by_kind'])} ({r['expected_mql']} mql posted)"),
         ("failed, by kind", by_kind(r["failed_by_kind"])),
         ("capture->assigned p50 / p95 / max", fmt(r["capture_to_assigned_s"], "ms", 1000)),
         ("capture->processed p50 / p95 / max", fmt(r["capture_to_processed_s"], "ms", 1000)),
-        ("runtime stderr lines", str(r["runtime_stderr_lines"])),
+        ("runtime stderr", f"{r['runtime_stderr_lines']} lines, last: {r['runtime_stderr_last'][:100] or '-'}"),
         *((f"cold import functions.{name}.app", f"{ms} ms" if isinstance(ms, float) else ms) for name, ms in imports),
-        *(("post error", e) for e in r["post_errors"]),
+        *((f"POST error x{count}", error) for error, count in r["post_errors"].items()),
         *((f"failed x{count}", summary) for summary, count in r["failures"].items()),
     ]
     width = max(len(label) for label, _ in rows)
@@ -314,16 +320,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--leads", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--port", type=int, default=0, help="0: any free port")
-    parser.add_argument("--timeout", type=float, default=300, help="seconds for posting, and again for the pipeline")
+    parser.add_argument("--timeout", type=float, default=300, help="deadline (s) for posting, then for the pipeline")
     parser.add_argument("--imports", type=int, default=5, help="cold imports per function (0: skip)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
-    machine = {
+    machine: dict[str, Any] = {
         "nproc": len(os.sched_getaffinity(0)),
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),  # before the run: other work on the machine
+        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),  # before and after: was the machine shared?
     }
     with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as workdir:
         result = {
@@ -333,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
             **measure(args, Path(workdir)),
         }
     result["imports_ms"] = import_times(args.imports) if args.imports else {}
+    machine["load"] += " -> " + " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(report(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -45,12 +45,14 @@ def test_posted_lead_is_routed_and_survives_a_restart(tmp_path: Path) -> None:
 
 def test_a_killed_runtime_keeps_every_accepted_submission(tmp_path: Path) -> None:
     runtime = RuntimeProcess(tmp_path / "data").start()
-    accepted = []
-    for i in range(5):
-        reply = runtime.client.post_lead({"email": f"reader{i}@gmail.com", "form_id": "newsletter"})
-        assert reply.status == 202
-        accepted.append(reply.json()["submission_id"])
-    runtime.stop(signal.SIGKILL)
+    try:
+        replies = [
+            runtime.client.post_lead({"email": f"reader{i}@gmail.com", "form_id": "newsletter"}) for i in range(5)
+        ]
+    finally:
+        runtime.stop(signal.SIGKILL)
+    assert [r.status for r in replies] == [202] * 5
+    accepted = [r.json()["submission_id"] for r in replies]
 
     with RuntimeProcess(tmp_path / "data") as restarted:
         statuses = [restarted.client.get(f"/v1/submissions/{sid}").status for sid in accepted]

@@ -10,6 +10,8 @@ from leadflow.adapters.eventbridge import EventBridgeBus
 from leadflow.models.events import LeadScored
 from moto import mock_aws
 
+from infra.local.runtime import MOTO_CONFIG
+
 
 @pytest.fixture(autouse=True)
 def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -19,7 +21,7 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_PROFILE", raising=False)
 
 
-@mock_aws
+@mock_aws(config=MOTO_CONFIG)  # the runtime fixture may share this process's moto
 def test_a_published_event_reaches_the_rule_for_its_detail_type() -> None:
     events, sqs = boto3.client("events"), boto3.client("sqs")
     events.create_event_bus(Name="leadflow-test-bus")

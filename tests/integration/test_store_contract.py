@@ -24,6 +24,7 @@ from leadflow.ports import ConcurrentUpdate, ConfigStore, LeadStore, Notificatio
 from moto import mock_aws
 
 from infra.local.moto_hooks import serialise_dynamodb_writes
+from infra.local.runtime import MOTO_CONFIG
 from tests.integration.tables import create_tables
 
 T = TypeVar("T")
@@ -50,7 +51,7 @@ def stores(request: pytest.FixtureRequest, aws_credentials: None) -> Iterator[St
     if request.param == "memory":
         yield Stores(InMemoryLeadStore(), InMemoryConfigStore(), InMemoryOutbox())
         return
-    with mock_aws():
+    with mock_aws(config=MOTO_CONFIG):  # the runtime fixture may share this process's moto
         # DynamoDB applies conditional writes atomically; moto needs the runtime's write lock to do the same.
         serialise_dynamodb_writes()
         tables = create_tables(boto3.resource("dynamodb", region_name="us-east-1"))

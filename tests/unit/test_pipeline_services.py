@@ -7,7 +7,13 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
-from leadflow.adapters.memory import InMemoryConfigStore, InMemoryEventBus, InMemoryLeadStore, InMemoryOutbox
+from leadflow.adapters.memory import (
+    InMemoryConfigStore,
+    InMemoryEventBus,
+    InMemoryLeadStore,
+    InMemoryMatchIndex,
+    InMemoryOutbox,
+)
 from leadflow.clock import FixedClock
 from leadflow.domain.enrichment import DomainDirectory
 from leadflow.domain.routing import NoEligibleRep
@@ -27,8 +33,10 @@ def deps() -> PipelineDeps:
     config = InMemoryConfigStore()
     config.publish("scoring", load_config("scoring.yaml"))
     config.publish("reps", load_config("reps.yaml"))
+    config.publish("matching", load_config("matching.yaml"))
     return PipelineDeps(
         store=InMemoryLeadStore(),
+        index=InMemoryMatchIndex(),
         config=config,
         bus=InMemoryEventBus(),
         outbox=InMemoryOutbox(),

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from leadflow.models.events import DomainEvent
-from leadflow.models.lead import Assignment, HistoryEntry, Lead, Stage
+from leadflow.models.lead import Assignment, Firmographics, HistoryEntry, Lead, Stage
 from leadflow.models.submission import StoredSubmission, SubmissionStatus
 
 
@@ -55,6 +55,9 @@ class LeadStore(Protocol):
 
     def lead_for_identity(self, kind: str, value: str) -> str | None: ...
 
+    def move_identity(self, kind: str, value: str, from_lead: str, to_lead: str) -> bool:
+        """Point a claim at another lead, only if it still points at `from_lead`; False if it does not."""
+
     def get_lead(self, lead_id: str) -> Lead | None: ...
 
     def save_lead(self, lead: Lead, *, expected_version: int | None) -> Lead:
@@ -68,6 +71,59 @@ class LeadStore(Protocol):
     def list_leads(
         self, *, stage: Stage | None = None, owner_id: str | None = None, limit: int = 50, cursor: str | None = None
     ) -> Page: ...
+
+
+@dataclass(frozen=True)
+class IndexedRecord:
+    """A lead's matching fields as the match index holds them, so candidates are scored without reading profiles."""
+
+    lead_id: str
+    record: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DuplicateLink:
+    """A possible duplicate found in the grey zone, kept for a person to merge or dismiss."""
+
+    lead_id: str
+    other_id: str
+    probability: float
+    evidence: list[dict[str, Any]]
+    found_at: datetime
+
+
+class MatchIndex(Protocol):
+    """Blocking keys → leads, so that finding candidates costs a few bounded queries whatever the table's size."""
+
+    def candidates(self, keys: Sequence[str], per_key: int) -> list[IndexedRecord]:
+        """The leads filed under any of `keys`, at most `per_key` per key, each lead once."""
+
+    def file(self, lead_id: str, keys: Sequence[str], record: dict[str, Any], previous_keys: Sequence[str]) -> None:
+        """File the lead under `keys` with its matching fields; remove it from previous keys no longer in `keys`."""
+
+    def unfile(self, lead_id: str, keys: Sequence[str]) -> None: ...
+
+    def link_possible_duplicate(self, link: DuplicateLink) -> None:
+        """Record the link on both leads (idempotent)."""
+
+    def possible_duplicates(self, lead_id: str) -> list[DuplicateLink]: ...
+
+    def remove_possible_duplicate(self, lead_id: str, other_id: str) -> None: ...
+
+
+class EnrichmentUnavailable(Exception):
+    """The enrichment provider cannot answer now (timeout, 5xx, malformed answer, breaker open); ask another or
+    retry later. Distinct from "does not know the domain", which is an answer (None)."""
+
+
+class EnrichmentProvider(Protocol):
+    """Firmographics for an email domain from one source: the bundled directory, an external data provider, ..."""
+
+    name: str
+
+    def lookup(self, domain: str) -> Firmographics | None:
+        """What the provider knows about `domain` (lower-case, no trailing dot); None if it does not know it.
+        Raises EnrichmentUnavailable when it cannot answer now."""
 
 
 class ConfigStore(Protocol):
@@ -97,8 +153,13 @@ __all__ = [
     "Clock",
     "ConcurrentUpdate",
     "ConfigStore",
+    "DuplicateLink",
+    "EnrichmentProvider",
+    "EnrichmentUnavailable",
     "EventBus",
+    "IndexedRecord",
     "LeadStore",
+    "MatchIndex",
     "Notification",
     "Outbox",
     "Page",

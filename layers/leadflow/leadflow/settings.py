@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from functools import cache
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 
 class Settings(BaseModel):
@@ -17,6 +17,22 @@ class Settings(BaseModel):
     allowed_origins: list[str] = Field(default_factory=list)
     api_base_url: str = ""
     max_body_bytes: int = Field(default=65_536, gt=0)
+    # An external firmographics API asked before the bundled directory; empty (the default) = the directory only.
+    enrichment_url: str = ""
+    # Name of an SSM SecureString parameter holding the provider's API key (sent as a Bearer token); empty = no key.
+    enrichment_api_key_parameter: str = ""
+    enrichment_timeout_seconds: float = Field(default=1.5, gt=0, le=10)
+
+    @field_validator("enrichment_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("ENRICHMENT_URL must start with https:// (or http://), or be empty")
+        return value
+
+    @property
+    def enrichment_enabled(self) -> bool:
+        return bool(self.enrichment_url)
 
     @classmethod
     def from_environ(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -31,6 +47,9 @@ class Settings(BaseModel):
                 allowed_origins=[o.strip() for o in env.get("ALLOWED_ORIGINS", "").split(",") if o.strip()],
                 api_base_url=env.get("API_BASE_URL", "").rstrip("/"),
                 max_body_bytes=int(env.get("MAX_BODY_BYTES", "65536")),
+                enrichment_url=env.get("ENRICHMENT_URL", "").strip().rstrip("/"),
+                enrichment_api_key_parameter=env.get("ENRICHMENT_API_KEY_PARAMETER", "").strip(),
+                enrichment_timeout_seconds=float(env.get("ENRICHMENT_TIMEOUT_SECONDS", "") or "1.5"),
             )
         except (ValidationError, ValueError) as exc:
             raise RuntimeError(f"leadflow is misconfigured; check the function's environment: {exc}") from exc

@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from leadflow import wiring
 from leadflow.models.events import PipelineState
 from leadflow.observability import logger, metrics, tracer
-from leadflow.services.pipeline import PipelineDeps
+from leadflow.services.pipeline_deps import PipelineDeps
 
 Step = Callable[[PipelineState, PipelineDeps], PipelineState]
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]

@@ -9,10 +9,11 @@ import boto3
 from botocore.config import Config
 
 from leadflow.adapters.dynamodb import DynamoConfigStore, DynamoLeadStore, DynamoOutbox
+from leadflow.adapters.dynamodb_matching import DynamoMatchIndex
 from leadflow.adapters.eventbridge import EventBridgeBus
 from leadflow.clock import current_clock
 from leadflow.domain.enrichment import DomainDirectory
-from leadflow.services.pipeline import PipelineDeps
+from leadflow.services.pipeline_deps import PipelineDeps
 from leadflow.settings import settings
 
 # Standard retry mode backs off on throttling; a Lambda's own timeout bounds the total.
@@ -27,6 +28,11 @@ def _dynamodb() -> Any:
 @cache
 def lead_store() -> DynamoLeadStore:
     return DynamoLeadStore(_dynamodb().Table(settings().leads_table))
+
+
+@cache
+def match_index() -> DynamoMatchIndex:
+    return DynamoMatchIndex(_dynamodb().Table(settings().leads_table))
 
 
 @cache
@@ -52,6 +58,7 @@ def domain_directory() -> DomainDirectory:
 def pipeline_deps() -> PipelineDeps:
     return PipelineDeps(
         store=lead_store(),
+        index=match_index(),
         config=config_store(),
         bus=event_bus(),
         outbox=outbox(),
@@ -63,5 +70,5 @@ def pipeline_deps() -> PipelineDeps:
 
 def reset() -> None:
     """Forget every client and setting, as a new cold start would (tests and the local runtime use this)."""
-    for cached in (_dynamodb, lead_store, config_store, outbox, event_bus, settings):
+    for cached in (_dynamodb, lead_store, match_index, config_store, outbox, event_bus, settings):
         cached.cache_clear()

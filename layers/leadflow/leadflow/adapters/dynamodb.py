@@ -107,6 +107,20 @@ class DynamoLeadStore:
             return str(owner)
         return lead_id
 
+    def move_identity(self, kind: str, value: str, from_lead: str, to_lead: str) -> bool:
+        try:
+            self._table.update_item(
+                Key=layout.identity_key(kind, value),
+                UpdateExpression="SET lead_id = :to",
+                ConditionExpression="lead_id = :from",
+                ExpressionAttributeValues={":to": to_lead, ":from": from_lead},
+            )
+        except ClientError as exc:
+            if _code(exc) == CONDITION_FAILED:
+                return False
+            raise
+        return True
+
     def lead_for_identity(self, kind: str, value: str) -> str | None:
         item = self._table.get_item(Key=layout.identity_key(kind, value), ConsistentRead=True).get("Item")
         return str(item["lead_id"]) if item else None

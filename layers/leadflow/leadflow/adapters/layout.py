@@ -15,7 +15,7 @@ from pydantic import TypeAdapter
 
 from leadflow.models.lead import HistoryEntry, Lead
 from leadflow.models.submission import StoredSubmission
-from leadflow.ports import ConcurrentUpdate, Notification
+from leadflow.ports import ConcurrentUpdate, DuplicateLink, IndexedRecord, Notification
 
 Item = dict[str, Any]
 
@@ -24,6 +24,7 @@ BY_OWNER = "by_owner"  # leads table: gsi2pk "OWNER#<rep_id>", gsi2sk "<assigned
 OUTBOX_BY_CREATED = "by_created"  # outbox table: gsi1pk "OUTBOX", gsi1sk "<created_at>#<notification_id>"
 OUTBOX_PARTITION = "OUTBOX"
 HISTORY_PREFIX = "HIST#"
+DUPLICATE_PREFIX = "DUP#"
 KEY_ATTRIBUTES = frozenset({"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"})
 
 # DynamoDB's number type: 38 significant digits, magnitude 1E-130 .. 9.9E+125 (the context boto3 serialises with).
@@ -97,6 +98,14 @@ def identity_key(kind: str, value: str) -> Item:
 
 def lead_key(lead_id: str) -> Item:
     return {"pk": f"LEAD#{lead_id}", "sk": "PROFILE"}
+
+
+def block_key(key: str, lead_id: str) -> Item:
+    return {"pk": f"BLOCK#{key}", "sk": f"LEAD#{lead_id}"}
+
+
+def duplicate_key(lead_id: str, other_id: str) -> Item:
+    return {"pk": f"LEAD#{lead_id}", "sk": f"{DUPLICATE_PREFIX}{other_id}"}
 
 
 def config_active_key(kind: str) -> Item:
@@ -174,6 +183,37 @@ def history_items(lead_id: str, entry: HistoryEntry) -> tuple[Item, Item]:
 
 def history_from_item(item: Mapping[str, Any]) -> HistoryEntry:
     return HistoryEntry.model_validate(from_dynamo(without_keys(item)))
+
+
+def block_item(key: str, lead_id: str, record: Mapping[str, Any]) -> Item:
+    return {**block_key(key, lead_id), "lead_id": lead_id, "record": normalise(dict(record))}
+
+
+def indexed_record_from_item(item: Mapping[str, Any]) -> IndexedRecord:
+    return IndexedRecord(lead_id=str(item["lead_id"]), record=from_dynamo(item["record"]))
+
+
+def duplicate_items(link: DuplicateLink) -> tuple[Item, Item]:
+    """The link as seen from each of its two leads."""
+    body = {
+        "probability": normalise(link.probability),
+        "evidence": normalise(link.evidence),
+        "found_at": time_key(link.found_at),
+    }
+    return (
+        {**duplicate_key(link.lead_id, link.other_id), "lead_id": link.lead_id, "other_id": link.other_id, **body},
+        {**duplicate_key(link.other_id, link.lead_id), "lead_id": link.other_id, "other_id": link.lead_id, **body},
+    )
+
+
+def duplicate_from_item(item: Mapping[str, Any]) -> DuplicateLink:
+    return DuplicateLink(
+        lead_id=str(item["lead_id"]),
+        other_id=str(item["other_id"]),
+        probability=float(item["probability"]),
+        evidence=from_dynamo(item["evidence"]),
+        found_at=datetime.fromisoformat(str(item["found_at"]).replace("Z", "+00:00")),
+    )
 
 
 def notification_item(notification: Notification) -> Item:

@@ -17,7 +17,7 @@ from leadflow.adapters.paging import IndexRange, StartKey, list_page
 from leadflow.models.events import DomainEvent
 from leadflow.models.lead import HistoryEntry, Lead, Stage
 from leadflow.models.submission import StoredSubmission, SubmissionStatus
-from leadflow.ports import Notification, Page
+from leadflow.ports import DuplicateLink, IndexedRecord, Notification, Page
 
 EventT = TypeVar("EventT", bound=DomainEvent)
 
@@ -38,6 +38,9 @@ class _Items:
 
     def put(self, item: layout.Item) -> None:
         self._items[(item["pk"], item["sk"])] = json.dumps(item)
+
+    def delete(self, key: layout.Item) -> None:
+        self._items.pop((key["pk"], key["sk"]), None)
 
     def all(self) -> list[layout.Item]:
         return [json.loads(text) for text in self._items.values()]
@@ -83,6 +86,15 @@ class InMemoryLeadStore:
                 return str(existing["lead_id"])
             self._table.put({**key, "kind": kind, "value": value, "lead_id": lead_id})
         return lead_id
+
+    def move_identity(self, kind: str, value: str, from_lead: str, to_lead: str) -> bool:
+        key = layout.identity_key(kind, value)
+        with self._table.lock:
+            existing = self._table.get(key)
+            if existing is None or existing["lead_id"] != from_lead:
+                return False
+            self._table.put({**existing, "lead_id": to_lead})
+        return True
 
     def lead_for_identity(self, kind: str, value: str) -> str | None:
         with self._table.lock:
@@ -210,3 +222,50 @@ class InMemoryOutbox:
             items = self._table.all()
         items.sort(key=lambda item: item["gsi1sk"], reverse=True)
         return [layout.notification_from_item(item) for item in items[:limit]]
+
+
+class InMemoryMatchIndex:
+    """Twin of DynamoMatchIndex: the same items, with a Query's per-key limit in sort-key order."""
+
+    def __init__(self) -> None:
+        self._table = _Items()
+
+    def candidates(self, keys: Sequence[str], per_key: int) -> list[IndexedRecord]:
+        found: dict[str, IndexedRecord] = {}
+        with self._table.lock:
+            items = self._table.all()
+        for key in dict.fromkeys(keys):
+            pk = layout.block_key(key, "")["pk"]
+            for item in sorted((i for i in items if i["pk"] == pk), key=lambda i: i["sk"])[:per_key]:
+                record = layout.indexed_record_from_item(item)
+                found.setdefault(record.lead_id, record)
+        return list(found.values())
+
+    def file(self, lead_id: str, keys: Sequence[str], record: dict[str, Any], previous_keys: Sequence[str]) -> None:
+        with self._table.lock:
+            for key in dict.fromkeys(keys):
+                self._table.put(layout.block_item(key, lead_id, record))
+            for key in dict.fromkeys(previous_keys):
+                if key not in keys:
+                    self._table.delete(layout.block_key(key, lead_id))
+
+    def unfile(self, lead_id: str, keys: Sequence[str]) -> None:
+        with self._table.lock:
+            for key in dict.fromkeys(keys):
+                self._table.delete(layout.block_key(key, lead_id))
+
+    def link_possible_duplicate(self, link: DuplicateLink) -> None:
+        with self._table.lock:
+            for item in layout.duplicate_items(link):
+                self._table.put(item)
+
+    def possible_duplicates(self, lead_id: str) -> list[DuplicateLink]:
+        pk = layout.lead_key(lead_id)["pk"]
+        with self._table.lock:
+            items = [i for i in self._table.all() if i["pk"] == pk and i["sk"].startswith(layout.DUPLICATE_PREFIX)]
+        return [layout.duplicate_from_item(item) for item in sorted(items, key=lambda i: i["sk"])]
+
+    def remove_possible_duplicate(self, lead_id: str, other_id: str) -> None:
+        with self._table.lock:
+            self._table.delete(layout.duplicate_key(lead_id, other_id))
+            self._table.delete(layout.duplicate_key(other_id, lead_id))

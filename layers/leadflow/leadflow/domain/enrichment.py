@@ -1,6 +1,7 @@
 """What an email domain says about a lead's company, from a bundled directory of well-known companies.
 
-Used by the enrich step; a real data provider can replace the directory later without touching scoring."""
+Used by the enrich step through an EnrichmentProvider (leadflow.adapters.enrichment): the bundled directory by
+default, an external data provider in front of it when configured, without touching scoring."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from importlib.resources import files
 
 from leadflow.domain.identity import free_mail_domains
 from leadflow.models.lead import Firmographics, SizeBand
+from leadflow.ports import EnrichmentProvider
 
 # Upper bounds (inclusive) of each band; anything above the last is "5000+".
 _SIZE_BANDS: tuple[tuple[int, SizeBand], ...] = (
@@ -110,3 +112,17 @@ def enrich(domain: str, directory: DomainDirectory, free_mail: Collection[str] |
         free_mail=False,
         known=True,
     )
+
+
+def enrich_with(domain: str, provider: EnrichmentProvider, free_mail: Collection[str] | None = None) -> Firmographics:
+    """Firmographics for an email domain from `provider`, with `enrich`'s rules: a free-mail domain is marked as such
+    and never sent to any provider; a domain the provider does not know stays unknown. EnrichmentUnavailable from
+    the provider propagates, so that the step fails and is retried rather than recording a wrong "unknown"."""
+    domain = domain.lower().rstrip(".")
+    free_mail = free_mail_domains() if free_mail is None else free_mail
+    if domain in free_mail:
+        return Firmographics(domain=domain, free_mail=True, known=False)
+    found = provider.lookup(domain)
+    if found is None:
+        return Firmographics(domain=domain, free_mail=False, known=False)
+    return found

@@ -33,11 +33,11 @@ def apply_submission(lead: Lead | None, submission: StoredSubmission, lead_id: s
     updates: dict[str, Any] = {}
     for name in PROFILE_FIELDS:
         value = getattr(data, name)
-        if not _is_empty(value) and (newest or _is_empty(getattr(lead, name))):
+        if not is_empty(value) and (newest or is_empty(getattr(lead, name))):
             updates[name] = value
     fields = dict(lead.fields)
     for key, value in data.fields.items():
-        if not _is_empty(value) and (newest or _is_empty(fields.get(key))):
+        if not is_empty(value) and (newest or is_empty(fields.get(key))):
             fields[key] = value
     if newest:
         updates |= {
@@ -59,14 +59,14 @@ def apply_submission(lead: Lead | None, submission: StoredSubmission, lead_id: s
 
 def _new_lead(submission: StoredSubmission, lead_id: str, now: datetime) -> Lead:
     data = submission.data
-    profile = {name: getattr(data, name) for name in PROFILE_FIELDS if not _is_empty(getattr(data, name))}
+    profile = {name: getattr(data, name) for name in PROFILE_FIELDS if not is_empty(getattr(data, name))}
     return Lead(
         lead_id=lead_id,
         email=strip_display_name(data.email),
         email_canonical=canonical_email(data.email),
         **profile,
         consent=data.consent,
-        fields={key: value for key, value in data.fields.items() if not _is_empty(value)},
+        fields={key: value for key, value in data.fields.items() if not is_empty(value)},
         created_at=now,
         updated_at=now,
         last_submitted_at=submission.received_at,
@@ -77,5 +77,6 @@ def _new_lead(submission: StoredSubmission, lead_id: str, now: datetime) -> Lead
     )
 
 
-def _is_empty(value: CustomValue) -> bool:
+def is_empty(value: CustomValue) -> bool:
+    """No value at all, or only whitespace: such a value never replaces another."""
     return value is None or (isinstance(value, str) and not value.strip())

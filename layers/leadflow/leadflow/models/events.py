@@ -37,6 +37,31 @@ class LeadUpdated(DomainEvent):
     submission_id: str
 
 
+class LeadPossibleDuplicate(DomainEvent):
+    """Two leads may be one person (a match in the grey zone): a person merges or dismisses them."""
+
+    detail_type: ClassVar[str] = "lead.possible_duplicate"
+    lead_id: str
+    other_id: str
+    probability: float
+
+
+class LeadMerged(DomainEvent):
+    detail_type: ClassVar[str] = "lead.merged"
+    lead_id: str
+    merged_id: str
+    merge_id: str
+    actor: str
+
+
+class LeadUnmerged(DomainEvent):
+    detail_type: ClassVar[str] = "lead.unmerged"
+    lead_id: str
+    restored_id: str
+    merge_id: str
+    actor: str
+
+
 class LeadEnriched(DomainEvent):
     detail_type: ClassVar[str] = "lead.enriched"
     lead_id: str

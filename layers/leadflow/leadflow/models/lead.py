@@ -97,13 +97,44 @@ class Lead(BaseModel):
     stage: Stage = Stage.NEW
     owner_id: str | None = None
     assignment: Assignment | None = None
+    verified_fields: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Fields whose value a person confirmed (a rep on a call, say): profile field names such as `phone`, "
+            "or `fields.<key>` for a custom field. A merge never replaces a verified value with an unverified one."
+        ),
+    )
+    merged_from: list[str] = Field(
+        default_factory=list,
+        description="Ids of the leads merged into this one, directly or through their own earlier merges.",
+    )
+    merged_into: str | None = Field(
+        default=None, description="Set on a lead that was merged into another: the surviving lead's id."
+    )
+    account_id: str | None = Field(
+        default=None, description="The account (company) the lead belongs to: its corporate email domain."
+    )
+    match_keys: list[str] = Field(
+        default_factory=list, description="The blocking keys the lead is filed under in the duplicate index."
+    )
 
     @property
     def submission_count(self) -> int:
         return len(self.submission_ids)
 
 
-HistoryKind = Literal["submission", "enriched", "scored", "stage_changed", "assigned", "notified"]
+HistoryKind = Literal[
+    "submission",
+    "enriched",
+    "scored",
+    "stage_changed",
+    "assigned",
+    "notified",
+    "matched",
+    "possible_duplicate",
+    "merged",
+    "unmerged",
+]
 
 
 class HistoryEntry(BaseModel):

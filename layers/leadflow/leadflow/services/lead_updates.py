@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 
 from leadflow.models.lead import Lead
 from leadflow.ports import ConcurrentUpdate, LeadStore
 
 MAX_ATTEMPTS = 8
+BACKOFF_SECONDS = 0.02  # first retry waits up to this; each further one doubles it (full jitter), ~2.5 s in all
 
 
 class LeadNotFound(Exception):
@@ -21,7 +24,11 @@ def update_lead(store: LeadStore, lead_id: str, change: Callable[[Lead | None], 
 
     `change` returns None when there is nothing to write; the stored lead is then returned as it is.
     """
-    for _ in range(MAX_ATTEMPTS):
+    for attempt in range(MAX_ATTEMPTS):
+        if attempt:
+            # Full jitter spreads writers racing for one lead (a burst of one person's submissions) so they succeed
+            # in turn; past MAX_ATTEMPTS the step fails with ConcurrentUpdate and Step Functions retries it later.
+            time.sleep(random.uniform(0, BACKOFF_SECONDS * 2 ** (attempt - 1)))  # noqa: S311 - not for security
         current = store.get_lead(lead_id)
         changed = change(current)
         if changed is None:

@@ -1,91 +1,33 @@
-"""The LeadPipeline's steps. Each takes the pipeline state, makes one decision, stores it and announces it.
+"""The LeadPipeline's steps after dedupe (leadflow.services.dedupe). Each takes the pipeline state, makes one
+decision, stores it and announces it.
 
 Every step is safe to retry: Step Functions retries a step after a timeout even if its first attempt wrote.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from leadflow.domain.enrichment import DomainDirectory, enrich
-from leadflow.domain.identity import canonical_email, email_domain
-from leadflow.domain.merge import apply_submission
+from leadflow.domain.enrichment import enrich
+from leadflow.domain.identity import email_domain
 from leadflow.domain.notifications import assignment_notification
 from leadflow.domain.routing import build_assignment, pick_round_robin
 from leadflow.domain.scoring import score_lead, stage_after_scoring
-from leadflow.ids import new_id
 from leadflow.models.events import (
     LeadAssigned,
-    LeadCreated,
     LeadEnriched,
     LeadScored,
     LeadStageChanged,
-    LeadUpdated,
     NotificationQueued,
     PipelineState,
 )
 from leadflow.models.lead import HistoryEntry, Lead, Stage
 from leadflow.models.rules import RepRoster, ScoringRuleSet
-from leadflow.models.submission import StoredSubmission, SubmissionStatus
-from leadflow.ports import Clock, ConfigStore, EventBus, LeadStore, Outbox
-from leadflow.services.lead_updates import update_existing_lead, update_lead
+from leadflow.services.dedupe import dedupe
+from leadflow.services.lead_updates import update_existing_lead
+from leadflow.services.pipeline_deps import MissingConfig, PipelineDeps, active_ruleset
+
+__all__ = ["MissingConfig", "PipelineDeps", "dedupe", "enrich_lead", "notify", "route", "score"]
 
 DEFAULT_POOL = "default"
-
-
-class MissingConfig(Exception):
-    """A rule set the pipeline needs has never been published to the config table."""
-
-
-@dataclass(frozen=True)
-class PipelineDeps:
-    store: LeadStore
-    config: ConfigStore
-    bus: EventBus
-    outbox: Outbox
-    clock: Clock
-    directory: DomainDirectory
-    api_base_url: str = ""
-
-
-def dedupe(state: PipelineState, deps: PipelineDeps) -> PipelineState:
-    """Join the submission to the lead owning its canonical email, or create that lead (one conditional claim)."""
-    now = deps.clock.now()
-    canonical = canonical_email(state.submission.email)
-    lead_id = deps.store.claim_identity("email", canonical, new_id("lead", now))
-    submission = StoredSubmission(
-        submission_id=state.submission_id,
-        received_at=state.received_at,
-        data=state.submission,
-        lead_id=lead_id,
-    )
-    created = False
-
-    def join(lead: Lead | None) -> Lead | None:
-        nonlocal created
-        if lead is not None and state.submission_id in lead.submission_ids:
-            return None  # a retry: this submission is already part of the lead
-        created = lead is None
-        return apply_submission(lead, submission, lead_id, now)
-
-    lead = update_lead(deps.store, lead_id, join)
-    assert lead is not None
-    deps.store.add_history(
-        lead_id,
-        HistoryEntry(
-            at=state.received_at,
-            kind="submission",
-            ref=state.submission_id,
-            detail={"form_id": state.submission.form_id, "source": state.submission.source().model_dump()},
-        ),
-    )
-    # Linked, not yet processed: the state machine's last state marks it processed, a Catch marks it failed.
-    deps.store.mark_submission(state.submission_id, SubmissionStatus.RECEIVED, lead_id=lead_id)
-    if created:
-        deps.bus.publish([LeadCreated(lead_id=lead_id, submission_id=state.submission_id, email_canonical=canonical)])
-    else:
-        deps.bus.publish([LeadUpdated(lead_id=lead_id, submission_id=state.submission_id)])
-    return state.model_copy(update={"lead": lead})
 
 
 def enrich_lead(state: PipelineState, deps: PipelineDeps) -> PipelineState:
@@ -122,17 +64,10 @@ def enrich_lead(state: PipelineState, deps: PipelineDeps) -> PipelineState:
     return state.model_copy(update={"lead": lead})
 
 
-def _active_ruleset(config: ConfigStore, kind: str) -> tuple[int, dict[str, object]]:
-    found = config.active(kind)
-    if found is None:
-        raise MissingConfig(f"no {kind} rule set is active; publish one with `leadflow config push`")
-    return found
-
-
 def score(state: PipelineState, deps: PipelineDeps) -> PipelineState:
     """Score fit and behaviour with the active rule set, and make the lead an MQL when it qualifies."""
-    version, body = _active_ruleset(deps.config, "scoring")
-    rules = ScoringRuleSet.model_validate({**body, "version": version})
+    rules = active_ruleset(deps.config, "scoring", ScoringRuleSet)
+    version = rules.version
     now = deps.clock.now()
     previous_stage: Stage | None = None
 
@@ -185,8 +120,8 @@ def score(state: PipelineState, deps: PipelineDeps) -> PipelineState:
 def route(state: PipelineState, deps: PipelineDeps) -> PipelineState:
     """Assign an unowned MQL round-robin over the active reps; an atomic cursor keeps concurrent routing fair."""
     lead = state.require_lead()
-    version, body = _active_ruleset(deps.config, "reps")
-    roster = RepRoster.model_validate({**body, "version": version})
+    roster = active_ruleset(deps.config, "reps", RepRoster)
+    version = roster.version
     now = deps.clock.now()
     assigned_now = False
 

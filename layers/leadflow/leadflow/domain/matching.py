@@ -1,0 +1,526 @@
+"""Whether two lead records are one person, and why: for the pipeline's duplicate check and the batch `dedupe`.
+
+A record is prepared once (canonical email, E.164 phone, company, names and their codes), found as a candidate
+through a few selective blocking keys, and compared field by field. Each field's agreement level carries a
+Fellegi-Sunter weight, log2(m/u): how much likelier that level is between two records of one person (m) than
+between two different people found by the same keys (u). The weights add up to a log-odds score, so the evidence
+list *is* the explanation of the probability: probability = 1 / (1 + 2 ** -(PRIOR_BITS + sum of weights)).
+
+Fellegi-Sunter takes fields as independent; three corrections cover where they are not. Contact details two
+different names share say "same household, office or team", not "same person" (a landline, a team mailbox). The
+same name at a different company under a different email, nothing else agreeing, counts against the pair: a name is
+what namesakes share (NAMESAKE_BITS). The same name at the same company under two different work addresses is
+never merged automatically, only linked for review: colleagues can share a name and a switchboard.
+
+The weights were set from these reasons and checked against the labelled benchmark tests/bench/dedupe_quality.py,
+which reports what they reach."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from typing import Final, Literal
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from leadflow.domain.identity import (
+    canonical_company,
+    canonical_email,
+    canonical_phone,
+    country_code,
+    domain_typo_of,
+    first_name_variants,
+    formal_first_name,
+    is_disposable,
+    is_free_mail,
+    is_role_address,
+    normalise_name,
+    phone_line,
+)
+from leadflow.domain.match_fields import (
+    DISAGREE,
+    FieldLevel,
+    compare_company,
+    compare_email,
+    compare_location,
+    compare_names,
+    compare_phone,
+    compare_title,
+    domain_label,
+    is_name_handle,
+    sound,
+)
+from leadflow.models.rules import MatchThresholds
+
+__all__ = [
+    "PRIOR_BITS",
+    "WEIGHTS",
+    "DedupeStats",
+    "Evidence",
+    "MatchRecord",
+    "MatchResult",
+    "MatchThresholds",
+    "PairDecision",
+    "PreparedRecord",
+    "blocking_keys",
+    "compare",
+    "decide",
+    "find_duplicates",
+    "prepare",
+]
+
+Decision = Literal["merge", "possible", "distinct"]
+
+#: log2 odds that two records sharing a blocking key are one person, before any field is compared.
+PRIOR_BITS: Final = -6.0
+
+#: Weight in bits (log2 m/u) of each field's agreement level. A missing value on either side weighs 0.
+WEIGHTS: Final[dict[str, dict[str, float]]] = {
+    # Canonical address equal; a team mailbox (info@) is shared, so it says little. A local part equal across
+    # domains is a handle the person reuses, unless it is just their name (john.smith), which namesakes share.
+    "email": {
+        "exact": 13.0,
+        "exact_shared_mailbox": 1.0,
+        "same_handle": 7.0,
+        "same_name_handle": 1.0,
+        "similar": 5.0,
+        "different_same_domain": -3.0,
+        "team_mailbox": 0.0,
+        "different": -1.5,
+    },
+    # A mobile is one person's; a fixed line is an office's or a household's; North American numbers do not tell.
+    "phone": {
+        "exact_mobile": 10.0,
+        "exact": 8.0,
+        "exact_fixed": 5.0,
+        "shared_line": 1.0,
+        "similar": 3.0,
+        "different": -1.5,
+    },
+    "first_name": {
+        "exact": 3.5,
+        "nickname": 2.5,
+        "similar": 2.0,
+        "initial": 0.5,
+        "one_edit": -3.0,
+        "different": -8.0,
+    },
+    "last_name": {
+        "exact": 4.5,
+        "similar": 3.0,
+        "partial": 2.0,
+        "one_edit": -3.0,
+        "different": -6.0,  # less than a first name: a name changes on marriage
+    },
+    # Company name, or the corporate email domain, or a name that is one side's domain.
+    "company": {
+        "exact": 3.0,
+        "similar": 2.0,
+        "same_domain": 3.0,
+        "name_matches_domain": 2.0,
+        "different": -1.0,
+    },
+    "location": {
+        "same_postcode": 2.0,
+        "same_city": 1.0,
+        "different_country": -2.0,
+        "different": -0.5,
+    },
+    "title": {
+        "exact": 1.0,
+        "similar": 0.5,
+        "different": 0.0,
+    },
+    # First and last name found in each other's places: it happens, but less often than typing them in order.
+    "name_order": {"swapped": -0.5},
+}
+
+#: The namesake rule's weight: the same name, a different company and a different email, nothing else agreeing.
+NAMESAKE_BITS: Final = -6.0
+
+_NAMES_AGREE = {"first_name": {"exact", "nickname", "similar"}, "last_name": {"exact", "similar", "partial"}}
+_OTHER_EVIDENCE = {"phone": {"exact_mobile", "exact", "exact_fixed", "similar"}, "email": {"same_handle", "similar"}}
+
+
+class MatchRecord(BaseModel):
+    """One lead as the matcher sees it. Empty strings count as missing."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    record_id: str
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    company: str | None = None
+    title: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postcode: str | None = None
+    country: str | None = None
+
+    @field_validator(
+        "first_name", "last_name", "email", "phone", "company", "title", "city", "state", "postcode", "country"
+    )
+    @classmethod
+    def _empty_is_missing(cls, value: str | None) -> str | None:
+        return value or None
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedRecord:
+    """A record with the canonical forms compare() and blocking_keys() use, computed once by prepare()."""
+
+    record: MatchRecord
+    email_canonical: str | None
+    email_local: str | None  # the canonical local part without separators: john.smith -> johnsmith
+    email_domain: str | None  # a misspelt major domain corrected (gmial.com -> gmail.com)
+    free_mail: bool
+    role_email: bool
+    disposable: bool
+    phone_e164: str | None
+    phone_line: str | None
+    company_canonical: str | None
+    corporate_domain: str | None  # the email domain when it is an employer's, not a mailbox provider's
+    first: str | None
+    last: str | None
+    first_variants: frozenset[str]
+    name_spellings: frozenset[str]  # name words as an email address spells them: muller and mueller
+    first_code: str  # metaphone of the formal first name: Bill and William share it
+    first_sound: str  # metaphone of the first name as given
+    last_code: str  # metaphone of the last name
+    city: str | None
+    postcode: str | None
+    country: str | None  # ISO 3166-1 alpha-2
+    title: str | None
+
+    @property
+    def record_id(self) -> str:
+        return self.record.record_id
+
+
+_HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "herr", "frau"})
+_GENERATIONS = frozenset({"jr", "sr", "ii", "iii", "iv", "junior", "senior"})
+
+
+def _split_names(first: str | None, last: str | None) -> tuple[str | None, str | None]:
+    """Normalised first and last name; a full name typed into one box is split at its last space."""
+    first_n, last_n = normalise_name(first), normalise_name(last)
+    if first_n:
+        words = [word for word in first_n.split() if word not in _HONORIFICS] or first_n.split()
+        first_n = " ".join(words)
+    if last_n:
+        words = [word for word in last_n.split() if word not in _GENERATIONS] or last_n.split()
+        last_n = " ".join(words)
+    if first_n and not last_n and " " in first_n:
+        first_n, last_n = first_n.rsplit(" ", 1)
+    elif last_n and not first_n and " " in last_n:
+        first_n, last_n = last_n.split(" ", 1)
+    return first_n, last_n
+
+
+def prepare(record: MatchRecord) -> PreparedRecord:
+    """The record's canonical forms. Never raises: a value that cannot be read (an invalid phone number, an email
+    without @) is treated as missing."""
+    email, local, domain = _email_parts(record.email)
+    free_mail = domain is not None and is_free_mail(domain)
+    disposable = domain is not None and is_disposable(domain)
+    phone = canonical_phone(record.phone, record.country)
+    first, last = _split_names(record.first_name, record.last_name)
+    formal = formal_first_name(first)
+    return PreparedRecord(
+        record=record,
+        email_canonical=email,
+        email_local=local,
+        email_domain=domain,
+        free_mail=free_mail,
+        role_email=email is not None and is_role_address(email.rpartition("@")[0]),
+        disposable=disposable,
+        phone_e164=phone,
+        phone_line=phone_line(phone) if phone else None,
+        company_canonical=canonical_company(record.company),
+        corporate_domain=domain if domain and not free_mail and not disposable else None,
+        first=first,
+        last=last,
+        first_variants=first_name_variants(first),
+        name_spellings=_name_spellings(record, first, last),
+        first_code=sound(formal),
+        first_sound=sound(first),
+        last_code=sound(last),
+        city=normalise_name(record.city),
+        postcode="".join(record.postcode.split()).lower() if record.postcode else None,
+        country=country_code(record.country),
+        title=normalise_name(record.title),
+    )
+
+
+_TRANSLITERATION = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def _name_spellings(record: MatchRecord, first: str | None, last: str | None) -> frozenset[str]:
+    """The words of the person's names as an email local part may spell them: folded (muller) and transliterated
+    (mueller), with the first name's nicknames."""
+    raw = " ".join(name for name in (record.first_name, record.last_name) if name)
+    transliterated = normalise_name(raw.lower().translate(_TRANSLITERATION)) or ""
+    words = {*transliterated.split(), *(first or "").split(), *(last or "").split(), *first_name_variants(first)}
+    return frozenset(word.replace(" ", "") for word in words)
+
+
+def _email_parts(raw: str | None) -> tuple[str | None, str | None, str | None]:
+    """Canonical address (with a misspelt major domain corrected), its local part without separators, its domain."""
+    if not raw:
+        return None, None, None
+    try:
+        address = canonical_email(raw)
+    except ValueError:
+        return None, None, None
+    local, _, domain = address.rpartition("@")
+    corrected = domain_typo_of(domain)
+    if corrected:
+        domain = corrected
+        address = canonical_email(f"{local}@{domain}")
+        local = address.rpartition("@")[0]
+    handle = "".join(char for char in local if char.isalnum()) or local
+    return address, handle, domain
+
+
+# --- blocking -------------------------------------------------------------------------------------------------------
+
+
+def blocking_keys(p: PreparedRecord) -> list[str]:
+    """The keys under which a record is indexed and looked up; two records are compared when they share one.
+
+    Every key is about one person, never a whole company, surname or switchboard: a name key is always paired with
+    a company, a domain or a phone, and name codes are taken from both name fields so that a swapped first and last
+    name still meets its record. Keys: `e:` canonical email (with a name code for a team mailbox), `p:` phone and
+    name code, `c:` company (or, without one, the corporate domain's name) and name code, `d:` corporate domain and
+    name code, `l:` an email handle that is not just the person's name (so a reused handle meets across domains).
+    A name code is the metaphone of the last name, or of the first name's formal form (Bill -> william)."""
+    codes = sorted({code for code in (p.last_code, p.first_code) if code})
+    keys: list[str] = []
+    if p.email_canonical:
+        if p.role_email:
+            keys += [f"e:{p.email_canonical}:{code}" for code in codes]
+        else:
+            keys.append(f"e:{p.email_canonical}")
+    if p.phone_e164:
+        keys += [f"p:{p.phone_e164}:{code}" for code in codes]
+    company = p.company_canonical or domain_label(p.corporate_domain)  # acme.com meets "Acme" on a gmail record
+    if company:
+        keys += [f"c:{company}:{code}" for code in codes]
+    if p.corporate_domain:
+        keys += [f"d:{p.corporate_domain}:{code}" for code in codes]
+    if p.email_local and not p.role_email and _is_personal_handle(p):
+        keys.append(f"l:{p.email_local}")
+    return keys
+
+
+def _is_personal_handle(p: PreparedRecord) -> bool:
+    """An email local part distinctive enough to be one person's across domains: not just their name or initials."""
+    handle = p.email_local or ""
+    if len(handle) < 5:
+        return False
+    return not is_name_handle(handle, p)
+
+
+# --- comparison -----------------------------------------------------------------------------------------------------
+
+
+class Evidence(BaseModel):
+    """One field's part in a match: the values compared, how alike they are (0..1), the agreement level found,
+    and the weight in bits it adds to the score (negative against a match)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str
+    a_value: str | None
+    b_value: str | None
+    similarity: float
+    weight: float
+    level: str
+
+
+class MatchResult(BaseModel):
+    """The probability that two records are one person, and the evidence it comes from.
+
+    `probability` = 1 / (1 + 2 ** -score) with `score` = `prior` + the evidence weights. `review_only`, when set,
+    says why the pair must not be merged automatically whatever its probability."""
+
+    model_config = ConfigDict(frozen=True)
+
+    probability: float
+    score: float
+    prior: float
+    evidence: list[Evidence]
+    review_only: str | None = None
+
+
+def compare(a: PreparedRecord, b: PreparedRecord) -> MatchResult:
+    """Compare two prepared records field by field; symmetric up to the order of values in the evidence."""
+    fields = [
+        *compare_names(a, b),
+        compare_email(a, b),
+        compare_phone(a, b),
+        compare_company(a, b),
+        compare_location(a, b),
+        compare_title(a, b),
+    ]
+    evidence = [_evidence(level) for level in _shared_when_names_differ(fields)]
+    levels = {item.field: item.level for item in evidence}
+    if _is_namesake(levels):
+        evidence.append(
+            Evidence(
+                field="namesake_rule",
+                a_value=None,
+                b_value=None,
+                similarity=0.0,
+                weight=NAMESAKE_BITS,
+                level="same name, different company and email, nothing else agrees",
+            )
+        )
+    review_only = None
+    if _names_agree(levels) and levels.get("email") == "different_same_domain":
+        review_only = "same name at the same company under two different work addresses"
+    score = PRIOR_BITS + sum(item.weight for item in evidence)
+    return MatchResult(
+        probability=1.0 / (1.0 + 2.0**-score),
+        score=score,
+        prior=PRIOR_BITS,
+        evidence=evidence,
+        review_only=review_only,
+    )
+
+
+def _shared_when_names_differ(fields: list[FieldLevel]) -> list[FieldLevel]:
+    """Re-read contact details two different names share: a number is an office's or a household's line, near-alike
+    work addresses are two colleagues' (jreyes@, areyes@), and one address under two first names a shared mailbox.
+    A last name that differs may be a name changed on marriage, so with the same first name only a fixed line (an
+    office's, a household's) is taken for shared; a mobile, or a North American number that may be one, is not."""
+    levels = {item.field: item.level for item in fields}
+    first, last = levels.get("first_name"), levels.get("last_name")
+    shared: dict[str, dict[str, str]] = {}
+    if first in DISAGREE:
+        shared = {
+            "phone": {"exact": "shared_line", "exact_fixed": "shared_line"},
+            "email": {"similar": "different_same_domain"},
+        }
+        if first == "different":
+            shared["email"]["exact"] = "exact_shared_mailbox"
+    elif last == "different":
+        shared = {"phone": {"exact_fixed": "shared_line"}, "email": {"similar": "different_same_domain"}}
+    if not shared:
+        return fields
+    return [replace(item, level=shared.get(item.field, {}).get(item.level, item.level)) for item in fields]
+
+
+def _evidence(item: FieldLevel) -> Evidence:
+    return Evidence(
+        field=item.field,
+        a_value=item.a_value,
+        b_value=item.b_value,
+        similarity=round(item.similarity, 4),
+        weight=WEIGHTS[item.field].get(item.level, 0.0),
+        level=item.level,
+    )
+
+
+def _names_agree(levels: dict[str, str]) -> bool:
+    return all(levels.get(field) in agreeing for field, agreeing in _NAMES_AGREE.items())
+
+
+def _is_namesake(levels: dict[str, str]) -> bool:
+    if not _names_agree(levels) or levels.get("email") not in {"different", "same_name_handle", "team_mailbox"}:
+        return False
+    if levels.get("company") != "different":
+        return False
+    return not any(levels.get(field) in agreeing for field, agreeing in _OTHER_EVIDENCE.items())
+
+
+def decide(result: MatchResult, thresholds: MatchThresholds) -> Decision:
+    """merge at or above thresholds.merge (unless the pair is review-only), possible from thresholds.possible."""
+    if result.probability >= thresholds.merge and result.review_only is None:
+        return "merge"
+    if result.probability >= thresholds.possible:
+        return "possible"
+    return "distinct"
+
+
+# --- batch ----------------------------------------------------------------------------------------------------------
+
+
+class PairDecision(BaseModel):
+    """A pair of records found to be one person (`merge`) or maybe one (`possible`), with the evidence."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id_1: str
+    id_2: str
+    decision: Decision
+    probability: float
+    evidence: list[Evidence]
+    review_only: str | None = None
+
+
+@dataclass
+class DedupeStats:
+    """What a find_duplicates run did: filled in as it goes, complete when the iterator is exhausted."""
+
+    records: int = 0
+    keys: int = 0  # distinct blocking keys
+    key_entries: int = 0  # blocking keys over all records: what an index of them holds
+    comparisons: int = 0
+    oversized_blocks: int = 0  # keys shared by more than max_block records, skipped
+    largest_block: int = 0
+
+
+def find_duplicates(
+    records: Iterable[MatchRecord],
+    thresholds: MatchThresholds,
+    *,
+    max_block: int = 200,
+    progress: Callable[[int], object] | None = None,
+    stats: DedupeStats | None = None,
+) -> Iterator[PairDecision]:
+    """Every merge or possible pair among `records`, each pair compared once, in input order of the first record.
+
+    Records are blocked in memory by blocking_keys; a key shared by more than `max_block` records is skipped (it is
+    not about one person) and counted in `stats`. `progress`, when given, is called with 1 after each record's
+    comparisons (a tqdm bar's `update` fits)."""
+    stats = stats if stats is not None else DedupeStats()
+    prepared = [prepare(record) for record in records]
+    keys = [blocking_keys(p) for p in prepared]
+    blocks: dict[str, list[int]] = {}
+    for index, record_keys in enumerate(keys):
+        for key in record_keys:
+            blocks.setdefault(key, []).append(index)
+    stats.records, stats.keys = len(prepared), len(blocks)
+    stats.key_entries = sum(len(record_keys) for record_keys in keys)
+    stats.largest_block = max((len(block) for block in blocks.values()), default=0)
+    stats.oversized_blocks = sum(1 for block in blocks.values() if len(block) > max_block)
+    for index, record_keys in enumerate(keys):
+        candidates = _candidates(index, record_keys, blocks, max_block)
+        stats.comparisons += len(candidates)
+        for other in candidates:
+            result = compare(prepared[index], prepared[other])
+            decision = decide(result, thresholds)
+            if decision != "distinct":
+                yield PairDecision(
+                    id_1=prepared[index].record_id,
+                    id_2=prepared[other].record_id,
+                    decision=decision,
+                    probability=result.probability,
+                    evidence=result.evidence,
+                    review_only=result.review_only,
+                )
+        if progress is not None:
+            progress(1)
+
+
+def _candidates(index: int, record_keys: list[str], blocks: dict[str, list[int]], max_block: int) -> list[int]:
+    """The records after `index` sharing a key of reasonable size with it, each once, in input order."""
+    found: set[int] = set()
+    for key in record_keys:
+        block = blocks[key]
+        if len(block) <= max_block:
+            found.update(other for other in block if other > index)
+    return sorted(found)

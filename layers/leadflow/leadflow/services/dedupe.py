@@ -1,0 +1,173 @@
+"""The dedupe step: which lead a submission belongs to.
+
+1. The canonical email is claimed with one conditional write: a known email joins its lead, race-free.
+2. A new email is matched against candidates from the match index (a few bounded queries on blocking keys, so the
+   cost per lead does not grow with the table) and, for its phone, against the lead that first gave that number.
+   Above the merge threshold the submission joins that lead (its email claim is moved there); in the grey zone a
+   new lead is created with a `possible_duplicate` link for a person to resolve; below it, a new lead.
+A phone number alone never decides: switchboards and shared lines are common in B2B, so the phone's lead is only
+one more candidate that compare() must accept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from leadflow.domain.identity import canonical_email, canonical_phone
+from leadflow.domain.matching import MatchRecord, MatchResult, PreparedRecord, blocking_keys, compare, decide, prepare
+from leadflow.domain.merge import apply_submission
+from leadflow.models.events import LeadCreated, LeadPossibleDuplicate, LeadUpdated, PipelineState
+from leadflow.models.lead import HistoryEntry, Lead
+from leadflow.models.rules import MatchingRuleSet
+from leadflow.models.submission import StoredSubmission, SubmissionIn, SubmissionStatus
+from leadflow.ports import DuplicateLink, IndexedRecord
+from leadflow.services.lead_updates import update_lead
+from leadflow.services.pipeline_deps import PipelineDeps, active_ruleset
+
+CANDIDATES_PER_KEY = 20  # bounds the reads per key; a block larger than this is not about one person anyway
+MAX_MERGE_HOPS = 5
+
+
+@dataclass(frozen=True)
+class Match:
+    lead_id: str
+    decision: str
+    result: MatchResult
+
+
+def lead_id_for(submission_id: str) -> str:
+    """The id a submission's new lead gets: derived from the submission, so a retried step claims with the same id."""
+    return "lead_" + submission_id.removeprefix("sub_")
+
+
+def match_record(record_id: str, source: SubmissionIn | Lead) -> MatchRecord:
+    return MatchRecord(
+        record_id=record_id,
+        first_name=source.first_name,
+        last_name=source.last_name,
+        email=source.email,
+        phone=source.phone,
+        company=source.company,
+        title=source.title,
+        country=source.country,
+    )
+
+
+def _prepared(candidate: IndexedRecord) -> PreparedRecord:
+    return prepare(MatchRecord.model_validate({**candidate.record, "record_id": candidate.lead_id}))
+
+
+def best_match(incoming: PreparedRecord, deps: PipelineDeps, rules: MatchingRuleSet) -> Match | None:
+    """The most probable merge or possible match among the index's candidates and the phone's first lead."""
+    candidates = {c.lead_id: c for c in deps.index.candidates(blocking_keys(incoming), CANDIDATES_PER_KEY)}
+    if incoming.phone_e164:
+        phone_owner = deps.store.lead_for_identity("phone", incoming.phone_e164)
+        owner = deps.store.get_lead(phone_owner) if phone_owner and phone_owner not in candidates else None
+        if owner is not None:
+            candidates[owner.lead_id] = IndexedRecord(owner.lead_id, _record_fields(owner))
+    best: Match | None = None
+    for lead_id, candidate in candidates.items():
+        if lead_id == incoming.record_id:
+            continue
+        result = compare(incoming, _prepared(candidate))
+        decision = decide(result, rules.thresholds)
+        if decision != "distinct" and (best is None or result.probability > best.result.probability):
+            best = Match(lead_id, decision, result)
+    return best
+
+
+def _record_fields(lead: Lead) -> dict[str, object]:
+    return match_record(lead.lead_id, lead).model_dump(exclude={"record_id"}, exclude_none=True)
+
+
+def _surviving(deps: PipelineDeps, lead_id: str) -> str:
+    """Follow merged_into links: a candidate may have been merged into another lead since it was indexed."""
+    for _ in range(MAX_MERGE_HOPS):
+        lead = deps.store.get_lead(lead_id)
+        if lead is None or lead.merged_into is None:
+            return lead_id
+        lead_id = lead.merged_into
+    return lead_id
+
+
+def _resolve_owner(state: PipelineState, deps: PipelineDeps, canonical: str) -> tuple[str, Match | None]:
+    candidate_id = lead_id_for(state.submission_id)
+    owner = _surviving(deps, deps.store.claim_identity("email", canonical, candidate_id))
+    if owner != candidate_id or deps.store.get_lead(candidate_id) is not None:
+        return owner, None  # a known email (or a retry of this very submission)
+    rules = active_ruleset(deps.config, "matching", MatchingRuleSet)
+    match = best_match(prepare(match_record(candidate_id, state.submission)), deps, rules)
+    if match is None or match.decision != "merge":
+        return candidate_id, match
+    target = _surviving(deps, match.lead_id)
+    if deps.store.move_identity("email", canonical, candidate_id, target):
+        return target, match
+    # A concurrent run moved the claim first: follow it, wherever it went.
+    return _surviving(deps, deps.store.lead_for_identity("email", canonical) or candidate_id), match
+
+
+def dedupe(state: PipelineState, deps: PipelineDeps) -> PipelineState:
+    now = deps.clock.now()
+    canonical = canonical_email(state.submission.email)
+    lead_id, match = _resolve_owner(state, deps, canonical)
+    submission = StoredSubmission(
+        submission_id=state.submission_id, received_at=state.received_at, data=state.submission, lead_id=lead_id
+    )
+    created = False
+    previous_keys: list[str] = []
+
+    def join(lead: Lead | None) -> Lead | None:
+        nonlocal created, previous_keys
+        if lead is not None and state.submission_id in lead.submission_ids:
+            return None  # a retry: this submission is already part of the lead
+        created = lead is None
+        previous_keys = list(lead.match_keys) if lead else []
+        joined = apply_submission(lead, submission, lead_id, now)
+        keys = blocking_keys(prepare(match_record(lead_id, joined)))
+        return joined.model_copy(update={"match_keys": keys})
+
+    lead = update_lead(deps.store, lead_id, join)
+    assert lead is not None
+    deps.index.file(lead_id, lead.match_keys, _record_fields(lead), previous_keys)
+    phone = canonical_phone(lead.phone, lead.country)
+    if phone:
+        deps.store.claim_identity("phone", phone, lead_id)  # first lead with this number: a lookup aid for matching
+    _record(state, deps, lead, created, canonical, match)
+    return state.model_copy(update={"lead": lead})
+
+
+def _record(
+    state: PipelineState, deps: PipelineDeps, lead: Lead, created: bool, canonical: str, match: Match | None
+) -> None:
+    """History, the submission's link to its lead, and the events of this step."""
+    detail: dict[str, object] = {"form_id": state.submission.form_id, "source": state.submission.source().model_dump()}
+    if match is not None and match.decision == "merge":
+        detail["matched"] = {"probability": match.result.probability, "evidence": _evidence(match)}
+    deps.store.add_history(
+        lead.lead_id, HistoryEntry(at=state.received_at, kind="submission", ref=state.submission_id, detail=detail)
+    )
+    # Linked, not yet processed: the state machine's last state marks it processed, a Catch marks it failed.
+    deps.store.mark_submission(state.submission_id, SubmissionStatus.RECEIVED, lead_id=lead.lead_id)
+    events: list[LeadCreated | LeadUpdated | LeadPossibleDuplicate] = [
+        LeadCreated(lead_id=lead.lead_id, submission_id=state.submission_id, email_canonical=canonical)
+        if created
+        else LeadUpdated(lead_id=lead.lead_id, submission_id=state.submission_id)
+    ]
+    if match is not None and match.decision == "possible" and match.lead_id != lead.lead_id:
+        link = DuplicateLink(lead.lead_id, match.lead_id, match.result.probability, _evidence(match), deps.clock.now())
+        deps.index.link_possible_duplicate(link)
+        deps.store.add_history(
+            lead.lead_id,
+            HistoryEntry(
+                at=link.found_at,
+                kind="possible_duplicate",
+                ref=match.lead_id,
+                detail={"other_id": match.lead_id, "probability": link.probability, "evidence": link.evidence},
+            ),
+        )
+        events.append(LeadPossibleDuplicate(lead_id=lead.lead_id, other_id=match.lead_id, probability=link.probability))
+    deps.bus.publish(events)
+
+
+def _evidence(match: Match) -> list[dict[str, object]]:
+    return [e.model_dump() for e in match.result.evidence]

@@ -1,0 +1,251 @@
+"""Dedupe quality benchmark: how often leadflow's matcher merges the right leads, on a labelled synthetic set.
+
+Generates the records of tests/bench/dedupe_data.py (each labelled with the person it belongs to), runs
+find_duplicates with the thresholds of infra/config/matching.yaml, and scores the decisions pair by pair against
+the labels: precision, recall and F1 of `merge` alone and of `merge` or `possible`, next to the simplest matcher
+(same canonical email or same E.164 phone) on the same records. "Closure" scores the groups the merges make once
+chained (a merged into b, b into c), which is what the lead table ends up holding.
+
+    .venv/bin/python -m tests.bench.dedupe_quality [--records 5000] [--seed 7] [--explain 10]
+
+`--explain N` prints N wrong merges and N missed pairs with their evidence and the records' tags."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import itertools
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from leadflow.domain.identity import canonical_email, canonical_phone
+from leadflow.domain.matching import (
+    DedupeStats,
+    MatchThresholds,
+    PairDecision,
+    PreparedRecord,
+    compare,
+    find_duplicates,
+    prepare,
+)
+from leadflow.models.rules import parse_ruleset
+
+from tests.bench.dedupe_data import LabelledRecord, generate
+
+CONFIG = Path(__file__).resolve().parents[2] / "infra" / "config" / "matching.yaml"
+Pair = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Score:
+    predicted: int
+    correct: int
+    actual: int
+
+    @property
+    def precision(self) -> float:
+        return self.correct / self.predicted if self.predicted else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.correct / self.actual if self.actual else 1.0
+
+    @property
+    def f1(self) -> float:
+        total = self.precision + self.recall
+        return 2 * self.precision * self.recall / total if total else 0.0
+
+
+def pair(a: str, b: str) -> Pair:
+    return (a, b) if a < b else (b, a)
+
+
+def score(predicted: set[Pair], truth: set[Pair]) -> Score:
+    return Score(predicted=len(predicted), correct=len(predicted & truth), actual=len(truth))
+
+
+def true_pairs(data: list[LabelledRecord]) -> set[Pair]:
+    clusters: dict[str, list[str]] = {}
+    for item in data:
+        clusters.setdefault(item.cluster, []).append(item.record.record_id)
+    return {pair(a, b) for ids in clusters.values() for a, b in itertools.combinations(ids, 2)}
+
+
+def grouped_pairs(groups: Iterable[list[str]]) -> set[Pair]:
+    return {pair(a, b) for ids in groups for a, b in itertools.combinations(sorted(ids), 2)}
+
+
+def baseline_pairs(data: list[LabelledRecord]) -> set[Pair]:
+    """Same canonical email or same E.164 phone: what a lead table keyed on identities merges."""
+    by_key: dict[str, list[str]] = {}
+    for item in data:
+        record = item.record
+        keys = []
+        if record.email:
+            with contextlib.suppress(ValueError):  # not an address: no email key
+                keys.append("e:" + canonical_email(record.email))
+        phone = canonical_phone(record.phone, record.country)
+        if phone:
+            keys.append("p:" + phone)
+        for key in keys:
+            by_key.setdefault(key, []).append(record.record_id)
+    return grouped_pairs(by_key.values())
+
+
+def closure(pairs: set[Pair]) -> set[Pair]:
+    """Every pair in the groups the merges chain into (union-find)."""
+    parent: dict[str, str] = {}
+
+    def root(node: str) -> str:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for a, b in pairs:
+        parent[root(a)] = root(b)
+    groups: dict[str, list[str]] = {}
+    for node in parent:
+        groups.setdefault(root(node), []).append(node)
+    return grouped_pairs(groups.values())
+
+
+def default_thresholds() -> MatchThresholds:
+    body = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    return parse_ruleset("matching", body).thresholds
+
+
+def explain(
+    title: str,
+    pairs: Iterable[Pair],
+    data: dict[str, LabelledRecord],
+    decisions: dict[Pair, PairDecision],
+    limit: int,
+) -> None:
+    chosen = sorted(pairs)[:limit]
+    if not chosen:
+        return
+    print(f"\n{title}")
+    for a, b in chosen:
+        for record_id in (a, b):
+            item = data[record_id]
+            fields = item.record.model_dump(exclude_none=True, exclude={"record_id"})
+            print(f"  {record_id} {item.cluster} {fields} {list(item.tags)}")
+        decision = decisions.get((a, b))
+        if decision:
+            lines = [f"{e.field}:{e.level}({e.weight:+g})" for e in decision.evidence if e.level != "missing"]
+            print(f"    -> {decision.decision} p={decision.probability:.4f} {' '.join(lines)}")
+        else:
+            print("    -> not a candidate pair or below possible")
+
+
+def tag_counts(pairs: Iterable[Pair], data: dict[str, LabelledRecord]) -> Counter[str]:
+    return Counter(tag for a, b in pairs for tag in {*data[a].tags, *data[b].tags})
+
+
+_AGREEING_NAMES = {"exact", "nickname", "similar", "partial", "initial", "missing"}
+LINKS = (
+    "same email",
+    "same phone",
+    "same handle or a typo",
+    "names and company",
+    "names only",
+    "not even names",
+)
+
+
+def link_of(a: PreparedRecord, b: PreparedRecord) -> str:
+    """The strongest thing two records of one person have in common, from an email down to nothing at all."""
+    levels = {item.field: item.level for item in compare(a, b).evidence}
+    names = levels["first_name"] in _AGREEING_NAMES and levels["last_name"] in _AGREEING_NAMES
+    if a.email_canonical and a.email_canonical == b.email_canonical:
+        return LINKS[0]
+    if a.phone_e164 and a.phone_e164 == b.phone_e164:
+        return LINKS[1]
+    if levels["email"] in {"same_handle", "similar"}:
+        return LINKS[2]
+    if names and levels["company"] not in {"missing", "different"}:
+        return LINKS[3]
+    return LINKS[4] if names else LINKS[5]
+
+
+def print_links(data: list[LabelledRecord], truth: set[Pair], merges: set[Pair], linked: set[Pair]) -> None:
+    """Recall by what the true pairs share: pairs that share nothing but a name are out of reach of any matcher
+    that does not merge namesakes."""
+    prepared = {item.record.record_id: prepare(item.record) for item in data}
+    by_link: dict[str, list[Pair]] = {link: [] for link in LINKS}
+    for a, b in truth:
+        by_link[link_of(prepared[a], prepared[b])].append((a, b))
+    print(f"\n{'true pairs by what they share':34}{'pairs':>7}{'share':>8}{'merged':>9}{'linked':>9}")
+    for link, pairs in by_link.items():
+        merged = sum(1 for key in pairs if key in merges) / max(len(pairs), 1)
+        found = sum(1 for key in pairs if key in linked) / max(len(pairs), 1)
+        print(f"{link:34}{len(pairs):>7}{len(pairs) / len(truth):>8.3f}{merged:>9.3f}{found:>9.3f}")
+
+
+def run(records: int, seed: int, explain_limit: int) -> None:
+    started = time.perf_counter()
+    data = generate(records, seed)
+    generated = time.perf_counter() - started
+    by_id = {item.record.record_id: item for item in data}
+    truth = true_pairs(data)
+    thresholds = default_thresholds()
+
+    stats = DedupeStats()
+    started = time.perf_counter()
+    decisions = {pair(d.id_1, d.id_2): d for d in find_duplicates((d.record for d in data), thresholds, stats=stats)}
+    elapsed = time.perf_counter() - started
+    merges = {key for key, d in decisions.items() if d.decision == "merge"}
+    linked = set(decisions)
+    baseline = baseline_pairs(data)
+
+    people = len({item.cluster for item in data})
+    print(
+        f"records {len(data)}  people {people}  true pairs {len(truth)}  seed {seed}  (generated in {generated:.1f}s)"
+    )
+    print(f"thresholds merge {thresholds.merge}  possible {thresholds.possible}  ({CONFIG.name})\n")
+    print(f"{'':34}{'pairs':>7}{'precision':>11}{'recall':>9}{'F1':>8}")
+    rows = [
+        ("merge", score(merges, truth)),
+        ("merge or possible", score(linked, truth)),
+        ("merge, closure", score(closure(merges), truth)),
+        ("baseline: same email or phone", score(baseline, truth)),
+        ("baseline, closure", score(closure(baseline), truth)),
+    ]
+    for name, result in rows:
+        print(f"{name:34}{result.predicted:>7}{result.precision:>11.4f}{result.recall:>9.4f}{result.f1:>8.4f}")
+    print_links(data, truth, merges, linked)
+    count = max(len(data), 1)
+    print(
+        f"\ncomparisons {stats.comparisons}  ({stats.comparisons / count:.2f} per record, "
+        f"{2 * stats.comparisons / count:.2f} candidates per lead)  blocking keys {stats.key_entries / count:.1f} "
+        f"per record, {stats.keys} distinct  largest block {stats.largest_block}  skipped {stats.oversized_blocks}"
+    )
+    print(f"find_duplicates {elapsed:.2f}s  ({elapsed / count * 1000:.2f} ms per record)")
+
+    if explain_limit:
+        wrong = merges - truth
+        missed = truth - merges
+        print(f"\nwrong merges by tag: {tag_counts(wrong, by_id).most_common(12)}")
+        print(f"missed pairs by tag: {tag_counts(missed, by_id).most_common(12)}")
+        explain("wrong merges:", wrong, by_id, decisions, explain_limit)
+        explain("missed pairs with a possible link:", missed & linked, by_id, decisions, explain_limit)
+        explain("missed pairs without a link:", missed - linked, by_id, decisions, explain_limit)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=5000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--explain", type=int, default=0, metavar="N", help="print N errors of each kind")
+    args = parser.parse_args(argv)
+    run(args.records, args.seed, args.explain)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""The match index contract: DynamoDB (under moto) and the in-memory twin file, find and unlink the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import boto3
+import pytest
+from leadflow.adapters.dynamodb import DynamoLeadStore
+from leadflow.adapters.dynamodb_matching import DynamoMatchIndex
+from leadflow.adapters.memory import InMemoryLeadStore, InMemoryMatchIndex
+from leadflow.ports import DuplicateLink, LeadStore, MatchIndex
+from moto import mock_aws
+
+from infra.local.moto_hooks import serialise_dynamodb_writes
+from infra.local.runtime import MOTO_CONFIG
+from tests.integration.tables import create_tables
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Stores:
+    leads: LeadStore
+    index: MatchIndex
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def stores(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stores]:
+    if request.param == "memory":
+        yield Stores(InMemoryLeadStore(), InMemoryMatchIndex())
+        return
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws(config=MOTO_CONFIG):  # the runtime fixture may share this process's moto
+        serialise_dynamodb_writes()
+        tables = create_tables(boto3.resource("dynamodb", region_name="us-east-1"))
+        yield Stores(DynamoLeadStore(tables.leads), DynamoMatchIndex(tables.leads))
+
+
+def test_a_filed_lead_is_found_under_each_of_its_keys_once(stores: Stores) -> None:
+    stores.index.file("lead-a", ["n:WTFLT:d", "p:+14155550134"], {"last_name": "Whitfield"}, previous_keys=[])
+
+    found = stores.index.candidates(["n:WTFLT:d", "p:+14155550134", "x:unknown"], per_key=10)
+
+    assert [(c.lead_id, c.record) for c in found] == [("lead-a", {"last_name": "Whitfield"})]
+
+
+def test_refiling_moves_a_lead_off_keys_it_no_longer_has(stores: Stores) -> None:
+    stores.index.file("lead-a", ["k:old", "k:kept"], {"v": 1}, previous_keys=[])
+    stores.index.file("lead-a", ["k:kept", "k:new"], {"v": 2}, previous_keys=["k:old", "k:kept"])
+
+    assert stores.index.candidates(["k:old"], per_key=10) == []
+    assert [c.record for c in stores.index.candidates(["k:kept", "k:new"], per_key=10)] == [{"v": 2}]
+
+
+def test_candidates_per_key_are_bounded_whatever_the_block_size(stores: Stores) -> None:
+    for n in range(30):
+        stores.index.file(f"lead-{n:02d}", ["k:crowded"], {"n": n}, previous_keys=[])
+
+    assert len(stores.index.candidates(["k:crowded"], per_key=7)) == 7
+
+
+def test_unfiled_lead_is_no_longer_a_candidate(stores: Stores) -> None:
+    stores.index.file("lead-a", ["k:1", "k:2"], {}, previous_keys=[])
+    stores.index.unfile("lead-a", ["k:1", "k:2"])
+
+    assert stores.index.candidates(["k:1", "k:2"], per_key=10) == []
+
+
+def test_a_possible_duplicate_is_seen_from_both_leads_until_removed(stores: Stores) -> None:
+    link = DuplicateLink("lead-a", "lead-b", 0.81, [{"field": "last_name", "similarity": 1.0}], NOW)
+    stores.index.link_possible_duplicate(link)
+    stores.index.link_possible_duplicate(link)  # a retry changes nothing
+
+    assert stores.index.possible_duplicates("lead-a") == [link]
+    assert [(d.lead_id, d.other_id) for d in stores.index.possible_duplicates("lead-b")] == [("lead-b", "lead-a")]
+    stores.index.remove_possible_duplicate("lead-b", "lead-a")
+    assert stores.index.possible_duplicates("lead-a") == []
+
+
+def test_an_identity_moves_only_from_the_lead_it_points_at(stores: Stores) -> None:
+    stores.leads.claim_identity("email", "ada@example.com", "lead-new")
+
+    assert stores.leads.move_identity("email", "ada@example.com", "lead-new", "lead-old") is True
+    assert stores.leads.move_identity("email", "ada@example.com", "lead-new", "lead-other") is False
+    assert stores.leads.lead_for_identity("email", "ada@example.com") == "lead-old"
+    assert stores.leads.move_identity("email", "nobody@example.com", "lead-new", "lead-old") is False
