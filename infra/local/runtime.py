@@ -16,6 +16,7 @@ import boto3
 import yaml
 from boto3.dynamodb.types import TypeDeserializer
 from moto import mock_aws
+from moto.core.config import DefaultConfig
 from moto.dynamodb.models import dynamodb_backends
 
 from infra.local import moto_hooks
@@ -29,7 +30,7 @@ from infra.local.template import REPO_ROOT, TEMPLATE_PATH, LocalNames, load_temp
 DEFAULT_API_KEY = "local-dev-key"
 # moto's settings for the whole process: a second mock started while the runtime runs must use the same ones,
 # because moto applies the configuration of whichever mock started last.
-MOTO_CONFIG: dict[str, Any] = {"stepfunctions": {"execute_state_machine": True}}
+MOTO_CONFIG: DefaultConfig = {"stepfunctions": {"execute_state_machine": True}}
 REGION = "us-east-1"
 CONFIG_DIR = REPO_ROOT / "infra" / "config"
 CONFIG_DOCUMENTS = ("scoring", "reps", "matching")
