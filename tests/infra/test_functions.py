@@ -11,6 +11,7 @@ import pytest
 FUNCTIONS = {
     "IntakeFunction": "functions/intake/",
     "LeadsApiFunction": "functions/leads_api/",
+    "CurateFunction": "functions/curate/",
     "DedupeFunction": "functions/dedupe/",
     "EnrichFunction": "functions/enrich/",
     "ScoreFunction": "functions/score/",

@@ -33,6 +33,8 @@ def test_openapi_documents_every_route_with_its_request_schema() -> None:
         "/v1/leads",
         "/v1/leads/{lead_id}",
         "/v1/submissions/{submission_id}",
+        "/v1/leads/{lead_id}/duplicates/{other_id}",
+        "/v1/leads/{lead_id}/unmerge",
     }
     body = openapi["paths"]["/v1/leads"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert body["$ref"].endswith("/SubmissionIn")

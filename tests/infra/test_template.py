@@ -91,6 +91,8 @@ def test_api_routes_and_api_key_requirements(translated: dict[str, Any]) -> None
         ("GET", "/v1/leads"): ("LeadsApiFunction", True),
         ("GET", "/v1/leads/{lead_id}"): ("LeadsApiFunction", True),
         ("GET", "/v1/submissions/{submission_id}"): ("LeadsApiFunction", True),
+        ("POST", "/v1/leads/{lead_id}/duplicates/{other_id}"): ("CurateFunction", True),
+        ("POST", "/v1/leads/{lead_id}/unmerge"): ("CurateFunction", True),
         ("GET", "/v1/openapi.json"): ("LeadsApiFunction", False),
     }
 
@@ -151,6 +153,11 @@ def test_each_function_gets_only_the_table_and_bus_access_it_needs(template: dic
         "NotifyFunction": {
             ("DynamoDBCrudPolicy", "OutboxTable"),
             ("DynamoDBReadPolicy", "LeadsTable"),
+            ("DynamoDBReadPolicy", "ConfigTable"),
+            put_events,
+        },
+        "CurateFunction": {
+            ("DynamoDBCrudPolicy", "LeadsTable"),
             ("DynamoDBReadPolicy", "ConfigTable"),
             put_events,
         },

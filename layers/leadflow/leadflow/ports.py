@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from leadflow.models.events import DomainEvent
 from leadflow.models.lead import Assignment, Firmographics, HistoryEntry, Lead, Stage
+from leadflow.models.merge import MergeRecord
 from leadflow.models.submission import StoredSubmission, SubmissionStatus
 
 
@@ -62,6 +63,14 @@ class LeadStore(Protocol):
 
     def save_lead(self, lead: Lead, *, expected_version: int | None) -> Lead:
         """Store `lead` with version expected_version+1 (None: must not exist yet); ConcurrentUpdate otherwise."""
+
+    def put_merge_record(self, record: MergeRecord) -> None:
+        """Keep a merge's record under its surviving lead, so the merge can be explained and undone."""
+
+    def merge_records(self, lead_id: str) -> list[MergeRecord]:
+        """The merges into this lead still in force, oldest first."""
+
+    def delete_merge_record(self, record: MergeRecord) -> None: ...
 
     def add_history(self, lead_id: str, entry: HistoryEntry) -> bool:
         """Append an entry; False if an entry with the same kind and ref is already there."""

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from leadflow.adapters import layout
 from leadflow.adapters.paging import IndexRange, StartKey, list_page
 from leadflow.models.lead import HistoryEntry, Lead, Stage
+from leadflow.models.merge import MergeRecord
 from leadflow.models.submission import StoredSubmission, SubmissionStatus
 from leadflow.ports import ConcurrentUpdate, Notification, Page
 
@@ -148,6 +149,17 @@ class DynamoLeadStore:
                 raise layout.lead_save_conflict(lead.lead_id, expected_version) from exc
             raise
         return layout.lead_from_item(item)
+
+    def put_merge_record(self, record: MergeRecord) -> None:
+        self._table.put_item(Item=layout.to_dynamo(layout.merge_record_item(record)))
+
+    def merge_records(self, lead_id: str) -> list[MergeRecord]:
+        condition = Key("pk").eq(layout.lead_key(lead_id)["pk"]) & Key("sk").begins_with(layout.MERGE_PREFIX)
+        response = self._table.query(KeyConditionExpression=condition, ConsistentRead=True)
+        return [layout.merge_record_from_item(item) for item in response["Items"]]
+
+    def delete_merge_record(self, record: MergeRecord) -> None:
+        self._table.delete_item(Key=layout.merge_record_key(record))
 
     def add_history(self, lead_id: str, entry: HistoryEntry) -> bool:
         marker, stored = layout.history_items(lead_id, entry)

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from leadflow.models.lead import HistoryEntry, Lead
+from leadflow.models.merge import MergeRecord
 from leadflow.models.submission import StoredSubmission
 from leadflow.ports import ConcurrentUpdate, DuplicateLink, IndexedRecord, Notification
 
@@ -25,6 +26,7 @@ OUTBOX_BY_CREATED = "by_created"  # outbox table: gsi1pk "OUTBOX", gsi1sk "<crea
 OUTBOX_PARTITION = "OUTBOX"
 HISTORY_PREFIX = "HIST#"
 DUPLICATE_PREFIX = "DUP#"
+MERGE_PREFIX = "MERGE#"
 KEY_ATTRIBUTES = frozenset({"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"})
 
 # DynamoDB's number type: 38 significant digits, magnitude 1E-130 .. 9.9E+125 (the context boto3 serialises with).
@@ -102,6 +104,18 @@ def lead_key(lead_id: str) -> Item:
 
 def block_key(key: str, lead_id: str) -> Item:
     return {"pk": f"BLOCK#{key}", "sk": f"LEAD#{lead_id}"}
+
+
+def merge_record_key(record: MergeRecord) -> Item:
+    return {"pk": f"LEAD#{record.survivor_id}", "sk": f"{MERGE_PREFIX}{time_key(record.at)}#{record.merge_id}"}
+
+
+def merge_record_item(record: MergeRecord) -> Item:
+    return {**merge_record_key(record), **normalise(record.model_dump(mode="json"))}
+
+
+def merge_record_from_item(item: Mapping[str, Any]) -> MergeRecord:
+    return MergeRecord.model_validate(from_dynamo(without_keys(item)))
 
 
 def duplicate_key(lead_id: str, other_id: str) -> Item:

@@ -16,6 +16,7 @@ from leadflow.adapters import layout
 from leadflow.adapters.paging import IndexRange, StartKey, list_page
 from leadflow.models.events import DomainEvent
 from leadflow.models.lead import HistoryEntry, Lead, Stage
+from leadflow.models.merge import MergeRecord
 from leadflow.models.submission import StoredSubmission, SubmissionStatus
 from leadflow.ports import DuplicateLink, IndexedRecord, Notification, Page
 
@@ -115,6 +116,20 @@ class InMemoryLeadStore:
                 raise layout.lead_save_conflict(lead.lead_id, expected_version)
             self._table.put(item)
         return layout.lead_from_item(item)
+
+    def put_merge_record(self, record: MergeRecord) -> None:
+        with self._table.lock:
+            self._table.put(layout.merge_record_item(record))
+
+    def merge_records(self, lead_id: str) -> list[MergeRecord]:
+        pk = layout.lead_key(lead_id)["pk"]
+        with self._table.lock:
+            items = [i for i in self._table.all() if i["pk"] == pk and i["sk"].startswith(layout.MERGE_PREFIX)]
+        return [layout.merge_record_from_item(item) for item in sorted(items, key=lambda i: i["sk"])]
+
+    def delete_merge_record(self, record: MergeRecord) -> None:
+        with self._table.lock:
+            self._table.delete(layout.merge_record_key(record))
 
     def add_history(self, lead_id: str, entry: HistoryEntry) -> bool:
         marker, stored = layout.history_items(lead_id, entry)

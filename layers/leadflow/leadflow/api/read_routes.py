@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from leadflow import wiring
 from leadflow.domain.identity import canonical_email
-from leadflow.models.api import LeadDetail, LeadList, SubmissionView
+from leadflow.models.api import LeadDetail, LeadList, PossibleDuplicate, SubmissionView
 from leadflow.models.lead import Stage
 
 router = APIGatewayRouter()
@@ -28,7 +28,17 @@ def get_lead(lead_id: LeadId) -> LeadDetail:
     lead = store.get_lead(lead_id)
     if lead is None:
         raise NotFoundError(f"lead_id: no lead {lead_id}")
-    return LeadDetail(**lead.model_dump(), history=store.history(lead_id))
+    duplicates = [
+        PossibleDuplicate(
+            other_id=link.other_id,
+            probability=link.probability,
+            evidence=link.evidence,
+            found_at=link.found_at,
+            links={"other": f"/v1/leads/{link.other_id}", "resolve": f"/v1/leads/{lead_id}/duplicates/{link.other_id}"},
+        )
+        for link in wiring.match_index().possible_duplicates(lead_id)
+    ]
+    return LeadDetail(**lead.model_dump(), history=store.history(lead_id), possible_duplicates=duplicates)
 
 
 @router.get("/v1/leads", summary="List leads by stage, owner or email", tags=["leads"])

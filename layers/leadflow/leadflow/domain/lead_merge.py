@@ -26,7 +26,10 @@ _DECIDED_STAGES = frozenset(
 _TIME_SORTABLE_ID = re.compile(r"^[a-z]+_([0-9a-hjkmnp-tv-z]{10})[0-9a-hjkmnp-tv-z]{16}$")
 # Decided about the merged person as a whole, so undone with the merge; the caller re-runs scoring and routing.
 _REVERTED_BY_UNMERGE = frozenset({"score", "stage", "owner_id", "assignment"})
-_NOT_CARRIED = frozenset({"lead_id", "version", "updated_at", "submission_ids", "form_ids", "merged_from"})
+# match_keys are derived from the profile (the caller recomputes them), not a change anyone made.
+_NOT_CARRIED = frozenset(
+    {"lead_id", "version", "updated_at", "submission_ids", "form_ids", "merged_from", "match_keys"}
+)
 
 
 @dataclass(frozen=True)

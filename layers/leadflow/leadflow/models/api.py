@@ -25,8 +25,20 @@ class SubmissionView(BaseModel):
     links: dict[str, str] = Field(default_factory=dict)
 
 
+class PossibleDuplicate(BaseModel):
+    other_id: str
+    probability: float
+    evidence: list[dict[str, object]]
+    found_at: datetime
+    links: dict[str, str] = Field(default_factory=dict)
+
+
 class LeadDetail(Lead):
     history: list[HistoryEntry] = Field(default_factory=list)
+    possible_duplicates: list[PossibleDuplicate] = Field(
+        default_factory=list,
+        description="Leads that may be the same person; resolve with POST /v1/leads/{id}/duplicates/{other_id}.",
+    )
 
 
 class LeadList(BaseModel):

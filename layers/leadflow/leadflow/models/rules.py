@@ -358,8 +358,7 @@ class MatchingRuleSet(BaseModel):
 
     version: int = Field(default=0, description="Set by the config store when a rule set is published.")
     thresholds: MatchThresholds
-    # Placeholder until survivorship is typed as MergeRules; validated by the merge code until then.
-    survivorship: dict[str, Any] = Field(default_factory=dict)
+    survivorship: MergeRules = Field(default_factory=MergeRules)
 
 
 RuleSet = ScoringRuleSet | RepRoster | MatchingRuleSet

@@ -64,7 +64,7 @@ def best_match(incoming: PreparedRecord, deps: PipelineDeps, rules: MatchingRule
         phone_owner = deps.store.lead_for_identity("phone", incoming.phone_e164)
         owner = deps.store.get_lead(phone_owner) if phone_owner and phone_owner not in candidates else None
         if owner is not None:
-            candidates[owner.lead_id] = IndexedRecord(owner.lead_id, _record_fields(owner))
+            candidates[owner.lead_id] = IndexedRecord(owner.lead_id, record_fields(owner))
     best: Match | None = None
     for lead_id, candidate in candidates.items():
         if lead_id == incoming.record_id:
@@ -76,7 +76,7 @@ def best_match(incoming: PreparedRecord, deps: PipelineDeps, rules: MatchingRule
     return best
 
 
-def _record_fields(lead: Lead) -> dict[str, object]:
+def record_fields(lead: Lead) -> dict[str, object]:
     return match_record(lead.lead_id, lead).model_dump(exclude={"record_id"}, exclude_none=True)
 
 
@@ -128,7 +128,7 @@ def dedupe(state: PipelineState, deps: PipelineDeps) -> PipelineState:
 
     lead = update_lead(deps.store, lead_id, join)
     assert lead is not None
-    deps.index.file(lead_id, lead.match_keys, _record_fields(lead), previous_keys)
+    deps.index.file(lead_id, lead.match_keys, record_fields(lead), previous_keys)
     phone = canonical_phone(lead.phone, lead.country)
     if phone:
         deps.store.claim_identity("phone", phone, lead_id)  # first lead with this number: a lookup aid for matching

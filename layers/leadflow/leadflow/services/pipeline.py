@@ -66,6 +66,12 @@ def enrich_lead(state: PipelineState, deps: PipelineDeps) -> PipelineState:
 
 def score(state: PipelineState, deps: PipelineDeps) -> PipelineState:
     """Score fit and behaviour with the active rule set, and make the lead an MQL when it qualifies."""
+    lead = rescore_lead(state.require_lead().lead_id, deps, ref=state.submission_id)
+    return state.model_copy(update={"lead": lead})
+
+
+def rescore_lead(lead_id: str, deps: PipelineDeps, *, ref: str) -> Lead:
+    """Score a stored lead again (after a submission, a merge, ...); `ref` names what caused it, for history."""
     rules = active_ruleset(deps.config, "scoring", ScoringRuleSet)
     version = rules.version
     now = deps.clock.now()
@@ -79,7 +85,7 @@ def score(state: PipelineState, deps: PipelineDeps) -> PipelineState:
             update={"score": new_score, "stage": stage_after_scoring(lead, new_score, rules), "updated_at": now}
         )
 
-    lead = update_existing_lead(deps.store, state.require_lead().lead_id, rescore)
+    lead = update_existing_lead(deps.store, lead_id, rescore)
     assert lead.score is not None and previous_stage is not None
     events: list[LeadScored | LeadStageChanged] = [
         LeadScored(
@@ -95,7 +101,7 @@ def score(state: PipelineState, deps: PipelineDeps) -> PipelineState:
         HistoryEntry(
             at=now,
             kind="scored",
-            ref=state.submission_id,
+            ref=ref,
             detail={"fit": lead.score.fit, "behaviour": lead.score.behaviour, "ruleset_version": version},
         ),
     )
@@ -114,7 +120,7 @@ def score(state: PipelineState, deps: PipelineDeps) -> PipelineState:
             LeadStageChanged(lead_id=lead.lead_id, from_stage=previous_stage, to_stage=lead.stage, reason=reason)
         )
     deps.bus.publish(events)
-    return state.model_copy(update={"lead": lead})
+    return lead
 
 
 def route(state: PipelineState, deps: PipelineDeps) -> PipelineState:

@@ -1,0 +1,77 @@
+"""Duplicate resolution for RevOps: merge or dismiss a possible duplicate, undo a merge. Behind the API key."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from pydantic import BaseModel, Field
+
+from leadflow import wiring
+from leadflow.api.errors import error_response
+from leadflow.models.lead import Lead
+from leadflow.services.curation import CannotMerge, dismiss_pair, merge_pair, unmerge_lead
+from leadflow.services.lead_updates import LeadNotFound
+
+router = APIGatewayRouter()
+
+LeadId = Annotated[str, Path(pattern=r"^lead_[0-9a-z]{26}$", description="A lead's id, as `lead_...`.")]
+
+
+class DuplicateDecision(BaseModel):
+    action: Literal["merge", "dismiss"] = Field(
+        description="`merge`: the other lead is merged into this one (undoable); `dismiss`: they are different people."
+    )
+    actor: str = Field(default="api", max_length=128, description="Who decided, for the lead's history.")
+
+
+class UnmergeRequest(BaseModel):
+    actor: str = Field(default="api", max_length=128)
+
+
+class UnmergeResult(BaseModel):
+    lead: Lead
+    restored: Lead
+
+
+def _refused(exc: Exception) -> Any:
+    if isinstance(exc, LeadNotFound):
+        raise NotFoundError(f"lead_id: no lead {exc.lead_id}") from exc
+    return error_response(409, str(exc))
+
+
+@router.post(
+    "/v1/leads/<lead_id>/duplicates/<other_id>",
+    summary="Resolve a possible duplicate: merge the other lead into this one, or dismiss the link",
+    responses={200: {"description": "Done."}, 404: {"description": "No such lead."}, 409: {"description": "Refused."}},
+    tags=["duplicates"],
+)
+def resolve_duplicate(lead_id: LeadId, other_id: LeadId, decision: Annotated[DuplicateDecision, Body()]) -> Any:
+    deps = wiring.pipeline_deps()
+    try:
+        if decision.action == "merge":
+            return merge_pair(lead_id, other_id, actor=decision.actor, deps=deps)
+        dismiss_pair(lead_id, other_id, actor=decision.actor, deps=deps)
+        return deps.store.get_lead(lead_id)
+    except (CannotMerge, LeadNotFound) as exc:
+        return _refused(exc)
+
+
+@router.post(
+    "/v1/leads/<lead_id>/unmerge",
+    summary="Undo the latest merge into this lead: both leads return to their state before it",
+    responses={
+        200: {"description": "Both leads."},
+        404: {"description": "No such lead."},
+        409: {"description": "Refused."},
+    },
+    tags=["duplicates"],
+)
+def unmerge(lead_id: LeadId, request: Annotated[UnmergeRequest, Body()]) -> Any:
+    try:
+        lead, restored = unmerge_lead(lead_id, actor=request.actor, deps=wiring.pipeline_deps())
+    except (CannotMerge, LeadNotFound) as exc:
+        return _refused(exc)
+    return UnmergeResult(lead=lead, restored=restored)

@@ -1,0 +1,115 @@
+"""Resolving duplicates by hand: merge a possible duplicate into a lead, dismiss it, or undo a merge.
+
+A merge keeps the surviving lead's id; the other lead stays stored as a tombstone pointing at it (`merged_into`), its
+identity claims and index entries move to the survivor, and the merge record keeps both leads exactly as they were,
+so that an unmerge restores them and gives their identities back.
+"""
+
+from __future__ import annotations
+
+from leadflow.domain.identity import canonical_phone
+from leadflow.domain.lead_merge import merge_leads, unmerge
+from leadflow.domain.matching import blocking_keys, prepare
+from leadflow.models.events import LeadMerged, LeadUnmerged
+from leadflow.models.lead import HistoryEntry, Lead
+from leadflow.models.merge import MergeRecord
+from leadflow.models.rules import MatchingRuleSet
+from leadflow.services.dedupe import match_record, record_fields
+from leadflow.services.lead_updates import LeadNotFound
+from leadflow.services.pipeline import rescore_lead
+from leadflow.services.pipeline_deps import PipelineDeps, active_ruleset
+
+
+class CannotMerge(Exception):
+    """The request cannot be carried out as asked (already merged elsewhere, nothing to undo, ...)."""
+
+
+def _lead(deps: PipelineDeps, lead_id: str) -> Lead:
+    lead = deps.store.get_lead(lead_id)
+    if lead is None:
+        raise LeadNotFound(lead_id)
+    return lead
+
+
+def _identities(lead: Lead) -> list[tuple[str, str]]:
+    phone = canonical_phone(lead.phone, lead.country)
+    return [("email", lead.email_canonical), *([("phone", phone)] if phone else [])]
+
+
+def _with_keys(lead: Lead) -> Lead:
+    return lead.model_copy(update={"match_keys": blocking_keys(prepare(match_record(lead.lead_id, lead)))})
+
+
+def merge_pair(lead_id: str, other_id: str, *, actor: str, deps: PipelineDeps) -> Lead:
+    """Merge `other_id` into `lead_id`; asking again after it is done returns the merged lead."""
+    if lead_id == other_id:
+        raise CannotMerge("a lead cannot be merged into itself")
+    survivor, other = _lead(deps, lead_id), _lead(deps, other_id)
+    if other.merged_into == lead_id:
+        return survivor
+    for lead in (survivor, other):
+        if lead.merged_into is not None:
+            raise CannotMerge(f"lead {lead.lead_id} was already merged into {lead.merged_into}")
+    links = {link.other_id: link for link in deps.index.possible_duplicates(lead_id)}
+    evidence = links[other_id].evidence if other_id in links else None
+    rules = active_ruleset(deps.config, "matching", MatchingRuleSet).survivorship
+    now = deps.clock.now()
+    outcome = merge_leads(survivor, other, rules, evidence=evidence, actor=actor, now=now)
+    deps.store.put_merge_record(outcome.record)  # first: if a later write fails, the merge can still be undone
+    merged = deps.store.save_lead(_with_keys(outcome.merged), expected_version=survivor.version)
+    tombstone = other.model_copy(update={"merged_into": lead_id, "match_keys": [], "updated_at": now})
+    deps.store.save_lead(tombstone, expected_version=other.version)
+    for kind, value in _identities(other):
+        deps.store.move_identity(kind, value, other_id, lead_id)
+    deps.index.unfile(other_id, other.match_keys)
+    deps.index.file(lead_id, merged.match_keys, record_fields(merged), survivor.match_keys)
+    deps.index.remove_possible_duplicate(lead_id, other_id)
+    ref = outcome.record.merge_id
+    detail = {"other_id": other_id, "actor": actor, "merge_id": ref}
+    deps.store.add_history(lead_id, HistoryEntry(at=now, kind="merged", ref=ref, detail=detail))
+    deps.store.add_history(other_id, HistoryEntry(at=now, kind="merged", ref=ref, detail={**detail, "into": lead_id}))
+    deps.bus.publish([LeadMerged(lead_id=lead_id, merged_id=other_id, merge_id=ref, actor=actor)])
+    return rescore_lead(lead_id, deps, ref=ref)  # scores are recomputed from the combined history, never added
+
+
+def dismiss_pair(lead_id: str, other_id: str, *, actor: str, deps: PipelineDeps) -> None:
+    """Two leads a person judged to be different people: the possible-duplicate link goes away on both."""
+    _lead(deps, lead_id)
+    deps.index.remove_possible_duplicate(lead_id, other_id)
+    deps.store.add_history(
+        lead_id,
+        HistoryEntry(
+            at=deps.clock.now(), kind="possible_duplicate", ref=f"dismissed:{other_id}", detail={"actor": actor}
+        ),
+    )
+
+
+def latest_merge(deps: PipelineDeps, lead_id: str) -> MergeRecord:
+    records = deps.store.merge_records(lead_id)
+    if not records:
+        raise CannotMerge(f"lead {lead_id} has no merge to undo")
+    return records[-1]
+
+
+def unmerge_lead(lead_id: str, *, actor: str, deps: PipelineDeps) -> tuple[Lead, Lead]:
+    """Undo the latest merge into `lead_id`: both leads as they were, identities and index entries given back."""
+    record = latest_merge(deps, lead_id)
+    current = _lead(deps, lead_id)
+    try:
+        survivor, other = unmerge(record, current)
+    except ValueError as exc:
+        raise CannotMerge(str(exc)) from exc
+    tombstone = _lead(deps, record.other_id)
+    survivor = deps.store.save_lead(_with_keys(survivor), expected_version=current.version)
+    other = deps.store.save_lead(other, expected_version=tombstone.version)
+    for kind, value in _identities(record.other_before):
+        deps.store.move_identity(kind, value, lead_id, other.lead_id)
+    deps.index.file(lead_id, survivor.match_keys, record_fields(survivor), current.match_keys)
+    deps.index.file(other.lead_id, other.match_keys, record_fields(other), [])
+    deps.store.delete_merge_record(record)
+    now = deps.clock.now()
+    detail = {"other_id": other.lead_id, "actor": actor, "merge_id": record.merge_id}
+    for who in (lead_id, other.lead_id):
+        deps.store.add_history(who, HistoryEntry(at=now, kind="unmerged", ref=record.merge_id, detail=detail))
+    deps.bus.publish([LeadUnmerged(lead_id=lead_id, restored_id=other.lead_id, merge_id=record.merge_id, actor=actor)])
+    return survivor, other

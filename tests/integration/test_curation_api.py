@@ -1,0 +1,103 @@
+"""Resolving duplicates through the API: a grey-zone pair is listed on the lead, merged by a person, and unmerged
+back to exactly what both leads were."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from infra.local.runtime import LocalRuntime
+from tests.http_client import Client, Reply
+
+VOLATILE = {"version", "history", "possible_duplicates"}
+
+
+def submit(client: Client, runtime: LocalRuntime, document: dict[str, Any]) -> str:
+    reply = client.post_lead(document)
+    assert reply.status == 202, reply.body
+    runtime.wait_for_executions()
+    lead_id: str = client.get(f"/v1/submissions/{reply.json()['submission_id']}").json()["lead_id"]
+    return lead_id
+
+
+def post(client: Client, path: str, body: dict[str, Any]) -> Reply:
+    headers = {"content-type": "application/json", "x-api-key": client.api_key}
+    return client.request("POST", path, json.dumps(body).encode(), headers)
+
+
+def colleagues_or_one_person(client: Client, runtime: LocalRuntime) -> tuple[str, str]:
+    """Same name at the same company under two work addresses: maybe one person, maybe two colleagues."""
+    surname = f"Lindqvist{uuid.uuid4().hex[:4]}"
+    base = {"first_name": "Anna", "last_name": surname, "company": "Snowflake", "form_id": "webinar-registration"}
+    first = submit(client, runtime, {**base, "email": f"anna.{surname}@snowflake.com".lower(), "title": "Analyst"})
+    second = submit(client, runtime, {**base, "email": f"a.{surname}@snowflake.com".lower(), "consent": True})
+    return first, second
+
+
+def test_a_grey_zone_pair_is_listed_as_possible_duplicates_on_both_leads(client: Client, runtime: LocalRuntime) -> None:
+    first, second = colleagues_or_one_person(client, runtime)
+
+    assert first != second
+    listed = client.get(f"/v1/leads/{second}").json()["possible_duplicates"]
+    assert [d["other_id"] for d in listed] == [first]
+    assert listed[0]["evidence"] and 0 < listed[0]["probability"] < 1
+    assert [d["other_id"] for d in client.get(f"/v1/leads/{first}").json()["possible_duplicates"]] == [second]
+
+
+def test_merge_then_unmerge_restores_both_leads_field_by_field(client: Client, runtime: LocalRuntime) -> None:
+    first, second = colleagues_or_one_person(client, runtime)
+    before = {lead_id: client.get(f"/v1/leads/{lead_id}").json() for lead_id in (first, second)}
+
+    merged = post(client, f"/v1/leads/{first}/duplicates/{second}", {"action": "merge", "actor": "rep:dana"})
+    assert merged.status == 200, merged.body
+    survivor = client.get(f"/v1/leads/{first}").json()
+    assert sorted(survivor["submission_ids"]) == sorted(
+        before[first]["submission_ids"] + before[second]["submission_ids"]
+    )
+    assert survivor["consent"] is True and survivor["merged_from"] == [second]
+    assert client.get(f"/v1/leads/{second}").json()["merged_into"] == first
+    assert survivor["possible_duplicates"] == []
+
+    undone = post(client, f"/v1/leads/{first}/unmerge", {"actor": "rep:dana"})
+    assert undone.status == 200, undone.body
+
+    for lead_id in (first, second):
+        after = client.get(f"/v1/leads/{lead_id}").json()
+        for field, value in before[lead_id].items():
+            if field not in VOLATILE:
+                assert after[field] == value, f"{lead_id}.{field}"
+
+
+def test_a_submission_after_unmerge_finds_its_own_lead_again(client: Client, runtime: LocalRuntime) -> None:
+    first, second = colleagues_or_one_person(client, runtime)
+    post(client, f"/v1/leads/{first}/duplicates/{second}", {"action": "merge"})
+    email = client.get(f"/v1/leads/{second}").json()["email"]
+    post(client, f"/v1/leads/{first}/unmerge", {})
+
+    again = submit(client, runtime, {"email": email, "form_id": "newsletter"})
+
+    assert again == second
+
+
+def test_dismissing_a_possible_duplicate_removes_the_link_from_both(client: Client, runtime: LocalRuntime) -> None:
+    first, second = colleagues_or_one_person(client, runtime)
+
+    reply = post(client, f"/v1/leads/{second}/duplicates/{first}", {"action": "dismiss", "actor": "rep:dana"})
+
+    assert reply.status == 200
+    assert client.get(f"/v1/leads/{first}").json()["possible_duplicates"] == []
+    assert client.get(f"/v1/leads/{second}").json()["possible_duplicates"] == []
+
+
+def test_curation_refusals_are_4xx_naming_the_problem(client: Client, runtime: LocalRuntime) -> None:
+    first, second = colleagues_or_one_person(client, runtime)
+
+    assert post(client, f"/v1/leads/{first}/unmerge", {}).status == 409
+    assert post(client, f"/v1/leads/{first}/duplicates/{first}", {"action": "merge"}).status == 409
+    missing = post(client, f"/v1/leads/{first}/duplicates/lead_00000000000000000000000000", {"action": "merge"})
+    assert missing.status == 404 and "lead_00000000000000000000000000" in missing.json()["message"]
+    bad = post(client, f"/v1/leads/{first}/duplicates/{second}", {"action": "combine"})
+    assert bad.status == 422 and bad.json()["errors"][0]["field"] == "action"
+    no_key = client.request("POST", f"/v1/leads/{first}/unmerge", b"{}", {"content-type": "application/json"})
+    assert no_key.status == 403
