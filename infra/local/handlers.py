@@ -33,8 +33,15 @@ class LocalContext:
 
 
 class FunctionRunner:
-    def __init__(self, functions: dict[str, FunctionSpec], account_id: str, region: str) -> None:
+    def __init__(
+        self, functions: dict[str, FunctionSpec], account_id: str, region: str, *, one_at_a_time: set[str]
+    ) -> None:
         self._functions = functions
+        # Lambda gives every concurrent invocation its own process; here they share one. Powertools' REST resolver
+        # keeps the current request on class attributes, so two API invocations at once would see each other's
+        # request: the API functions take turns (each takes milliseconds); pipeline steps run concurrently.
+        self._one_at_a_time = one_at_a_time
+        self._api_lock = threading.Lock()
         self._account_id = account_id
         self._region = region
         self._handlers: dict[str, Callable[[Any, Any], Any]] = {}
@@ -82,4 +89,8 @@ class FunctionRunner:
             log_group_name=f"/aws/lambda/{name}",
             deadline=time.monotonic() + spec.timeout,
         )
-        return self._handler(name)(event, context)
+        handler = self._handler(name)
+        if name in self._one_at_a_time:
+            with self._api_lock:
+                return handler(event, context)
+        return handler(event, context)

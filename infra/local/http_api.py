@@ -94,7 +94,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up waiting; nothing left to tell it
 
     def _json(self, status: int, document: dict[str, Any]) -> None:
         self._send(status, json.dumps(document).encode(), {"Content-Type": "application/json"})

@@ -18,6 +18,7 @@ from typing import Any
 
 from moto.awslambda.models import LambdaFunction
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.responses import DynamoHandler
 from moto.events.models import Rule
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 from moto.utilities.arns import parse_arn
@@ -32,6 +33,7 @@ HOOKED: dict[str, Callable[..., Any]] = {
     "DynamoDBBackend.update_item": DynamoDBBackend.update_item,
     "DynamoDBBackend.delete_item": DynamoDBBackend.delete_item,
     "DynamoDBBackend.transact_write_items": DynamoDBBackend.transact_write_items,
+    "DynamoHandler.call_action": DynamoHandler.call_action,
 }
 EXPECTED_PARAMETERS: dict[str, list[str]] = {
     "LambdaFunction._invoke_lambda": ["self", "event"],
@@ -40,6 +42,7 @@ EXPECTED_PARAMETERS: dict[str, list[str]] = {
     "DynamoDBBackend.update_item": ["self", "table_name", "key"],
     "DynamoDBBackend.delete_item": ["self", "table_name", "key"],
     "DynamoDBBackend.transact_write_items": ["self", "transact_items"],
+    "DynamoHandler.call_action": ["self"],
 }
 
 
@@ -162,8 +165,17 @@ _AFFECTED_KEYS: dict[str, Callable[[DynamoDBBackend, Arguments], list[tuple[str,
 def serialise_dynamodb_writes(on_write: WriteListener | None = None) -> None:
     """DynamoDB applies a conditional write atomically; moto checks and writes without a lock, so threads can race.
 
-    Every write goes through one lock here, and `on_write` sees each item's state after the write (for persistence).
+    Every DynamoDB request runs under one lock here: a write's ReturnValues are read after the write, and even a read
+    can add an entry to moto's item dict (which a transaction's table copy then trips over). `on_write` sees each
+    item's state after a write, for persistence.
     """
+    original_call = HOOKED["DynamoHandler.call_action"]
+
+    def call_action(self: DynamoHandler) -> Any:
+        with _write_lock:
+            return original_call(self)
+
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
 
     def report(backend: DynamoDBBackend, table_name: str, key: Key) -> None:
         table = backend.get_table(table_name)

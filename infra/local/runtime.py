@@ -73,7 +73,12 @@ class LocalRuntime:
             self.options.stack_name, REGION, ACCOUNT_ID, parameters, conditions=template.get("Conditions", {})
         )
         self.deployment = deploy(template, names, self.session)
-        self.runner = FunctionRunner(self.deployment.functions, ACCOUNT_ID, REGION)
+        self.runner = FunctionRunner(
+            self.deployment.functions,
+            ACCOUNT_ID,
+            REGION,
+            one_at_a_time={route.function for route in self.deployment.routes},
+        )
         if self.options.port is not None:
             self._bind_server()  # before the environment is exported: API_BASE_URL needs the bound port
         self._export_function_environment()

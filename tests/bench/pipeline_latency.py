@@ -221,7 +221,8 @@ def import_times(repeats: int) -> dict[str, float | str]:
             ]
             result[folder.name] = round(statistics.median(runs), 1)
         except (subprocess.SubprocessError, ValueError) as exc:
-            result[folder.name] = f"failed: {type(exc).__name__}"
+            stderr = getattr(exc, "stderr", None) or b""
+            result[folder.name] = f"failed: {(stderr.decode().strip().splitlines() or [repr(exc)])[-1][:120]}"
     return result
 
 

@@ -93,6 +93,7 @@ def test_api_routes_and_api_key_requirements(translated: dict[str, Any]) -> None
         ("GET", "/v1/submissions/{submission_id}"): ("LeadsApiFunction", True),
         ("POST", "/v1/leads/{lead_id}/duplicates/{other_id}"): ("CurateFunction", True),
         ("POST", "/v1/leads/{lead_id}/unmerge"): ("CurateFunction", True),
+        ("GET", "/v1/accounts/{account_id}"): ("LeadsApiFunction", True),
         ("GET", "/v1/openapi.json"): ("LeadsApiFunction", False),
     }
 

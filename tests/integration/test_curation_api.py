@@ -4,11 +4,11 @@ back to exactly what both leads were."""
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 from infra.local.runtime import LocalRuntime
 from tests.http_client import Client, Reply
+from tests.names import unique_surname
 
 VOLATILE = {"version", "history", "possible_duplicates"}
 
@@ -28,7 +28,7 @@ def post(client: Client, path: str, body: dict[str, Any]) -> Reply:
 
 def colleagues_or_one_person(client: Client, runtime: LocalRuntime) -> tuple[str, str]:
     """Same name at the same company under two work addresses: maybe one person, maybe two colleagues."""
-    surname = f"Lindqvist{uuid.uuid4().hex[:4]}"
+    surname = unique_surname()
     base = {"first_name": "Anna", "last_name": surname, "company": "Snowflake", "form_id": "webinar-registration"}
     first = submit(client, runtime, {**base, "email": f"anna.{surname}@snowflake.com".lower(), "title": "Analyst"})
     second = submit(client, runtime, {**base, "email": f"a.{surname}@snowflake.com".lower(), "consent": True})

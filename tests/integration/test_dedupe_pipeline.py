@@ -9,6 +9,7 @@ from typing import Any
 
 from infra.local.runtime import LocalRuntime
 from tests.http_client import Client
+from tests.names import unique_surname
 
 EMAIL_FORMS = ["{l}@{d}", "{L}@{D}", "{l}+webinar@{d}", "Jo Bloggs <{l}@{d}>", "{l}+q4@{D}"]
 PHONE_FORMS = ["+1 415 555 {n}", "(415) 555-{n}", "415.555.{n}", "+14155550{n2}", "1-415-555-{n}"]
@@ -54,7 +55,7 @@ def submit(client: Client, runtime: LocalRuntime, document: dict[str, Any]) -> d
 
 
 def test_a_job_change_with_the_same_mobile_joins_the_existing_lead(client: Client, runtime: LocalRuntime) -> None:
-    surname = f"Okonkwo{uuid.uuid4().hex[:4]}"
+    surname = unique_surname()
     first = submit(
         client,
         runtime,
@@ -85,7 +86,7 @@ def test_a_job_change_with_the_same_mobile_joins_the_existing_lead(client: Clien
 
 
 def test_a_namesake_at_another_company_is_a_different_lead(client: Client, runtime: LocalRuntime) -> None:
-    surname = f"Smith{uuid.uuid4().hex[:4]}"
+    surname = unique_surname()
     first = submit(
         client,
         runtime,

@@ -7,6 +7,7 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
+from leadflow.adapters.enrichment import DirectoryProvider
 from leadflow.adapters.memory import (
     InMemoryConfigStore,
     InMemoryEventBus,
@@ -42,6 +43,7 @@ def deps() -> PipelineDeps:
         outbox=InMemoryOutbox(),
         clock=FixedClock(START),
         directory=DomainDirectory.bundled(),
+        enrichment=DirectoryProvider(DomainDirectory.bundled()),
         api_base_url="https://leads.example.com",
     )
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from leadflow.models.account import Account
 from leadflow.models.events import DomainEvent
 from leadflow.models.lead import Assignment, Firmographics, HistoryEntry, Lead, Stage
 from leadflow.models.merge import MergeRecord
@@ -63,6 +64,13 @@ class LeadStore(Protocol):
 
     def save_lead(self, lead: Lead, *, expected_version: int | None) -> Lead:
         """Store `lead` with version expected_version+1 (None: must not exist yet); ConcurrentUpdate otherwise."""
+
+    def link_account(self, account: Account, lead_id: str) -> bool:
+        """File the lead under its account, creating the account on first sight; True if it was created."""
+
+    def get_account(self, account_id: str) -> Account | None: ...
+
+    def account_lead_ids(self, account_id: str) -> list[str]: ...
 
     def put_merge_record(self, record: MergeRecord) -> None:
         """Keep a merge's record under its surviving lead, so the merge can be explained and undone."""

@@ -10,9 +10,11 @@ from botocore.config import Config
 
 from leadflow.adapters.dynamodb import DynamoConfigStore, DynamoLeadStore, DynamoOutbox
 from leadflow.adapters.dynamodb_matching import DynamoMatchIndex
+from leadflow.adapters.enrichment import ChainedProvider, CircuitBreaker, DirectoryProvider, HttpEnrichmentProvider
 from leadflow.adapters.eventbridge import EventBridgeBus
 from leadflow.clock import current_clock
 from leadflow.domain.enrichment import DomainDirectory
+from leadflow.ports import EnrichmentProvider
 from leadflow.services.pipeline_deps import PipelineDeps
 from leadflow.settings import settings
 
@@ -55,6 +57,27 @@ def domain_directory() -> DomainDirectory:
     return DomainDirectory.bundled()
 
 
+@cache
+def enrichment_provider() -> EnrichmentProvider:
+    """The bundled directory, behind an external HTTP provider when ENRICHMENT_URL is set (off by default)."""
+    directory = DirectoryProvider(domain_directory())
+    config = settings()
+    if not config.enrichment_enabled:
+        return directory
+    api_key = None
+    if config.enrichment_api_key_parameter:
+        ssm = boto3.client("ssm", config=_BOTO_CONFIG)
+        parameter = ssm.get_parameter(Name=config.enrichment_api_key_parameter, WithDecryption=True)
+        api_key = str(parameter["Parameter"]["Value"])
+    http = HttpEnrichmentProvider(
+        config.enrichment_url,
+        api_key=api_key,
+        timeout_seconds=config.enrichment_timeout_seconds,
+        breaker=CircuitBreaker(clock=current_clock()),
+    )
+    return ChainedProvider(http, directory)
+
+
 def pipeline_deps() -> PipelineDeps:
     return PipelineDeps(
         store=lead_store(),
@@ -64,11 +87,12 @@ def pipeline_deps() -> PipelineDeps:
         outbox=outbox(),
         clock=current_clock(),
         directory=domain_directory(),
+        enrichment=enrichment_provider(),
         api_base_url=settings().api_base_url,
     )
 
 
 def reset() -> None:
     """Forget every client and setting, as a new cold start would (tests and the local runtime use this)."""
-    for cached in (_dynamodb, lead_store, match_index, config_store, outbox, event_bus, settings):
+    for cached in (_dynamodb, lead_store, match_index, config_store, outbox, event_bus, enrichment_provider, settings):
         cached.cache_clear()

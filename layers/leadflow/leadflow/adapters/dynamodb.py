@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 
 from leadflow.adapters import layout
 from leadflow.adapters.paging import IndexRange, StartKey, list_page
+from leadflow.models.account import Account
 from leadflow.models.lead import HistoryEntry, Lead, Stage
 from leadflow.models.merge import MergeRecord
 from leadflow.models.submission import StoredSubmission, SubmissionStatus
@@ -150,6 +151,34 @@ class DynamoLeadStore:
             raise
         return layout.lead_from_item(item)
 
+    def link_account(self, account: Account, lead_id: str) -> bool:
+        created = True
+        try:
+            self._table.put_item(
+                Item=layout.to_dynamo(layout.account_item(account)), ConditionExpression="attribute_not_exists(pk)"
+            )
+        except ClientError as exc:
+            if _code(exc) != CONDITION_FAILED:
+                raise
+            created = False  # the account exists: its owner and name are not this lead's to change
+        self._table.put_item(Item={**layout.account_member_key(account.account_id, lead_id), "lead_id": lead_id})
+        return created
+
+    def get_account(self, account_id: str) -> Account | None:
+        item = self._table.get_item(Key=layout.account_key(account_id)).get("Item")
+        return layout.account_from_item(item) if item else None
+
+    def account_lead_ids(self, account_id: str) -> list[str]:
+        condition = Key("pk").eq(layout.account_key(account_id)["pk"]) & Key("sk").begins_with("LEAD#")
+        request: dict[str, Any] = {"KeyConditionExpression": condition}
+        lead_ids: list[str] = []
+        while True:
+            response = self._table.query(**request)
+            lead_ids.extend(str(item["lead_id"]) for item in response["Items"])
+            if "LastEvaluatedKey" not in response:
+                return lead_ids
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
     def put_merge_record(self, record: MergeRecord) -> None:
         self._table.put_item(Item=layout.to_dynamo(layout.merge_record_item(record)))
 
@@ -162,36 +191,26 @@ class DynamoLeadStore:
         self._table.delete_item(Key=layout.merge_record_key(record))
 
     def add_history(self, lead_id: str, entry: HistoryEntry) -> bool:
-        marker, stored = layout.history_items(lead_id, entry)
-        puts = [
-            {
-                "Put": {
-                    "TableName": self._table.name,
-                    "Item": layout.to_dynamo(item),
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            }
-            for item in (marker, stored)
-        ]
-        for _ in range(MAX_ATTEMPTS):
-            try:
-                self._table.meta.client.transact_write_items(TransactItems=puts)
-            except ClientError as exc:
-                if "ConditionalCheckFailed" in _lost_race(exc):
-                    return False
-                continue  # TransactionConflict: a concurrent write to the same items; try again to learn who won
-            return True
-        raise ConcurrentUpdate(f"history of lead {lead_id} kept conflicting while adding {entry.kind} {entry.ref}")
+        try:
+            self._table.put_item(
+                Item=layout.to_dynamo(layout.history_item(lead_id, entry)),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if _code(exc) == CONDITION_FAILED:
+                return False
+            raise
+        return True
 
     def history(self, lead_id: str) -> list[HistoryEntry]:
         condition = Key("pk").eq(layout.lead_key(lead_id)["pk"]) & Key("sk").begins_with(layout.HISTORY_PREFIX)
         request: dict[str, Any] = {"KeyConditionExpression": condition, "ConsistentRead": True}
-        entries: list[HistoryEntry] = []
+        items: list[layout.Item] = []
         while True:
             response = self._table.query(**request)
-            entries.extend(layout.history_from_item(item) for item in response["Items"])
+            items.extend(response["Items"])
             if "LastEvaluatedKey" not in response:
-                return entries
+                return layout.sort_history(items)
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def list_leads(

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from leadflow.models.account import Account
 from leadflow.models.lead import HistoryEntry, Lead
 from leadflow.models.merge import MergeRecord
 from leadflow.models.submission import StoredSubmission
@@ -106,6 +107,22 @@ def block_key(key: str, lead_id: str) -> Item:
     return {"pk": f"BLOCK#{key}", "sk": f"LEAD#{lead_id}"}
 
 
+def account_key(account_id: str) -> Item:
+    return {"pk": f"ACCOUNT#{account_id}", "sk": "PROFILE"}
+
+
+def account_member_key(account_id: str, lead_id: str) -> Item:
+    return {"pk": f"ACCOUNT#{account_id}", "sk": f"LEAD#{lead_id}"}
+
+
+def account_item(account: Account) -> Item:
+    return {**account_key(account.account_id), **normalise(account.model_dump(mode="json"))}
+
+
+def account_from_item(item: Mapping[str, Any]) -> Account:
+    return Account.model_validate(from_dynamo(without_keys(item)))
+
+
 def merge_record_key(record: MergeRecord) -> Item:
     return {"pk": f"LEAD#{record.survivor_id}", "sk": f"{MERGE_PREFIX}{time_key(record.at)}#{record.merge_id}"}
 
@@ -181,22 +198,20 @@ def lead_from_item(item: Mapping[str, Any]) -> Lead:
     return Lead.model_validate(from_dynamo(without_keys(item)))
 
 
-def history_items(lead_id: str, entry: HistoryEntry) -> tuple[Item, Item]:
-    """The (kind, ref) marker that makes an entry idempotent, and the entry itself, sorted by time under HIST#.
+def history_item(lead_id: str, entry: HistoryEntry) -> Item:
+    """The entry under "HIST#<kind>#<ref>": the key has no time, so one conditional put refuses a retried step's
+    second copy (which carries a new `at`). Readers sort a lead's history by `at`; a lead's history is small, and a
+    single-item write keeps the hot path off TransactWriteItems (twice the write units of a plain put)."""
+    key = {"pk": lead_key(lead_id)["pk"], "sk": f"{HISTORY_PREFIX}{entry.kind}#{entry.ref}"}
+    return {**key, "at_key": time_key(entry.at), **normalise(entry.model_dump(mode="json"))}
 
-    The entry's key is "HIST#<at>#<kind>#<ref>", so one Query returns history in time order and can page or read
-    only the newest; but a retried step may stamp a new `at`, so the key alone cannot refuse a second copy. The
-    marker "HISTREF#<kind>#<ref>" carries no time, and both items are written in one transaction, each on condition
-    that it is new. (HISTREF# does not begin with HIST#, so history queries never see markers.)
-    """
-    entry_sk = f"{HISTORY_PREFIX}{time_key(entry.at)}#{entry.kind}#{entry.ref}"
-    marker = {"pk": lead_key(lead_id)["pk"], "sk": f"HISTREF#{entry.kind}#{entry.ref}", "entry_sk": entry_sk}
-    stored = {"pk": lead_key(lead_id)["pk"], "sk": entry_sk, **normalise(entry.model_dump(mode="json"))}
-    return marker, stored
+
+def sort_history(items: list[Item]) -> list[HistoryEntry]:
+    return [history_from_item(item) for item in sorted(items, key=lambda item: (item["at_key"], item["sk"]))]
 
 
 def history_from_item(item: Mapping[str, Any]) -> HistoryEntry:
-    return HistoryEntry.model_validate(from_dynamo(without_keys(item)))
+    return HistoryEntry.model_validate(from_dynamo({k: v for k, v in without_keys(item).items() if k != "at_key"}))
 
 
 def block_item(key: str, lead_id: str, record: Mapping[str, Any]) -> Item:

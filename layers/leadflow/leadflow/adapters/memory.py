@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from leadflow.adapters import layout
 from leadflow.adapters.paging import IndexRange, StartKey, list_page
+from leadflow.models.account import Account
 from leadflow.models.events import DomainEvent
 from leadflow.models.lead import HistoryEntry, Lead, Stage
 from leadflow.models.merge import MergeRecord
@@ -117,6 +118,25 @@ class InMemoryLeadStore:
             self._table.put(item)
         return layout.lead_from_item(item)
 
+    def link_account(self, account: Account, lead_id: str) -> bool:
+        with self._table.lock:
+            created = not self._table.exists(layout.account_key(account.account_id))
+            if created:
+                self._table.put(layout.account_item(account))
+            self._table.put({**layout.account_member_key(account.account_id, lead_id), "lead_id": lead_id})
+        return created
+
+    def get_account(self, account_id: str) -> Account | None:
+        with self._table.lock:
+            item = self._table.get(layout.account_key(account_id))
+        return layout.account_from_item(item) if item else None
+
+    def account_lead_ids(self, account_id: str) -> list[str]:
+        pk = layout.account_key(account_id)["pk"]
+        with self._table.lock:
+            items = [i for i in self._table.all() if i["pk"] == pk and i["sk"].startswith("LEAD#")]
+        return [str(item["lead_id"]) for item in sorted(items, key=lambda i: i["sk"])]
+
     def put_merge_record(self, record: MergeRecord) -> None:
         with self._table.lock:
             self._table.put(layout.merge_record_item(record))
@@ -132,22 +152,18 @@ class InMemoryLeadStore:
             self._table.delete(layout.merge_record_key(record))
 
     def add_history(self, lead_id: str, entry: HistoryEntry) -> bool:
-        marker, stored = layout.history_items(lead_id, entry)
+        item = layout.history_item(lead_id, entry)
         with self._table.lock:
-            if self._table.exists(marker) or self._table.exists(stored):
+            if self._table.exists(item):
                 return False
-            self._table.put(marker)
-            self._table.put(stored)
+            self._table.put(item)
         return True
 
     def history(self, lead_id: str) -> list[HistoryEntry]:
         pk = layout.lead_key(lead_id)["pk"]
         with self._table.lock:
-            items = [item for item in self._table.all() if item["pk"] == pk]
-        entries = sorted(
-            (item for item in items if item["sk"].startswith(layout.HISTORY_PREFIX)), key=lambda item: item["sk"]
-        )
-        return [layout.history_from_item(item) for item in entries]
+            items = [i for i in self._table.all() if i["pk"] == pk and i["sk"].startswith(layout.HISTORY_PREFIX)]
+        return layout.sort_history(items)
 
     def list_leads(
         self, *, stage: Stage | None = None, owner_id: str | None = None, limit: int = 50, cursor: str | None = None

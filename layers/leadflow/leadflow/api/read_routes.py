@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from leadflow import wiring
 from leadflow.domain.identity import canonical_email
-from leadflow.models.api import LeadDetail, LeadList, PossibleDuplicate, SubmissionView
+from leadflow.models.api import AccountView, CommitteeMember, LeadDetail, LeadList, PossibleDuplicate, SubmissionView
 from leadflow.models.lead import Stage
 
 router = APIGatewayRouter()
@@ -86,3 +86,33 @@ def get_submission(
         error=submission.error,
         links=links,
     )
+
+
+MAX_COMMITTEE = 100
+
+
+@router.get("/v1/accounts/<account_id>", summary="An account and its leads (the buying committee)", tags=["accounts"])
+def get_account(
+    account_id: Annotated[str, Path(pattern=r"^[a-z0-9.-]{1,253}$", description="The company's email domain.")],
+) -> AccountView:
+    store = wiring.lead_store()
+    account = store.get_account(account_id)
+    if account is None:
+        raise NotFoundError(f"account_id: no account {account_id}")
+    members = []
+    for lead_id in store.account_lead_ids(account_id)[-MAX_COMMITTEE:]:
+        lead = store.get_lead(lead_id)
+        if lead is not None and lead.merged_into is None:
+            members.append(
+                CommitteeMember(
+                    lead_id=lead.lead_id,
+                    first_name=lead.first_name,
+                    last_name=lead.last_name,
+                    title=lead.title,
+                    email=lead.email,
+                    stage=lead.stage,
+                    owner_id=lead.owner_id,
+                    score=lead.score.total if lead.score else None,
+                )
+            )
+    return AccountView(**account.model_dump(), leads=members[::-1])

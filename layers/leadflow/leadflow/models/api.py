@@ -6,7 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from leadflow.models.lead import HistoryEntry, Lead
+from leadflow.models.account import Account
+from leadflow.models.lead import HistoryEntry, Lead, Stage
 from leadflow.models.submission import SubmissionStatus
 
 
@@ -49,3 +50,20 @@ class LeadList(BaseModel):
 class ErrorBody(BaseModel):
     message: str
     errors: list[dict[str, object]] | None = None
+
+
+class CommitteeMember(BaseModel):
+    lead_id: str
+    first_name: str | None
+    last_name: str | None
+    title: str | None
+    email: str
+    stage: Stage
+    owner_id: str | None
+    score: int | None
+
+
+class AccountView(Account):
+    leads: list[CommitteeMember] = Field(
+        default_factory=list, description="The account's leads (its buying committee), newest first."
+    )

@@ -68,6 +68,16 @@ class LeadEnriched(DomainEvent):
     domain: str
     known: bool
     free_mail: bool
+    account_id: str | None = None
+
+
+class AccountCreated(DomainEvent):
+    """A company seen for the first time: the account its leads (the buying committee) gather under."""
+
+    detail_type: ClassVar[str] = "account.created"
+    account_id: str
+    name: str | None
+    first_lead_id: str
 
 
 class LeadScored(DomainEvent):

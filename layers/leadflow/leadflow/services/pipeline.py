@@ -6,12 +6,14 @@ Every step is safe to retry: Step Functions retries a step after a timeout even 
 
 from __future__ import annotations
 
-from leadflow.domain.enrichment import enrich
+from leadflow.domain.accounts import account_for
+from leadflow.domain.enrichment import enrich_with
 from leadflow.domain.identity import email_domain
 from leadflow.domain.notifications import assignment_notification
 from leadflow.domain.routing import build_assignment, pick_round_robin
 from leadflow.domain.scoring import score_lead, stage_after_scoring
 from leadflow.models.events import (
+    AccountCreated,
     LeadAssigned,
     LeadEnriched,
     LeadScored,
@@ -31,36 +33,44 @@ DEFAULT_POOL = "default"
 
 
 def enrich_lead(state: PipelineState, deps: PipelineDeps) -> PipelineState:
-    """Fill company, industry and size from the email domain; mark free-mail domains."""
+    """Fill company, industry and size from the email domain (the configured provider, else the bundled directory);
+    mark free-mail domains; link the lead to its account, creating the account on first sight."""
     lead_id = state.require_lead().lead_id
+    now = deps.clock.now()
 
     def add_firmographics(lead: Lead) -> Lead | None:
-        firmographics = enrich(email_domain(lead.email_canonical), deps.directory)
-        if firmographics == lead.firmographics:
+        firmographics = enrich_with(email_domain(lead.email_canonical), deps.enrichment)
+        account = account_for(lead.model_copy(update={"firmographics": firmographics}), deps.directory, now)
+        account_id = account.account_id if account else None
+        if firmographics == lead.firmographics and account_id == lead.account_id:
             return None
-        return lead.model_copy(update={"firmographics": firmographics, "updated_at": deps.clock.now()})
+        return lead.model_copy(update={"firmographics": firmographics, "account_id": account_id, "updated_at": now})
 
     lead = update_existing_lead(deps.store, lead_id, add_firmographics)
-    if lead.firmographics is not None:
-        deps.store.add_history(
-            lead_id,
-            HistoryEntry(
-                at=lead.updated_at,
-                kind="enriched",
-                ref=lead.firmographics.domain,
-                detail=lead.firmographics.model_dump(mode="json"),
-            ),
+    if lead.firmographics is None:
+        return state.model_copy(update={"lead": lead})
+    events: list[LeadEnriched | AccountCreated] = [
+        LeadEnriched(
+            lead_id=lead_id,
+            domain=lead.firmographics.domain,
+            known=lead.firmographics.known,
+            free_mail=lead.firmographics.free_mail,
+            account_id=lead.account_id,
         )
-        deps.bus.publish(
-            [
-                LeadEnriched(
-                    lead_id=lead_id,
-                    domain=lead.firmographics.domain,
-                    known=lead.firmographics.known,
-                    free_mail=lead.firmographics.free_mail,
-                )
-            ]
-        )
+    ]
+    account = account_for(lead, deps.directory, now)
+    if account is not None and deps.store.link_account(account, lead_id):
+        events.append(AccountCreated(account_id=account.account_id, name=account.name, first_lead_id=lead_id))
+    deps.store.add_history(
+        lead_id,
+        HistoryEntry(
+            at=lead.updated_at,
+            kind="enriched",
+            ref=lead.firmographics.domain,
+            detail={**lead.firmographics.model_dump(mode="json"), "account_id": lead.account_id},
+        ),
+    )
+    deps.bus.publish(events)
     return state.model_copy(update={"lead": lead})
 
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from leadflow.domain.enrichment import DomainDirectory
 from leadflow.models.rules import parse_ruleset
-from leadflow.ports import Clock, ConfigStore, EventBus, LeadStore, MatchIndex, Outbox
+from leadflow.ports import Clock, ConfigStore, EnrichmentProvider, EventBus, LeadStore, MatchIndex, Outbox
 
 RuleSetT = TypeVar("RuleSetT", bound=BaseModel)
 
@@ -27,6 +27,7 @@ class PipelineDeps:
     outbox: Outbox
     clock: Clock
     directory: DomainDirectory
+    enrichment: EnrichmentProvider
     api_base_url: str = ""
 
 
