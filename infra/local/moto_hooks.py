@@ -18,6 +18,7 @@ from typing import Any
 
 from moto.awslambda.models import LambdaFunction
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 from moto.events.models import Rule
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
@@ -34,6 +35,7 @@ HOOKED: dict[str, Callable[..., Any]] = {
     "DynamoDBBackend.delete_item": DynamoDBBackend.delete_item,
     "DynamoDBBackend.transact_write_items": DynamoDBBackend.transact_write_items,
     "DynamoHandler.call_action": DynamoHandler.call_action,
+    "Table.query": Table.query,
 }
 EXPECTED_PARAMETERS: dict[str, list[str]] = {
     "LambdaFunction._invoke_lambda": ["self", "event"],
@@ -43,6 +45,7 @@ EXPECTED_PARAMETERS: dict[str, list[str]] = {
     "DynamoDBBackend.delete_item": ["self", "table_name", "key"],
     "DynamoDBBackend.transact_write_items": ["self", "transact_items"],
     "DynamoHandler.call_action": ["self"],
+    "Table.query": ["self", "hash_key"],
 }
 
 
@@ -205,6 +208,28 @@ def serialise_dynamodb_writes(on_write: WriteListener | None = None) -> None:
                 return result
 
         setattr(DynamoDBBackend, name, locked)
+
+
+def query_partitions_not_tables() -> None:
+    """A DynamoDB Query reads one partition; moto's sorts the whole table first, so every Query costs O(table).
+
+    For base-table queries (the pipeline's hot path: match-index blocks, a lead's history) the hooked query sees only
+    the partition asked for; index queries keep moto's full path. Runs under the DynamoDB request lock, so the
+    temporary instance attribute cannot leak into another request.
+    """
+    original = HOOKED["Table.query"]
+
+    def query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("index_name") or hash_key is None or not self.range_key_attr:
+            return original(self, hash_key, *args, **kwargs)
+        partition = list(self.items[hash_key].values()) if hash_key in self.items else []
+        self.all_items = lambda: sorted(partition, key=lambda item: item.range_key)  # type: ignore[method-assign]
+        try:
+            return original(self, hash_key, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    Table.query = query  # type: ignore[method-assign]
 
 
 # --- Step Functions: quiet the interpreter -------------------------------------------------------------------------

@@ -89,6 +89,7 @@ class LocalRuntime:
             self._restore()
             self._resume_clock()
         moto_hooks.serialise_dynamodb_writes(self._journal.record if self._journal else None)
+        moto_hooks.query_partitions_not_tables()
         self._use_runtime_clock()
         self.load_config()
         if self._server is not None:
