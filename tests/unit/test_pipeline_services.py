@@ -154,3 +154,11 @@ def test_routing_with_no_active_rep_fails_rather_than_dropping_the_lead(deps: Pi
         pipeline.route(scored, deps)
     assert scored.lead is not None
     assert deps.store.get_lead(scored.lead.lead_id) is not None
+
+
+def test_a_misspelt_free_mail_domain_and_a_team_mailbox_are_flagged_on_the_lead(deps: PipelineDeps) -> None:
+    typo = pipeline.dedupe(submitted(deps, 1, "sam.reader@gmial.com", title=None), deps)
+    team = pipeline.dedupe(submitted(deps, 2, "info@snowflake.com", title=None), deps)
+
+    assert typo.lead is not None and typo.lead.email_quality.typo_of == "gmail.com"
+    assert team.lead is not None and team.lead.email_quality.role is True

@@ -71,6 +71,14 @@ class Assignment(BaseModel):
     assigned_at: datetime
 
 
+class EmailQuality(BaseModel):
+    """What the lead's email address says besides who: worth a rep's glance before a call or a send."""
+
+    typo_of: str | None = Field(default=None, description="The domain it probably meant (gmial.com -> gmail.com).")
+    disposable: bool = Field(default=False, description="A throwaway mailbox provider.")
+    role: bool = Field(default=False, description="A team mailbox (info@, sales@), not one person's.")
+
+
 class Lead(BaseModel):
     lead_id: str
     version: int = 0  # optimistic-concurrency counter: every stored change increments it
@@ -111,6 +119,7 @@ class Lead(BaseModel):
     merged_into: str | None = Field(
         default=None, description="Set on a lead that was merged into another: the surviving lead's id."
     )
+    email_quality: EmailQuality = Field(default_factory=EmailQuality)
     account_id: str | None = Field(
         default=None, description="The account (company) the lead belongs to: its corporate email domain."
     )

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from leadflow.domain.identity import canonical_email, canonical_phone
+from leadflow.domain.identity import canonical_email, canonical_phone, email_flags
 from leadflow.domain.matching import MatchRecord, MatchResult, PreparedRecord, blocking_keys, compare, decide, prepare
 from leadflow.domain.merge import apply_submission
 from leadflow.models.events import LeadCreated, LeadPossibleDuplicate, LeadUpdated, PipelineState
-from leadflow.models.lead import HistoryEntry, Lead
+from leadflow.models.lead import EmailQuality, HistoryEntry, Lead
 from leadflow.models.rules import MatchingRuleSet
 from leadflow.models.submission import StoredSubmission, SubmissionIn, SubmissionStatus
 from leadflow.ports import DuplicateLink, IndexedRecord
@@ -124,7 +124,9 @@ def dedupe(state: PipelineState, deps: PipelineDeps) -> PipelineState:
         previous_keys = list(lead.match_keys) if lead else []
         joined = apply_submission(lead, submission, lead_id, now)
         keys = blocking_keys(prepare(match_record(lead_id, joined)))
-        return joined.model_copy(update={"match_keys": keys})
+        flags = email_flags(joined.email)
+        quality = EmailQuality(typo_of=flags.typo_of, disposable=flags.disposable, role=flags.role)
+        return joined.model_copy(update={"match_keys": keys, "email_quality": quality})
 
     lead = update_lead(deps.store, lead_id, join)
     assert lead is not None
