@@ -218,9 +218,11 @@ def query_partitions_not_tables() -> None:
     temporary instance attribute cannot leak into another request.
     """
     original = HOOKED["Table.query"]
+    signature = inspect.signature(original)
 
     def query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
-        if kwargs.get("index_name") or hash_key is None or not self.range_key_attr:
+        index_name = signature.bind(self, hash_key, *args, **kwargs).arguments.get("index_name")
+        if index_name or hash_key is None or not self.range_key_attr:
             return original(self, hash_key, *args, **kwargs)
         partition = list(self.items[hash_key].values()) if hash_key in self.items else []
         self.all_items = lambda: sorted(partition, key=lambda item: item.range_key)  # type: ignore[method-assign]

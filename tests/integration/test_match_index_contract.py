@@ -14,7 +14,7 @@ from leadflow.adapters.memory import InMemoryLeadStore, InMemoryMatchIndex
 from leadflow.ports import DuplicateLink, LeadStore, MatchIndex
 from moto import mock_aws
 
-from infra.local.moto_hooks import serialise_dynamodb_writes
+from infra.local.moto_hooks import query_partitions_not_tables, serialise_dynamodb_writes
 from infra.local.runtime import MOTO_CONFIG
 from tests.integration.tables import create_tables
 
@@ -37,6 +37,7 @@ def stores(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> I
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     with mock_aws(config=MOTO_CONFIG):  # the runtime fixture may share this process's moto
         serialise_dynamodb_writes()
+        query_partitions_not_tables()  # the local runtime's Query: these tests hold it to DynamoDB's behaviour
         tables = create_tables(boto3.resource("dynamodb", region_name="us-east-1"))
         yield Stores(DynamoLeadStore(tables.leads), DynamoMatchIndex(tables.leads))
 

@@ -23,7 +23,7 @@ from leadflow.models.submission import Source, StoredSubmission, SubmissionIn, S
 from leadflow.ports import ConcurrentUpdate, ConfigStore, LeadStore, Notification, Outbox
 from moto import mock_aws
 
-from infra.local.moto_hooks import serialise_dynamodb_writes
+from infra.local.moto_hooks import query_partitions_not_tables, serialise_dynamodb_writes
 from infra.local.runtime import MOTO_CONFIG
 from tests.integration.tables import create_tables
 
@@ -54,6 +54,7 @@ def stores(request: pytest.FixtureRequest, aws_credentials: None) -> Iterator[St
     with mock_aws(config=MOTO_CONFIG):  # the runtime fixture may share this process's moto
         # DynamoDB applies conditional writes atomically; moto needs the runtime's write lock to do the same.
         serialise_dynamodb_writes()
+        query_partitions_not_tables()  # the local runtime's Query: these tests hold it to DynamoDB's behaviour
         tables = create_tables(boto3.resource("dynamodb", region_name="us-east-1"))
         yield Stores(DynamoLeadStore(tables.leads), DynamoConfigStore(tables.config), DynamoOutbox(tables.outbox))
 
