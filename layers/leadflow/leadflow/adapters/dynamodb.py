@@ -41,6 +41,17 @@ def _lost_race(error: ClientError) -> set[str]:
     return codes
 
 
+def _put_if_absent(table: Any, item: layout.Item) -> bool:
+    """Put an item only if its key is new; False (and no change) when it exists. The idempotent write of leadflow."""
+    try:
+        table.put_item(Item=layout.to_dynamo(item), ConditionExpression="attribute_not_exists(pk)")
+    except ClientError as exc:
+        if _code(exc) == CONDITION_FAILED:
+            return False
+        raise
+    return True
+
+
 class DynamoLeadStore:
     """LeadStore on the leads table. `table` is a boto3 DynamoDB Table resource (it converts Python values)."""
 
@@ -48,16 +59,7 @@ class DynamoLeadStore:
         self._table = table
 
     def put_submission(self, submission: StoredSubmission) -> bool:
-        try:
-            self._table.put_item(
-                Item=layout.to_dynamo(layout.submission_item(submission)),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as exc:
-            if _code(exc) == CONDITION_FAILED:
-                return False
-            raise
-        return True
+        return _put_if_absent(self._table, layout.submission_item(submission))
 
     def get_submission(self, submission_id: str) -> StoredSubmission | None:
         item = self._table.get_item(Key=layout.submission_key(submission_id), ConsistentRead=True).get("Item")
@@ -152,15 +154,8 @@ class DynamoLeadStore:
         return layout.lead_from_item(item)
 
     def link_account(self, account: Account, lead_id: str) -> bool:
-        created = True
-        try:
-            self._table.put_item(
-                Item=layout.to_dynamo(layout.account_item(account)), ConditionExpression="attribute_not_exists(pk)"
-            )
-        except ClientError as exc:
-            if _code(exc) != CONDITION_FAILED:
-                raise
-            created = False  # the account exists: its owner and name are not this lead's to change
+        # An existing account keeps its name and owner: they are not one lead's to change.
+        created = _put_if_absent(self._table, layout.account_item(account))
         self._table.put_item(Item={**layout.account_member_key(account.account_id, lead_id), "lead_id": lead_id})
         return created
 
@@ -191,16 +186,7 @@ class DynamoLeadStore:
         self._table.delete_item(Key=layout.merge_record_key(record))
 
     def add_history(self, lead_id: str, entry: HistoryEntry) -> bool:
-        try:
-            self._table.put_item(
-                Item=layout.to_dynamo(layout.history_item(lead_id, entry)),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as exc:
-            if _code(exc) == CONDITION_FAILED:
-                return False
-            raise
-        return True
+        return _put_if_absent(self._table, layout.history_item(lead_id, entry))
 
     def history(self, lead_id: str) -> list[HistoryEntry]:
         condition = Key("pk").eq(layout.lead_key(lead_id)["pk"]) & Key("sk").begins_with(layout.HISTORY_PREFIX)
@@ -307,16 +293,7 @@ class DynamoOutbox:
         self._table = table
 
     def queue(self, notification: Notification) -> bool:
-        try:
-            self._table.put_item(
-                Item=layout.to_dynamo(layout.notification_item(notification)),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as exc:
-            if _code(exc) == CONDITION_FAILED:
-                return False
-            raise
-        return True
+        return _put_if_absent(self._table, layout.notification_item(notification))
 
     def recent(self, limit: int = 50) -> list[Notification]:
         if limit < 1:
