@@ -92,16 +92,11 @@ def _bundled_directory() -> DomainDirectory:
     return DomainDirectory.from_csv(text)
 
 
-def enrich(domain: str, directory: DomainDirectory, free_mail: Collection[str] | None = None) -> Firmographics:
-    """Firmographics for an email domain: a free-mail domain is marked as such and never looked up; a domain
-    the directory does not know stays unknown, with no company name guessed from the domain."""
-    domain = domain.lower().rstrip(".")
-    free_mail = free_mail_domains() if free_mail is None else free_mail
-    if domain in free_mail:
-        return Firmographics(domain=domain, free_mail=True, known=False)
+def directory_firmographics(domain: str, directory: DomainDirectory) -> Firmographics | None:
+    """What the directory knows of a (lowercase) domain's company; None when it does not list it."""
     company = directory.lookup(domain)
     if company is None:
-        return Firmographics(domain=domain, free_mail=False, known=False)
+        return None
     return Firmographics(
         domain=domain,
         company_name=company.name,
@@ -112,6 +107,23 @@ def enrich(domain: str, directory: DomainDirectory, free_mail: Collection[str] |
         free_mail=False,
         known=True,
     )
+
+
+class _DirectoryLookup:
+    name = "directory"
+
+    def __init__(self, directory: DomainDirectory) -> None:
+        self._directory = directory
+
+    def lookup(self, domain: str) -> Firmographics | None:
+        return directory_firmographics(domain, self._directory)
+
+
+def enrich(domain: str, directory: DomainDirectory, free_mail: Collection[str] | None = None) -> Firmographics:
+    """Firmographics for an email domain from the directory alone, with enrich_with's rules: a free-mail domain is
+    marked as such and never looked up; a domain the directory does not know stays unknown, with no company name
+    guessed from the domain."""
+    return enrich_with(domain, _DirectoryLookup(directory), free_mail)
 
 
 def enrich_with(domain: str, provider: EnrichmentProvider, free_mail: Collection[str] | None = None) -> Firmographics:
