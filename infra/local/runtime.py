@@ -90,6 +90,7 @@ class LocalRuntime:
             self._resume_clock()
         moto_hooks.serialise_dynamodb_writes(self._journal.record if self._journal else None)
         moto_hooks.query_partitions_not_tables()
+        moto_hooks.reuse_state_machine_task_clients()
         self._use_runtime_clock()
         self.load_config()
         if self._server is not None:

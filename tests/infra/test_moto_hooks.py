@@ -33,3 +33,10 @@ def test_moto_events_still_delivers_through_rule_send_to_targets() -> None:
     from moto.events.models import EventsBackend
 
     assert "rule.send_to_targets(" in inspect.getsource(EventsBackend)
+
+
+def test_the_interpreter_still_builds_task_clients_where_the_runtime_reuses_them() -> None:
+    import importlib
+
+    for module_name in moto_hooks._TASK_CLIENT_MODULES:
+        assert hasattr(importlib.import_module(module_name), "boto_client_for"), module_name
