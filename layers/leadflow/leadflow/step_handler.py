@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -21,6 +22,8 @@ Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
 def pipeline_step_handler(step: Step) -> Handler:
+    metric_prefix = "".join(part.title() for part in step.__name__.split("_"))  # enrich_lead -> EnrichLead
+
     @logger.inject_lambda_context(clear_state=True)
     @tracer.capture_lambda_handler
     @metrics.log_metrics
@@ -29,6 +32,9 @@ def pipeline_step_handler(step: Step) -> Handler:
         if state.lead is not None:
             logger.append_keys(lead_id=state.lead.lead_id)
         logger.append_keys(submission_id=state.submission_id)
-        return step(state, wiring.pipeline_deps()).model_dump(mode="json")
+        result = step(state, wiring.pipeline_deps()).model_dump(mode="json")
+        # One count per step and outcome lets a dashboard show the pipeline's flow; failures are the state machine's.
+        metrics.add_metric(name=f"{metric_prefix}Succeeded", unit=MetricUnit.Count, value=1)
+        return result
 
     return handler
