@@ -162,3 +162,18 @@ def test_a_misspelt_free_mail_domain_and_a_team_mailbox_are_flagged_on_the_lead(
 
     assert typo.lead is not None and typo.lead.email_quality.typo_of == "gmail.com"
     assert team.lead is not None and team.lead.email_quality.role is True
+
+
+def test_a_submission_whose_email_still_points_at_a_merged_away_lead_joins_the_survivor(deps: PipelineDeps) -> None:
+    merged_away = pipeline.dedupe(submitted(deps, 1, "ada@snowflake.com"), deps).lead
+    survivor = pipeline.dedupe(submitted(deps, 2, "grace@datadoghq.com"), deps).lead
+    assert merged_away is not None and survivor is not None
+    # The moment inside a merge after the tombstone is written and before the email claim moves.
+    deps.store.save_lead(
+        merged_away.model_copy(update={"merged_into": survivor.lead_id}), expected_version=merged_away.version
+    )
+
+    joined = pipeline.dedupe(submitted(deps, 3, "ada@snowflake.com"), deps).lead
+
+    assert joined is not None and joined.lead_id == survivor.lead_id
+    assert f"sub_{3:026d}" in joined.submission_ids

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from leadflow.domain.identity import canonical_phone
 from leadflow.domain.lead_merge import merge_leads, unmerge
-from leadflow.domain.matching import blocking_keys, prepare
 from leadflow.models.events import LeadMerged, LeadUnmerged
 from leadflow.models.lead import HistoryEntry, Lead
 from leadflow.models.merge import MergeRecord
 from leadflow.models.rules import MatchingRuleSet
-from leadflow.services.dedupe import match_record, record_fields
+from leadflow.services.dedupe import record_fields, with_match_keys
 from leadflow.services.lead_updates import LeadNotFound
 from leadflow.services.pipeline import rescore_lead
 from leadflow.services.pipeline_deps import PipelineDeps, active_ruleset
@@ -36,10 +35,6 @@ def _identities(lead: Lead) -> list[tuple[str, str]]:
     return [("email", lead.email_canonical), *([("phone", phone)] if phone else [])]
 
 
-def _with_keys(lead: Lead) -> Lead:
-    return lead.model_copy(update={"match_keys": blocking_keys(prepare(match_record(lead.lead_id, lead)))})
-
-
 def merge_pair(lead_id: str, other_id: str, *, actor: str, deps: PipelineDeps) -> Lead:
     """Merge `other_id` into `lead_id`; asking again after it is done returns the merged lead."""
     if lead_id == other_id:
@@ -56,7 +51,7 @@ def merge_pair(lead_id: str, other_id: str, *, actor: str, deps: PipelineDeps) -
     now = deps.clock.now()
     outcome = merge_leads(survivor, other, rules, evidence=evidence, actor=actor, now=now)
     deps.store.put_merge_record(outcome.record)  # first: if a later write fails, the merge can still be undone
-    merged = deps.store.save_lead(_with_keys(outcome.merged), expected_version=survivor.version)
+    merged = deps.store.save_lead(with_match_keys(outcome.merged), expected_version=survivor.version)
     tombstone = other.model_copy(update={"merged_into": lead_id, "match_keys": [], "updated_at": now})
     deps.store.save_lead(tombstone, expected_version=other.version)
     for kind, value in _identities(other):
@@ -100,7 +95,7 @@ def unmerge_lead(lead_id: str, *, actor: str, deps: PipelineDeps) -> tuple[Lead,
     except ValueError as exc:
         raise CannotMerge(str(exc)) from exc
     tombstone = _lead(deps, record.other_id)
-    survivor = deps.store.save_lead(_with_keys(survivor), expected_version=current.version)
+    survivor = deps.store.save_lead(with_match_keys(survivor), expected_version=current.version)
     other = deps.store.save_lead(other, expected_version=tombstone.version)
     for kind, value in _identities(record.other_before):
         deps.store.move_identity(kind, value, lead_id, other.lead_id)

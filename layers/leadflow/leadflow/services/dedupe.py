@@ -20,7 +20,7 @@ from leadflow.models.events import LeadCreated, LeadPossibleDuplicate, LeadUpdat
 from leadflow.models.lead import EmailQuality, HistoryEntry, Lead
 from leadflow.models.rules import MatchingRuleSet
 from leadflow.models.submission import StoredSubmission, SubmissionIn, SubmissionStatus
-from leadflow.ports import DuplicateLink, IndexedRecord
+from leadflow.ports import ConcurrentUpdate, DuplicateLink, IndexedRecord
 from leadflow.services.lead_updates import update_lead
 from leadflow.services.pipeline_deps import PipelineDeps, active_ruleset
 
@@ -92,7 +92,8 @@ def _surviving(deps: PipelineDeps, lead_id: str) -> str:
 
 def _resolve_owner(state: PipelineState, deps: PipelineDeps, canonical: str) -> tuple[str, Match | None]:
     candidate_id = lead_id_for(state.submission_id)
-    owner = _surviving(deps, deps.store.claim_identity("email", canonical, candidate_id))
+    # A claim points at a merged-away lead only in a race with a merge; join() follows it then, without a read here.
+    owner = deps.store.claim_identity("email", canonical, candidate_id)
     if owner != candidate_id or deps.store.get_lead(candidate_id) is not None:
         return owner, None  # a known email (or a retry of this very submission)
     rules = active_ruleset(deps.config, "matching", MatchingRuleSet)
@@ -106,10 +107,19 @@ def _resolve_owner(state: PipelineState, deps: PipelineDeps, canonical: str) -> 
     return _surviving(deps, deps.store.lead_for_identity("email", canonical) or candidate_id), match
 
 
-def dedupe(state: PipelineState, deps: PipelineDeps) -> PipelineState:
-    now = deps.clock.now()
-    canonical = canonical_email(state.submission.email)
-    lead_id, match = _resolve_owner(state, deps, canonical)
+class _MergedAway(Exception):
+    def __init__(self, survivor: str) -> None:
+        super().__init__(f"merged into {survivor}")
+        self.survivor = survivor
+
+
+def with_match_keys(lead: Lead) -> Lead:
+    """The lead with the blocking keys of its current profile (what the match index files it under)."""
+    return lead.model_copy(update={"match_keys": blocking_keys(prepare(match_record(lead.lead_id, lead)))})
+
+
+def _join(state: PipelineState, deps: PipelineDeps, lead_id: str) -> tuple[Lead, bool, list[str]]:
+    """Apply the submission to `lead_id` (creating it when new): (lead, created, the keys it was filed under)."""
     submission = StoredSubmission(
         submission_id=state.submission_id, received_at=state.received_at, data=state.submission, lead_id=lead_id
     )
@@ -118,18 +128,33 @@ def dedupe(state: PipelineState, deps: PipelineDeps) -> PipelineState:
 
     def join(lead: Lead | None) -> Lead | None:
         nonlocal created, previous_keys
+        if lead is not None and lead.merged_into is not None:
+            raise _MergedAway(lead.merged_into)
         if lead is not None and state.submission_id in lead.submission_ids:
             return None  # a retry: this submission is already part of the lead
         created = lead is None
         previous_keys = list(lead.match_keys) if lead else []
-        joined = apply_submission(lead, submission, lead_id, now)
-        keys = blocking_keys(prepare(match_record(lead_id, joined)))
+        joined = with_match_keys(apply_submission(lead, submission, lead_id, deps.clock.now()))
         flags = email_flags(joined.email)
         quality = EmailQuality(typo_of=flags.typo_of, disposable=flags.disposable, role=flags.role)
-        return joined.model_copy(update={"match_keys": keys, "email_quality": quality})
+        return joined.model_copy(update={"email_quality": quality})
 
     lead = update_lead(deps.store, lead_id, join)
     assert lead is not None
+    return lead, created, previous_keys
+
+
+def dedupe(state: PipelineState, deps: PipelineDeps) -> PipelineState:
+    canonical = canonical_email(state.submission.email)
+    lead_id, match = _resolve_owner(state, deps, canonical)
+    for _ in range(MAX_MERGE_HOPS):
+        try:
+            lead, created, previous_keys = _join(state, deps, lead_id)
+            break
+        except _MergedAway as moved:
+            lead_id = moved.survivor
+    else:
+        raise ConcurrentUpdate(f"lead {lead_id} was merged away more than {MAX_MERGE_HOPS} times in a row")
     deps.index.file(lead_id, lead.match_keys, record_fields(lead), previous_keys)
     phone = canonical_phone(lead.phone, lead.country)
     if phone:
