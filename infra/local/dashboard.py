@@ -1,10 +1,17 @@
-"""The local dashboard: leads by stage, the notification outbox, pipeline executions, dead letters and the clock."""
+"""The local dashboard: leads by stage, the notification outbox, pipeline executions, dead letters, the clock and
+the schedules; and the runtime's controls for scripts and e2e tests:
+
+- `POST /_local/clock/advance` with `{"days": 1}` (weeks/days/hours/minutes/seconds): move the clock forward, fire
+  the schedules that came due, answer once everything settled with the new time and the schedules' runs;
+- `POST /_local/schedules/<FunctionLogicalId>/fire`: run a function's schedule now;
+- `POST /_local/clock?hours=24` (the dashboard's buttons) and `GET /_local/state`.
+"""
 
 from __future__ import annotations
 
 import html
 import json
-from datetime import timedelta
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -18,17 +25,49 @@ _STYLE = (
     "code{background:#f2f3f7;padding:1px 4px}"
 )
 _BACK = b'<!doctype html><meta http-equiv="refresh" content="0;url=/">'
+_CLOCK_UNITS = ("weeks", "days", "hours", "minutes", "seconds")
+_FIRE = re.compile(r"^/_local/schedules/([A-Za-z0-9]+)/fire$")
+JSON = "application/json"
+
+
+def _message(status: int, message: str) -> tuple[int, str, bytes]:
+    return status, JSON, json.dumps({"message": message}).encode()
+
+
+class _Raw(str):
+    """A cell that is already HTML (a button)."""
+
+
+def _cell(value: Any) -> str:
+    return value if isinstance(value, _Raw) else html.escape(str(value))
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    body = "".join("<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _firing(firing: Any) -> dict[str, Any]:
+    return {"function": firing.function, "event": firing.event_id, "at": firing.at.isoformat(), "error": firing.error}
+
+
+def _schedule_row(schedule: dict[str, Any]) -> list[Any]:
+    run_now = f"/_local/schedules/{schedule['function']}/fire?then=dashboard&event={schedule['event']}"
+    return [
+        schedule["function"],
+        schedule["expression"],
+        schedule["next_fire"] or "—",
+        schedule["last_fired"] or "—",
+        schedule["runs"],
+        schedule["last_error"] or "",
+        _Raw(_button(run_now, "Run now")),
+    ]
 
 
 def _button(action: str, label: str, hours: float | None = None) -> str:
     field = f'<input type="hidden" name="hours" value="{hours:g}">' if hours is not None else ""
-    return f'<form method="post" action="{action}">{field}<button>{html.escape(label)}</button></form>'
+    return f'<form method="post" action="{html.escape(action)}">{field}<button>{html.escape(label)}</button></form>'
 
 
 class Dashboard:
@@ -42,16 +81,51 @@ class Dashboard:
             form = {k: v for k, v in (p.split("=", 1) for p in body.decode().split("&") if "=" in p)}
             try:
                 hours = float(form.get("hours") or query.get("hours", ["0"])[0])
-                self.runtime.clock.advance(timedelta(hours=hours))
+                self.runtime.advance_clock(hours=hours)
             except ValueError as exc:
-                return 400, "application/json", json.dumps({"message": f"hours: {exc}"}).encode()
+                return _message(400, f"hours: {exc}")
+            except TimeoutError as exc:
+                return _message(504, str(exc))
             return 200, "text/html", _BACK
+        if path == "/_local/clock/advance" and method == "POST":
+            return self._advance(body)
+        if (fire := _FIRE.match(path)) and method == "POST":
+            return self._fire(fire.group(1), query)
         if path == "/_local/redrive" and method == "POST":
             self.runtime.redrive()
             return 200, "text/html", _BACK
         if path == "/":
             return 200, "text/html; charset=utf-8", self.html().encode()
         return 404, "application/json", json.dumps({"message": f"{path}: no such local page"}).encode()
+
+    def _advance(self, body: bytes) -> tuple[int, str, bytes]:
+        try:
+            delta = json.loads(body or b"{}")
+            if not isinstance(delta, dict) or not delta or set(delta) - set(_CLOCK_UNITS):
+                raise ValueError(f'send a JSON object with some of {", ".join(_CLOCK_UNITS)}, e.g. {{"days": 1}}')
+            if not all(isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in delta.values()):
+                raise ValueError("amounts are numbers >= 0: the clock only moves forward")
+            fired = self.runtime.advance_clock(**delta)
+        except ValueError as exc:
+            return _message(400, str(exc))
+        except TimeoutError as exc:
+            return _message(504, str(exc))
+        document = {"clock": self.runtime.clock.now().isoformat(), "fired": [_firing(f) for f in fired]}
+        return 200, JSON, json.dumps(document).encode()
+
+    def _fire(self, logical_id: str, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
+        try:
+            event_id = query["event"][0] if query.get("event") else None
+            firing = self.runtime.fire_schedule(logical_id, event_id)
+        except KeyError as exc:
+            return _message(404, str(exc.args[0]))
+        except TimeoutError as exc:
+            return _message(504, str(exc))
+        except Exception as exc:  # noqa: BLE001 - the function's own failure is the answer
+            return _message(502, f"{logical_id} failed: {type(exc).__name__}: {exc}")
+        if query.get("then") == ["dashboard"]:
+            return 200, "text/html", _BACK
+        return 200, JSON, json.dumps(_firing(firing)).encode()
 
     def state(self) -> dict[str, Any]:
         leads = sorted(
@@ -69,6 +143,7 @@ class Dashboard:
                 {"name": e["name"], "status": e["status"], "started": e["startDate"]} for e in executions[:50]
             ],
             "dead_letters": self.runtime.dead_letters(),
+            "schedules": self.runtime.schedules(),
         }
 
     def html(self) -> str:
@@ -94,6 +169,10 @@ class Dashboard:
         executions = _table(
             ["started", "status", "execution"], [[e["started"], e["status"], e["name"]] for e in state["executions"]]
         )
+        schedules = _table(
+            ["function", "schedule", "next fire (runtime clock)", "last fired", "runs", "last error", ""],
+            [_schedule_row(s) for s in state["schedules"]],
+        )
         dead = sum(d["messages"] for d in state["dead_letters"])
         clock = f"{html.escape(state['clock'])} (x{self.runtime.clock.speed:g})"
         return f"""<!doctype html><html><head><meta charset="utf-8"><title>leadflow local</title>
@@ -103,4 +182,5 @@ class Dashboard:
 <p>Dead letters: <b>{dead}</b> {_button("/_local/redrive", "Redrive")}
 &nbsp; <a href="/v1/openapi.json">OpenAPI</a> &nbsp; <a href="/_local/state">state as JSON</a></p>
 <h2>Leads</h2>{leads}<h2>Outbox</h2>{outbox}<h2>Pipeline executions</h2>{executions}
+<h2>Schedules</h2>{schedules}
 </body></html>"""

@@ -42,8 +42,16 @@ class Route:
 
 @dataclass(frozen=True)
 class Schedule:
-    function: str
-    expression: str
+    """A function's Schedule/ScheduleV2 event: the local scheduler fires it on the runtime's clock."""
+
+    function: str  # physical name
+    expression: str  # rate(...), cron(...) or at(...)
+    logical_id: str = ""  # the function's
+    event_id: str = ""
+    arn: str = ""  # the rule (Schedule) or schedule (ScheduleV2) AWS would create: the event's `resources`
+    enabled: bool = True
+    input: str | None = None  # the event's Input: sent instead of the Scheduled Event
+    timezone: str = "UTC"  # ScheduleV2's ScheduleExpressionTimezone
 
 
 @dataclass
@@ -191,7 +199,7 @@ def _create_function(
         Environment={"Variables": {k: str(v) for k, v in environment.items()}},
     )
     deployment.functions[name] = FunctionSpec(logical_id, name, module, attribute, environment, timeout)
-    for event in props.get("Events", {}).values():
+    for event_id, event in props.get("Events", {}).items():
         event_props = names_resolve_safe(names, event.get("Properties", {}))
         if event["Type"] == "Api":
             auth = event_props.get("Auth", {})
@@ -199,11 +207,36 @@ def _create_function(
                 Route(event_props["Method"].upper(), event_props["Path"], name, bool(auth.get("ApiKeyRequired")))
             )
         elif event["Type"] in ("Schedule", "ScheduleV2"):
-            deployment.schedules.append(
-                Schedule(
-                    name, event_props["Schedule"] if "Schedule" in event_props else event_props["ScheduleExpression"]
-                )
-            )
+            deployment.schedules.append(_schedule(names, name, logical_id, event_id, event["Type"], event_props))
+
+
+def _schedule(
+    names: LocalNames, function: str, logical_id: str, event_id: str, kind: str, props: dict[str, Any]
+) -> Schedule:
+    """SAM turns a Schedule event into an EventBridge rule and a ScheduleV2 event into an EventBridge Scheduler
+    schedule; both are named here as SAM would name them, for the `resources` of the events they send."""
+    region, account = names.region, names.account_id
+    default_name = f"{names.stack_name}-{logical_id}{event_id}"
+    if kind == "Schedule":
+        expression = props["Schedule"]
+        arn = f"arn:aws:events:{region}:{account}:rule/{props.get('Name', default_name)}"
+        enabled = bool(props.get("Enabled", True)) and props.get("State", "ENABLED") == "ENABLED"
+    else:
+        expression = props["ScheduleExpression"]
+        group = props.get("GroupName", "default")
+        arn = f"arn:aws:scheduler:{region}:{account}:schedule/{group}/{props.get('Name', default_name)}"
+        enabled = props.get("State", "ENABLED") == "ENABLED"
+    raw_input = props.get("Input")
+    return Schedule(
+        function=function,
+        expression=expression,
+        logical_id=logical_id,
+        event_id=event_id,
+        arn=arn,
+        enabled=enabled,
+        input=raw_input if raw_input is None or isinstance(raw_input, str) else json.dumps(raw_input),
+        timezone=props.get("ScheduleExpressionTimezone", "UTC"),
+    )
 
 
 def names_resolve_safe(names: LocalNames, props: dict[str, Any]) -> dict[str, Any]:
