@@ -3,7 +3,7 @@
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from leadflow.api import curation_routes, intake_routes, read_routes
+from leadflow.api import all_routers, read_routes
 from leadflow.api.resolver import build_resolver, openapi_document, resolve_with_form_bodies
 from leadflow.observability import logger, tracer
 
@@ -12,7 +12,7 @@ app = build_resolver(read_routes.router)
 
 @app.get("/v1/openapi.json", include_in_schema=False)
 def openapi() -> dict[str, Any]:
-    return openapi_document(intake_routes.router, read_routes.router, curation_routes.router)
+    return openapi_document(*all_routers())
 
 
 @logger.inject_lambda_context(clear_state=True)

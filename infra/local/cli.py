@@ -1,5 +1,5 @@
 """`leadflow` command: run the local stack, push config to a deployed stack, redrive failed pipeline runs, find
-duplicate leads in a CSV file."""
+duplicate leads in a CSV file, train and apply the predictive lead score."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-from infra.local import dedupe_cli
+from infra.local import dedupe_cli, model_cli
 
 DEFAULT_DATA_DIR = Path(".leadflow-data")
 
@@ -102,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
 
     dedupe = commands.add_parser("dedupe", help="list the duplicate leads in a CSV file: pairs to merge or to review")
     dedupe_cli.add_arguments(dedupe)
+
+    model = commands.add_parser("model", help="train, evaluate and apply the predictive lead score on CSV files")
+    model_cli.add_arguments(model)
 
     args = parser.parse_args(argv)
     result: int = args.func(args)

@@ -7,22 +7,35 @@ exactly in pyproject.toml and tests/infra/test_moto_hooks.py fails loudly if a h
 from __future__ import annotations
 
 import copy
+import datetime
+import importlib
 import inspect
 import json
 import logging
 import threading
 import traceback
+import types
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 from moto.awslambda.models import LambdaFunction
+from moto.core.responses import ActionContext, ActionResult
+from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
 from moto.dynamodb.models.table import Table
-from moto.dynamodb.responses import DynamoHandler
+from moto.dynamodb.responses import DynamoHandler, DynamoResult
 from moto.events.models import Rule
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+from moto.stepfunctions.parser.asl.eval.environment import Environment
+from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 from moto.utilities.arns import parse_arn
+
+from infra.local.clock import VirtualClock
 
 LambdaRunner = Callable[[str, Any], Any]
 """(function name, event) -> result; raises to signal a function error."""
@@ -36,6 +49,10 @@ HOOKED: dict[str, Callable[..., Any]] = {
     "DynamoDBBackend.transact_write_items": DynamoDBBackend.transact_write_items,
     "DynamoHandler.call_action": DynamoHandler.call_action,
     "Table.query": Table.query,
+    "WaitFunction._eval_body": WaitFunction._eval_body,
+    "ExecutionWorker._get_evaluation_environment": ExecutionWorker._get_evaluation_environment,
+    "LimitedSizeDict.__setitem__": LimitedSizeDict.__setitem__,
+    "ActionResult.execute_result": ActionResult.execute_result,
 }
 EXPECTED_PARAMETERS: dict[str, list[str]] = {
     "LambdaFunction._invoke_lambda": ["self", "event"],
@@ -46,6 +63,10 @@ EXPECTED_PARAMETERS: dict[str, list[str]] = {
     "DynamoDBBackend.transact_write_items": ["self", "transact_items"],
     "DynamoHandler.call_action": ["self"],
     "Table.query": ["self", "hash_key"],
+    "WaitFunction._eval_body": ["self", "env"],
+    "ExecutionWorker._get_evaluation_environment": ["self"],
+    "LimitedSizeDict.__setitem__": ["self", "key", "value"],
+    "ActionResult.execute_result": ["self", "context"],
 }
 
 
@@ -234,6 +255,68 @@ def query_partitions_not_tables() -> None:
     Table.query = query  # type: ignore[method-assign]
 
 
+ITEM_SIZE_LIMIT = 405_000  # moto's own figure: DynamoDB refuses items between 409 and 410 KB
+
+
+def _attribute_size(key: str, value: Any) -> int:
+    return len(key.encode("utf-8")) + (value.size() if type(value) is DynamoType else len(str(value).encode("utf-8")))
+
+
+def size_items_once() -> None:
+    """DynamoDB checks an item's size once per write; moto re-measures the whole item for every attribute it sets,
+    walking every nested map and list each time. For a lead with its score lines and activity that made one PutItem
+    cost ~40 ms under the DynamoDB request lock, and a burst of writes to one lead queue behind it.
+
+    The hooked dict keeps a running size, measuring each attribute once as it is set; the 400 KB limit is enforced as
+    before, with an exact re-measure when an item nears it (updates that change a nested value in place are then
+    counted too)."""
+
+    def set_attribute(self: LimitedSizeDict, key: str, value: Any) -> None:
+        size = self.__dict__.get("_size")
+        if size is None:
+            size = sum(_attribute_size(name, item) for name, item in self.items())
+        new_size = size + _attribute_size(key, value) - (_attribute_size(key, self[key]) if key in self else 0)
+        if new_size > ITEM_SIZE_LIMIT // 2:  # near the limit: measure exactly, as moto would
+            new_size = _attribute_size(key, value) + sum(
+                _attribute_size(name, item) for name, item in self.items() if name != key
+            )
+        if new_size > ITEM_SIZE_LIMIT:
+            raise ItemSizeTooLarge
+        dict.__setitem__(self, key, value)
+        self.__dict__["_size"] = new_size
+
+    LimitedSizeDict.__setitem__ = set_attribute  # type: ignore[method-assign]
+
+
+#: DynamoDB operations whose answers are items: already in DynamoDB's wire JSON once moto has converted them.
+ITEM_OPERATIONS = frozenset(
+    {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
+)
+
+
+def answer_items_as_json() -> None:
+    """DynamoDB answers item operations with the items as JSON. moto builds the same JSON through its generic,
+    shape-driven serializer, which looks up every one of the ten AttributeValue members for every nested value: ~60 ms
+    for one lead with its activity, spent under the DynamoDB request lock, so concurrent pipeline runs queued behind
+    it. For those operations the hooked result is dumped as it is (the same document; a canary test compares them)."""
+    original = HOOKED["ActionResult.execute_result"]
+
+    def execute_result(self: ActionResult, context: ActionContext) -> Any:
+        if not isinstance(self, DynamoResult) or context.operation_model.name not in ITEM_OPERATIONS:
+            return original(self, context)
+        result = self.result
+        if not isinstance(result, dict):
+            return original(self, context)
+        try:
+            body = json.dumps({key: value for key, value in result.items() if value is not None})
+        except (TypeError, ValueError):
+            return original(self, context)
+        status, headers, _ = original(ActionResult({}), context)  # the protocol's status and headers
+        return status, headers, body
+
+    ActionResult.execute_result = execute_result  # type: ignore[method-assign]
+
+
 # --- Step Functions: reuse the interpreter's AWS clients -----------------------------------------------------------
 
 _TASK_CLIENT_MODULES = (
@@ -246,8 +329,6 @@ _TASK_CLIENT_MODULES = (
 def reuse_state_machine_task_clients() -> None:
     """The interpreter builds a new boto3 client for every Task state it runs (~10% of the runtime's CPU under load);
     Step Functions' integrations keep theirs. Clients are thread-safe, so one per region and service serves all."""
-    import importlib
-
     clients: dict[tuple[str, str], Any] = {}
     lock = threading.Lock()
     for module_name in _TASK_CLIENT_MODULES:
@@ -261,6 +342,106 @@ def reuse_state_machine_task_clients() -> None:
                 return clients[(region, service)]
 
         setattr(module, "boto_client_for", cached)  # noqa: B010 - the attribute is moto's, untyped
+
+
+# --- Step Functions: time follows the runtime's clock ---------------------------------------------------------------
+
+STATE_MODULE = "moto.stepfunctions.parser.asl.component.state.state"
+
+
+def context_timestamp(moment: datetime.datetime) -> str:
+    """Step Functions' context-object times: UTC, milliseconds, Z (which a TimestampPath Wait also accepts)."""
+    utc = moment.astimezone(datetime.UTC)
+    return datetime.datetime.isoformat(utc, timespec="milliseconds").replace("+00:00", "Z")  # also for subclasses
+
+
+class ClockWaits:
+    """The Wait states currently parked on the virtual clock, so the runtime can tell an execution that waits for
+    time to pass (settled: it only moves when the clock does) from one still working."""
+
+    def __init__(self, clock: VirtualClock, poll_interval: float) -> None:
+        self.clock = clock
+        self.poll_interval = poll_interval
+        self._lock = threading.Lock()
+        self._waiting: dict[int, tuple[str, datetime.datetime]] = {}
+
+    def executions(self) -> set[str]:
+        """ARNs of executions parked in a Wait whose moment the clock has not reached yet."""
+        now = self.clock.now()
+        with self._lock:
+            return {arn for arn, until in self._waiting.values() if until > now}
+
+    def wait(self, env: Environment, until: datetime.datetime) -> None:
+        """Block until the clock reads `until` or the execution stops (StopExecution, a failed Parallel branch).
+
+        The clock wakes the waiter when it is advanced; the poll only notices a stop, which moto signals with a
+        one-shot event that a waiter blocked on the clock cannot see.
+        """
+        token = object()
+        arn = str(env.states.context_object.context_object_data["Execution"]["Id"])
+        with self._lock:
+            self._waiting[id(token)] = (arn, until)
+        try:
+            while env.is_running() and not self.clock.sleep_until(until, timeout=self.poll_interval):
+                pass
+        finally:
+            with self._lock:
+                del self._waiting[id(token)]
+
+
+def _wait_until(wait: WaitFunction, env: Environment, clock: VirtualClock) -> datetime.datetime:
+    if isinstance(wait, Timestamp):  # Timestamp and TimestampPath: an absolute moment, compared with virtual now
+        wait.string.eval(env=env)
+        text = env.stack.pop()
+        moment = wait._from_timestamp_string(text)
+        if moment is None:
+            raise FailureEventException(wait._create_failure_event(env, text))
+        return moment.replace(tzinfo=datetime.UTC)
+    # Seconds, SecondsPath, JSONata seconds: virtual seconds from when the state was entered (on the virtual clock).
+    seconds = wait._get_wait_seconds(env)
+    state: dict[str, Any] = dict(env.states.context_object.context_object_data.get("State") or {})
+    try:
+        entered = datetime.datetime.fromisoformat(str(state.get("EnteredTime")))
+    except ValueError:
+        entered = clock.now()
+    return entered + datetime.timedelta(seconds=seconds)
+
+
+def state_machines_follow_clock(clock: VirtualClock, poll_interval: float = 0.2) -> ClockWaits:
+    """On AWS a Wait state waits for time to pass; locally time is the runtime's clock, which can run fast or jump.
+
+    Wait states (Seconds, SecondsPath, Timestamp, TimestampPath) wait until the virtual clock reaches their moment,
+    and `$$.State.EnteredTime` / `$$.Execution.StartTime` read the virtual clock in AWS's format (moto puts a
+    datetime object in StartTime, which breaks any state that passes it on). Retry intervals and Task timeouts stay
+    in real time.
+    """
+    waits = ClockWaits(clock, poll_interval)
+
+    def eval_body(self: WaitFunction, env: Environment) -> None:
+        waits.wait(env, _wait_until(self, env, clock))
+
+    WaitFunction._eval_body = eval_body  # type: ignore[method-assign]
+
+    class _ContextTime(datetime.datetime):
+        def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
+            return context_timestamp(self)
+
+    def now(tz: datetime.tzinfo | None = None) -> datetime.datetime:
+        return _ContextTime.fromtimestamp(clock.now().timestamp(), tz=tz or datetime.UTC)
+
+    # moto's state module uses `datetime` for exactly one thing, EnteredTime: give it a module that reads our clock.
+    shim = types.SimpleNamespace(datetime=types.SimpleNamespace(now=now), timezone=datetime.timezone)
+    setattr(importlib.import_module(STATE_MODULE), "datetime", shim)  # noqa: B010 - moto's module attribute
+
+    original_environment = HOOKED["ExecutionWorker._get_evaluation_environment"]
+
+    def evaluation_environment(self: ExecutionWorker) -> Environment:
+        env: Environment = original_environment(self)
+        env.states.context_object.context_object_data["Execution"]["StartTime"] = context_timestamp(clock.now())
+        return env
+
+    ExecutionWorker._get_evaluation_environment = evaluation_environment  # type: ignore[method-assign]
+    return waits
 
 
 # --- Step Functions: quiet the interpreter -------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from leadflow.models.events import EVENT_SOURCE, LeadSubmitted, PipelineFailed
+from leadflow.models.events import EVENT_SOURCE, PipelineFailed
 
 
 def redrive_pipeline_failures(session: Any, queue_url: str, bus_name: str, limit: int = 1000) -> int:
@@ -24,21 +24,19 @@ def redrive_pipeline_failures(session: Any, queue_url: str, bus_name: str, limit
             break
         for message in messages:
             failed = PipelineFailed.model_validate(json.loads(message["Body"])["detail"])
-            resubmitted = LeadSubmitted(
-                submission_id=failed.submission_id, received_at=failed.received_at, submission=failed.submission
-            )
+            replayed = failed.replay()
             result = events.put_events(
                 Entries=[
                     {
                         "Source": EVENT_SOURCE,
-                        "DetailType": LeadSubmitted.detail_type,
-                        "Detail": resubmitted.model_dump_json(),
+                        "DetailType": replayed.detail_type,
+                        "Detail": replayed.model_dump_json(),
                         "EventBusName": bus_name,
                     }
                 ]
             )
             if result.get("FailedEntryCount"):
-                raise RuntimeError(f"could not republish submission {failed.submission_id}: {result['Entries']}")
+                raise RuntimeError(f"could not republish {replayed.detail_type}: {result['Entries']}")
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
             redriven += 1
     return redriven

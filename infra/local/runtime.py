@@ -4,6 +4,7 @@ the API on a local port, demo config loaded, data kept in a folder across restar
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import time
@@ -25,6 +26,7 @@ from infra.local.deployment import ACCOUNT_ID, Deployment, deploy
 from infra.local.handlers import FunctionRunner
 from infra.local.http_api import ApiServer
 from infra.local.journal import Journal
+from infra.local.scheduler import Firing, Scheduler
 from infra.local.template import REPO_ROOT, TEMPLATE_PATH, LocalNames, load_template
 
 DEFAULT_API_KEY = "local-dev-key"
@@ -33,7 +35,8 @@ DEFAULT_API_KEY = "local-dev-key"
 MOTO_CONFIG: DefaultConfig = {"stepfunctions": {"execute_state_machine": True}}
 REGION = "us-east-1"
 CONFIG_DIR = REPO_ROOT / "infra" / "config"
-CONFIG_DOCUMENTS = ("scoring", "reps", "matching")
+CONFIG_DOCUMENTS = ("scoring", "reps", "matching", "lifecycle")
+LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,11 @@ class LocalRuntime:
         self.deployment: Deployment | None = None
         self.runner: FunctionRunner | None = None
         self.session: boto3.Session | None = None
+        self.scheduler: Scheduler | None = None
+        self.clock_waits: moto_hooks.ClockWaits | None = None
+        # Lambda targets of the bus run on their own threads: "settled" includes them, not only executions.
+        self._in_flight = 0
+        self._in_flight_lock = threading.Lock()
 
     # --- lifecycle -------------------------------------------------------------------------------------------------
 
@@ -79,6 +87,10 @@ class LocalRuntime:
             REGION,
             one_at_a_time={route.function for route in self.deployment.routes},
         )
+        # Built (and its expressions parsed) before anything else starts: a schedule it cannot fire fails start-up.
+        self.scheduler = Scheduler(
+            self.clock, self.deployment.schedules, self.runner, account_id=ACCOUNT_ID, region=REGION
+        )
         if self.options.port is not None:
             self._bind_server()  # before the environment is exported: API_BASE_URL needs the bound port
         self._export_function_environment()
@@ -90,9 +102,13 @@ class LocalRuntime:
             self._resume_clock()
         moto_hooks.serialise_dynamodb_writes(self._journal.record if self._journal else None)
         moto_hooks.query_partitions_not_tables()
+        moto_hooks.size_items_once()
+        moto_hooks.answer_items_as_json()
         moto_hooks.reuse_state_machine_task_clients()
+        self.clock_waits = moto_hooks.state_machines_follow_clock(self.clock)
         self._use_runtime_clock()
         self.load_config()
+        self.scheduler.start(self._saved_schedules())
         if self._server is not None:
             threading.Thread(target=self._server.serve_forever, name="leadflow-api", daemon=True).start()
         return self
@@ -102,11 +118,16 @@ class LocalRuntime:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        if self.scheduler is not None:
+            self.scheduler.stop()
         self.wait_for_executions(timeout=10)
+        self._stop_waiting_executions()
         if self._journal is not None:
             self._journal.compact(self._all_items())
             self._journal.close()
             self._clock_file().write_text(self.clock.now().isoformat(), encoding="utf-8")
+            if self.scheduler is not None:
+                self._schedules_file().write_text(json.dumps(self.scheduler.saved_state(), indent=1), encoding="utf-8")
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
@@ -131,6 +152,7 @@ class LocalRuntime:
                 "POWERTOOLS_METRICS_DISABLED": "true",
             }
         )
+        os.environ.setdefault("LEADFLOW_WEBHOOK_SECRETS", '{"generic": "local-webhook-secret"}')  # no SSM locally
 
     def _export_function_environment(self) -> None:
         """Handlers share this process, so they share one environment: refuse a template that gives two functions
@@ -151,6 +173,17 @@ class LocalRuntime:
     def _clock_file(self) -> Path:
         assert self.options.data_dir is not None
         return self.options.data_dir / "clock.txt"
+
+    def _schedules_file(self) -> Path:
+        assert self.options.data_dir is not None
+        return self.options.data_dir / "schedules.json"
+
+    def _saved_schedules(self) -> dict[str, Any] | None:
+        """The timetable at the last stop: a daily job is not pushed back a day by every restart."""
+        if self.options.data_dir is None or not self._schedules_file().exists():
+            return None
+        saved: dict[str, Any] = json.loads(self._schedules_file().read_text(encoding="utf-8"))
+        return saved
 
     def _resume_clock(self) -> None:
         """A clock run fast or moved forward must not go back in time across a restart: stored data is in its future."""
@@ -178,7 +211,18 @@ class LocalRuntime:
 
     def _invoke_async(self, function_name: str, event: Any) -> None:
         assert self.runner is not None
-        threading.Thread(target=self.runner, args=(function_name, event), daemon=True).start()
+        runner = self.runner
+
+        def run() -> None:
+            try:
+                runner(function_name, event)
+            finally:
+                with self._in_flight_lock:
+                    self._in_flight -= 1
+
+        with self._in_flight_lock:
+            self._in_flight += 1
+        threading.Thread(target=run, daemon=True).start()
 
     def invoke(self, logical_id: str, event: Any) -> Any:
         """Call a function of the template directly, as `sam local invoke` would."""
@@ -207,19 +251,69 @@ class LocalRuntime:
             found.extend(dict(e) for e in sfn.list_executions(stateMachineArn=arn)["executions"])
         return found
 
+    def waiting_on_clock(self) -> set[str]:
+        """Executions parked in a Wait state until the runtime's clock reaches their moment."""
+        return self.clock_waits.executions() if self.clock_waits is not None else set()
+
+    def _settled(self) -> bool:
+        with self._in_flight_lock:
+            if self._in_flight:
+                return False
+        waiting = self.waiting_on_clock()
+        return all(e["status"] != "RUNNING" or e["executionArn"] in waiting for e in self.executions())
+
     def wait_for_executions(self, timeout: float = 30) -> None:
-        """Block until no state machine execution is running (tests; a clean stop)."""
+        """Block until the system is settled (tests; a clean stop): no bus-triggered function still running, and
+        every execution finished or parked in a Wait state until the clock moves (an SLA timer, a nurture delay),
+        which only `advance_clock` or real time will release.
+
+        Limit: an execution with one Parallel branch parked in a Wait and another still working counts as settled.
+        """
         if self.session is None or self.deployment is None or self._mock is None:
             return
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if not any(e["status"] == "RUNNING" for e in self.executions()):
+            if self._settled():
                 return
             time.sleep(0.02)
         raise TimeoutError(f"state machine executions still running after {timeout} s")
 
-    def advance_clock(self, **delta: float) -> None:
-        self.clock.advance(timedelta(**delta))
+    def _stop_waiting_executions(self) -> None:
+        """moto keeps no executions across a restart; stop the parked ones so their threads end with the runtime."""
+        waiting = self.waiting_on_clock()
+        if not waiting or self.session is None or self._mock is None:
+            return
+        sfn = self.session.client("stepfunctions")
+        for arn in waiting:
+            sfn.stop_execution(executionArn=arn, cause="the local runtime stopped")
+        LOG.warning("stopped %d execution(s) waiting on the clock: they do not survive a restart", len(waiting))
+
+    def advance_clock(self, settle_timeout: float = 30, **delta: float) -> list[Firing]:
+        """Move the clock forward (`advance_clock(days=1)`) and return once what the move set off has settled.
+
+        Wait states whose moment has come continue; every schedule that came due fires once for the whole jump
+        (not once per period skipped, as a late EventBridge delivery would); then this waits as
+        `wait_for_executions` does, so a test can read the results straight after. Returns the schedules' runs.
+        """
+        if self.scheduler is None:
+            self.clock.advance(timedelta(**delta))
+            return []
+        with self.scheduler.paused():  # the runs due after the jump are this call's, not the background thread's
+            self.clock.advance(timedelta(**delta))
+            fired = self.scheduler.run_due()
+        self.wait_for_executions(timeout=settle_timeout)
+        return fired
+
+    def fire_schedule(self, function_logical_id: str, event_id: str | None = None) -> Firing:
+        """Run a function's schedule now, as if it had come due, and wait until it settled; raises what it raised."""
+        assert self.scheduler is not None
+        firing = self.scheduler.fire(function_logical_id, event_id, raise_errors=True)
+        self.wait_for_executions()
+        return firing
+
+    def schedules(self) -> list[dict[str, Any]]:
+        """Every schedule with its expression and next fire time on the runtime's clock."""
+        return self.scheduler.describe() if self.scheduler is not None else []
 
     # --- config ------------------------------------------------------------------------------------------------------
 
@@ -309,6 +403,12 @@ def describe(runtime: LocalRuntime) -> str:
         lock = " [x-api-key]" if route.api_key_required else ""
         lines.append(f"  {route.method:6} {route.path}{lock}")
     lines.append(f"  dashboard: {runtime.url}/   clock x{runtime.clock.speed:g}: {runtime.clock.now().isoformat()}")
+    lines.append(f"  schedules (on the runtime's clock; POST {runtime.url}/_local/clock/advance moves it):")
+    for schedule in runtime.schedules():
+        when = f"next {schedule['next_fire']}" if schedule["next_fire"] else "disabled or done"
+        lines.append(f"    {schedule['function']:28} {schedule['expression']:24} {when}")
+    if not runtime.schedules():
+        lines.append("    none")
     return "\n".join(lines)
 
 

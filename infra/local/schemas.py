@@ -27,7 +27,7 @@ def event_models() -> list[type[events.DomainEvent]]:
 
 
 def contracts() -> dict[Path, dict[str, Any]]:
-    from leadflow.api import curation_routes, intake_routes, read_routes
+    from leadflow.api import all_routers
     from leadflow.api.resolver import openapi_document
 
     documents: dict[Path, dict[str, Any]] = {}
@@ -39,9 +39,7 @@ def contracts() -> dict[Path, dict[str, Any]]:
             + (model.__doc__ or "").strip()
         ).strip()
         documents[SCHEMA_DIR / "events" / f"{model.detail_type}.json"] = schema
-    documents[SCHEMA_DIR / "openapi.json"] = openapi_document(
-        intake_routes.router, read_routes.router, curation_routes.router
-    )
+    documents[SCHEMA_DIR / "openapi.json"] = openapi_document(*all_routers())
     return documents
 
 

@@ -17,6 +17,12 @@ FUNCTIONS = {
     "ScoreFunction": "functions/score/",
     "RouteFunction": "functions/route/",
     "NotifyFunction": "functions/notify/",
+    "WebhooksFunction": "functions/webhooks/",
+    "LeadActionsFunction": "functions/lead_actions/",
+    "RecycleFunction": "functions/recycle/",
+    "DecayFunction": "functions/decay/",
+    "TrainModelFunction": "functions/train_model/",
+    "ConfigApiFunction": "functions/config_api/",
 }
 
 

@@ -101,23 +101,39 @@ def test_every_transition_targets_an_existing_state_and_every_state_is_reachable
 
 def test_pipeline_has_the_contract_shape(asl: dict[str, Any]) -> None:
     states = asl["States"]
-    path, name = [], asl["StartAt"]
-    while "Next" in states[name]:
-        path.append(name)
-        name = states[name]["Next"]
-    assert [*path, name] == ["Start", "Dedupe", "Enrich", "Score", "IsMql"]
+
+    def path_from(name: str) -> list[str]:
+        path = [name]
+        while "Next" in states[name]:
+            name = states[name]["Next"]
+            path.append(name)
+        return path
+
+    # Two causes: a submission (dedupe, enrich, score) and an engagement event about a known lead (score only).
+    assert asl["StartAt"] == "Start"
+    assert states["Start"]["Choices"] == [
+        {"Variable": "$.detail.activity", "IsPresent": True, "Next": "FromEngagement"}
+    ]
+    assert states["Start"]["Default"] == "FromSubmission"
+    assert path_from("FromSubmission") == ["FromSubmission", "Dedupe", "Enrich", "Score", "IsMql"]
+    assert path_from("FromEngagement") == ["FromEngagement", "Score", "IsMql"]
+    # Both route and notify a new MQL the same way.
     assert [c["Next"] for c in states["IsMql"]["Choices"]] == ["Route"]
-    assert states["IsMql"]["Default"] == "MarkProcessed"
-    assert (states["Route"]["Next"], states["Notify"]["Next"]) == ("Notify", "MarkProcessed")
+    assert states["IsMql"]["Default"] == "IsSubmission"
+    assert (states["Route"]["Next"], states["Notify"]["Next"]) == ("Notify", "IsSubmission")
+    assert [c["Next"] for c in states["IsSubmission"]["Choices"]] == ["MarkProcessed"]
+    assert states["IsSubmission"]["Default"] == "Done"
     assert states["MarkProcessed"]["Resource"] == "arn:aws:states:::dynamodb:updateItem"
     assert states["MarkProcessed"]["Next"] == "Done"
     assert states["Done"]["Type"] == "Succeed"
-    for step in ("Dedupe", "Enrich", "Score", "Route", "Notify", "MarkProcessed"):
+    for step in ("Dedupe", "Enrich", "Score", "Route", "Notify"):
         assert states[step]["Catch"] == [
-            {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "RecordFailure"}
+            {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "FailureOfSubmission"}
         ]
-        if step != "MarkProcessed":
-            assert "Lambda.TooManyRequestsException" in states[step]["Retry"][0]["ErrorEquals"]
+        assert "Lambda.TooManyRequestsException" in states[step]["Retry"][0]["ErrorEquals"]
+    assert states["MarkProcessed"]["Catch"][0]["Next"] == "RecordFailure"
+    assert [c["Next"] for c in states["FailureOfSubmission"]["Choices"]] == ["RecordFailure"]
+    assert states["FailureOfSubmission"]["Default"] == "PublishFailure"
     assert states["RecordFailure"]["Next"] == "PublishFailure"
     assert states["PublishFailure"]["Next"] == "Failed"
     assert states["Failed"]["Type"] == "Fail"

@@ -6,6 +6,7 @@ import inspect
 import re
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 from infra.local import moto_hooks
 
@@ -40,3 +41,137 @@ def test_the_interpreter_still_builds_task_clients_where_the_runtime_reuses_them
 
     for module_name in moto_hooks._TASK_CLIENT_MODULES:
         assert hasattr(importlib.import_module(module_name), "boto_client_for"), module_name
+
+
+def test_every_kind_of_wait_state_waits_through_the_hooked_wait_function() -> None:
+    """The Wait hook replaces WaitFunction._eval_body: a subclass with its own would wait in real time again."""
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+
+    def subclasses(cls: type) -> set[type]:
+        found: set[type] = set()
+        direct: type
+        for direct in cls.__subclasses__():
+            found |= {direct, *subclasses(direct)}
+        return found
+
+    kinds = subclasses(WaitFunction)
+
+    assert {k.__name__ for k in kinds} >= {"Seconds", "SecondsJSONata", "SecondsPath", "Timestamp", "TimestampPath"}
+    assert [k.__name__ for k in kinds if "_eval_body" in vars(k)] == []
+    assert all(callable(getattr(k, "_get_wait_seconds", None)) for k in kinds)
+
+
+def test_timestamp_waits_still_parse_with_the_helpers_the_wait_hook_reuses() -> None:
+    from datetime import datetime
+
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
+
+    assert Timestamp._from_timestamp_string("2026-01-02T03:04:05.678Z") == datetime(2026, 1, 2, 3, 4, 5)
+    assert Timestamp._from_timestamp_string("2026-01-02T03:04:05+01:00") is None
+    assert list(inspect.signature(Timestamp._create_failure_event).parameters) == ["self", "env", "timestamp_str"]
+    assert "self.string = string" in inspect.getsource(Timestamp.__init__)
+
+
+def test_entered_time_is_the_only_use_of_datetime_in_the_interpreters_state_module() -> None:
+    """The hook swaps that module's `datetime` for one that reads the runtime's clock; any other use would break."""
+    import importlib
+
+    source = inspect.getsource(importlib.import_module(moto_hooks.STATE_MODULE))
+
+    assert "EnteredTime=datetime.datetime.now(tz=datetime.timezone.utc).isoformat()" in source
+    assert set(re.findall(r"\bdatetime\.\w+", source)) == {"datetime.datetime", "datetime.timezone"}
+    assert source.count("datetime.datetime.") == 1
+
+
+def test_execution_start_time_and_stop_still_go_where_the_hooks_expect() -> None:
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    assert "StartTime=" in inspect.getsource(ExecutionWorker._get_evaluation_environment)
+    # StopExecution reaches a parked Wait through the environment's state, which the hooked wait polls.
+    assert "self.env.set_stop(" in inspect.getsource(ExecutionWorker.stop)
+    assert "ProgramStopped(" in inspect.getsource(Environment.set_stop)
+    assert callable(Environment.is_running)
+
+
+def test_items_still_hold_their_attributes_in_the_size_checked_dict_the_runtime_hooks() -> None:
+    from moto.dynamodb.models.dynamo_type import Item
+
+    assert "self.attrs = LimitedSizeDict()" in inspect.getsource(Item.__init__)
+    assert "self.attrs[key] = DynamoType(value)" in inspect.getsource(Item.__init__)
+
+
+def test_the_size_hook_still_refuses_an_item_over_400_kb_and_measures_like_moto() -> None:
+    import pytest
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+
+    original = LimitedSizeDict.__setitem__
+    try:
+        moto_hooks.size_items_once()
+        nested = {"M": {"lines": {"L": [{"M": {"reason": {"S": "x" * 100}, "points": {"N": "12.5"}}}] * 50}}}
+        item = Item(DynamoType({"S": "LEAD#1"}), DynamoType({"S": "PROFILE"}), {"pk": {"S": "LEAD#1"}, "score": nested})
+        exact = sum(len(k) + v.size() for k, v in item.attrs.items())
+        assert item.attrs.__dict__["_size"] == exact
+        with pytest.raises(ItemSizeTooLarge):
+            Item(DynamoType({"S": "LEAD#2"}), None, {"pk": {"S": "LEAD#2"}, "big": {"S": "y" * 410_000}})
+    finally:
+        LimitedSizeDict.__setitem__ = original  # type: ignore[method-assign]
+
+
+def test_item_answers_dumped_as_json_are_what_motos_serializer_gives() -> None:
+    import boto3
+    from moto import mock_aws
+    from moto.core.responses import ActionResult
+
+    from infra.local.runtime import MOTO_CONFIG
+
+    item = {
+        "pk": {"S": "LEAD#1"},
+        "sk": {"S": "PROFILE"},
+        "score": {
+            "M": {"total": {"N": "71.25"}, "lines": {"L": [{"M": {"reason": {"S": "VP"}, "ok": {"BOOL": True}}}]}}
+        },
+        "tags": {"SS": ["a", "b"]},
+        "none": {"NULL": True},
+    }
+    requests: list[tuple[str, dict[str, Any]]] = [
+        ("put_item", {"Item": item, "ReturnValues": "ALL_OLD"}),
+        ("get_item", {"Key": {"pk": item["pk"], "sk": item["sk"]}}),
+        ("get_item", {"Key": {"pk": {"S": "missing"}, "sk": item["sk"]}}),
+        ("query", {"KeyConditionExpression": "pk = :pk", "ExpressionAttributeValues": {":pk": item["pk"]}}),
+        (
+            "update_item",
+            {
+                "Key": {"pk": item["pk"], "sk": item["sk"]},
+                "UpdateExpression": "SET n = :n",
+                "ExpressionAttributeValues": {":n": {"N": "3"}},
+                "ReturnValues": "ALL_NEW",
+            },
+        ),
+    ]
+    original = ActionResult.execute_result
+    answers: dict[str, list[dict[str, Any]]] = {}
+    try:
+        for variant in ("moto", "hooked"):
+            if variant == "hooked":
+                moto_hooks.answer_items_as_json()
+            with mock_aws(config=MOTO_CONFIG):
+                client = boto3.client("dynamodb", region_name="us-east-1")
+                client.create_table(
+                    TableName="t",
+                    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                    AttributeDefinitions=[
+                        {"AttributeName": "pk", "AttributeType": "S"},
+                        {"AttributeName": "sk", "AttributeType": "S"},
+                    ],
+                    BillingMode="PAY_PER_REQUEST",
+                )
+                answers[variant] = []
+                for operation, request in requests:
+                    answer = getattr(client, operation)(TableName="t", **request)
+                    answer.pop("ResponseMetadata")
+                    answers[variant].append(answer)
+    finally:
+        ActionResult.execute_result = original  # type: ignore[method-assign]
+    assert answers["hooked"] == answers["moto"]

@@ -15,8 +15,10 @@ ENV_FROM_RESOURCES = {
 }
 
 # Statements allowed on Resource "*": CloudWatch Logs delivery for Express executions has no
-# resource-level permissions.
+# resource-level permissions, nor has listing SSM parameter metadata (names, never values), which SAM's
+# SSMParameterWithSlashPrefixReadPolicy grants beside reading the webhook secrets' path.
 UNSCOPED_ACTIONS = {
+    "ssm:DescribeParameters",
     "logs:CreateLogDelivery",
     "logs:GetLogDelivery",
     "logs:UpdateLogDelivery",
@@ -51,12 +53,12 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def _policy_templates(function: dict[str, Any]) -> set[tuple[str, str]]:
-    """(policy template, Ref target) pairs of a SAM function's Policies."""
+    """(policy template, Ref target or Sub string) pairs of a SAM function's Policies."""
     pairs = set()
     for policy in function["Properties"].get("Policies", []):
         for template_name, arguments in policy.items():
             (argument,) = arguments.values()
-            pairs.add((template_name, argument["Ref"]))
+            pairs.add((template_name, argument["Ref"] if "Ref" in argument else argument["Fn::Sub"]))
     return pairs
 
 
@@ -90,11 +92,17 @@ def test_api_routes_and_api_key_requirements(translated: dict[str, Any]) -> None
         ("OPTIONS", "/v1/leads"): ("IntakeFunction", False),
         ("GET", "/v1/leads"): ("LeadsApiFunction", True),
         ("GET", "/v1/leads/{lead_id}"): ("LeadsApiFunction", True),
+        ("GET", "/v1/leads/{lead_id}/score"): ("LeadsApiFunction", True),
+        ("GET", "/v1/config/{kind}"): ("ConfigApiFunction", True),
+        ("PUT", "/v1/config/{kind}"): ("ConfigApiFunction", True),
         ("GET", "/v1/submissions/{submission_id}"): ("LeadsApiFunction", True),
         ("POST", "/v1/leads/{lead_id}/duplicates/{other_id}"): ("CurateFunction", True),
         ("POST", "/v1/leads/{lead_id}/unmerge"): ("CurateFunction", True),
+        ("POST", "/v1/leads/{lead_id}/stage"): ("LeadActionsFunction", True),
+        ("POST", "/v1/leads/{lead_id}/outcome"): ("LeadActionsFunction", True),
         ("GET", "/v1/accounts/{account_id}"): ("LeadsApiFunction", True),
         ("GET", "/v1/openapi.json"): ("LeadsApiFunction", False),
+        ("POST", "/v1/webhooks/{provider}"): ("WebhooksFunction", False),
     }
 
 
@@ -146,7 +154,10 @@ def test_each_function_gets_only_the_table_and_bus_access_it_needs(template: dic
             ("DynamoDBCrudPolicy", "IdempotencyTable"),
             put_events,
         },
-        "LeadsApiFunction": {("DynamoDBReadPolicy", "LeadsTable")},
+        "LeadsApiFunction": {("DynamoDBReadPolicy", "LeadsTable"), ("DynamoDBReadPolicy", "ConfigTable")},
+        "ConfigApiFunction": {("DynamoDBCrudPolicy", "ConfigTable")},
+        "DecayFunction": {("DynamoDBCrudPolicy", "LeadsTable"), ("DynamoDBReadPolicy", "ConfigTable"), put_events},
+        "TrainModelFunction": {("DynamoDBReadPolicy", "LeadsTable"), ("DynamoDBCrudPolicy", "ConfigTable")},
         "DedupeFunction": {("DynamoDBCrudPolicy", "LeadsTable"), put_events},
         "EnrichFunction": {("DynamoDBCrudPolicy", "LeadsTable"), put_events},
         "ScoreFunction": {("DynamoDBCrudPolicy", "LeadsTable"), ("DynamoDBReadPolicy", "ConfigTable"), put_events},
@@ -157,7 +168,22 @@ def test_each_function_gets_only_the_table_and_bus_access_it_needs(template: dic
             ("DynamoDBReadPolicy", "ConfigTable"),
             put_events,
         },
+        "WebhooksFunction": {
+            ("DynamoDBCrudPolicy", "LeadsTable"),
+            put_events,
+            ("SSMParameterWithSlashPrefixReadPolicy", "/${AWS::StackName}/webhooks/*"),
+        },
         "CurateFunction": {
+            ("DynamoDBCrudPolicy", "LeadsTable"),
+            ("DynamoDBReadPolicy", "ConfigTable"),
+            put_events,
+        },
+        "LeadActionsFunction": {
+            ("DynamoDBCrudPolicy", "LeadsTable"),
+            ("DynamoDBReadPolicy", "ConfigTable"),
+            put_events,
+        },
+        "RecycleFunction": {
             ("DynamoDBCrudPolicy", "LeadsTable"),
             ("DynamoDBReadPolicy", "ConfigTable"),
             put_events,
@@ -265,6 +291,26 @@ def test_submitted_leads_start_the_pipeline(template: dict[str, Any]) -> None:
     assert event["Properties"]["RetryPolicy"] == {"MaximumRetryAttempts": 4, "MaximumEventAgeInSeconds": 3600}
 
 
+def test_engagement_events_start_the_pipeline_too(template: dict[str, Any]) -> None:
+    event = template["Resources"]["LeadPipeline"]["Properties"]["Events"]["EngagementRecorded"]
+    assert event["Properties"]["Pattern"] == {"source": ["leadflow"], "detail-type": ["engagement.recorded"]}
+    assert event["Properties"]["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["EventDeliveryDeadLetterQueue", "Arn"]}}
+
+
+def test_scheduled_jobs_run_on_their_schedules(template: dict[str, Any]) -> None:
+    schedules = {
+        name: event["Properties"]["Schedule"]
+        for name, function in resources_of_type(template, "AWS::Serverless::Function").items()
+        for event in function["Properties"].get("Events", {}).values()
+        if event["Type"] == "Schedule"
+    }
+    assert schedules == {
+        "DecayFunction": "rate(1 hour)",
+        "RecycleFunction": "rate(1 day)",
+        "TrainModelFunction": "rate(7 days)",
+    }
+
+
 def test_tables_have_the_contract_keys_and_indexes(template: dict[str, Any]) -> None:
     def keys(schema: list[dict[str, str]]) -> list[str]:
         return [key["AttributeName"] for key in schema]
@@ -280,7 +326,11 @@ def test_tables_have_the_contract_keys_and_indexes(template: dict[str, Any]) -> 
         index["IndexName"]: (keys(index["KeySchema"]), index["Projection"]["ProjectionType"])
         for index in tables["LeadsTable"]["GlobalSecondaryIndexes"]
     }
-    assert indexes == {"by_stage": (["gsi1pk", "gsi1sk"], "ALL"), "by_owner": (["gsi2pk", "gsi2sk"], "ALL")}
+    assert indexes == {
+        "by_stage": (["gsi1pk", "gsi1sk"], "ALL"),
+        "by_owner": (["gsi2pk", "gsi2sk"], "ALL"),
+        "by_due": (["gsi3pk", "gsi3sk"], "KEYS_ONLY"),  # sparse: only leads a scheduled job must look at
+    }
     assert tables["IdempotencyTable"]["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
 
 
@@ -293,3 +343,15 @@ def test_tables_are_on_demand_encrypted_backed_up_and_lead_data_is_kept(template
     for name in ("LeadsTable", "ConfigTable", "OutboxTable"):
         resource = template["Resources"][name]
         assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("Retain", "Retain"), name
+
+
+def test_webhooks_read_each_providers_secret_under_the_path_they_are_given(template: dict[str, Any]) -> None:
+    properties = template["Resources"]["WebhooksFunction"]["Properties"]
+    path = properties["Environment"]["Variables"]["WEBHOOK_SECRETS_PATH"]["Fn::Sub"]
+    (readable,) = [
+        p["SSMParameterWithSlashPrefixReadPolicy"]
+        for p in properties["Policies"]
+        if "SSMParameterWithSlashPrefixReadPolicy" in p
+    ]
+
+    assert path.endswith("/") and readable["ParameterName"]["Fn::Sub"] == f"{path}*"

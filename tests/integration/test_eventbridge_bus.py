@@ -30,7 +30,19 @@ def test_a_published_event_reaches_the_rule_for_its_detail_type() -> None:
     pattern = {"source": ["leadflow"], "detail-type": ["lead.scored"]}
     events.put_rule(Name="scored", EventBusName="leadflow-test-bus", EventPattern=json.dumps(pattern))
     events.put_targets(Rule="scored", EventBusName="leadflow-test-bus", Targets=[{"Id": "q", "Arn": queue_arn}])
-    scored = [LeadScored(lead_id=f"lead-{i}", fit=40, behaviour=i, total=40 + i, ruleset_version=3) for i in range(12)]
+    scored = [
+        LeadScored(
+            lead_id=f"lead-{i}",
+            fit=40,
+            engagement=i,
+            total=40 + i,
+            grade="B",
+            level=3,
+            qualifies=False,
+            ruleset_version=3,
+        )
+        for i in range(12)
+    ]
 
     EventBridgeBus(events, "leadflow-test-bus").publish(scored)
 
@@ -40,4 +52,4 @@ def test_a_published_event_reaches_the_rule_for_its_detail_type() -> None:
         sqs.delete_message_batch(
             QueueUrl=queue_url, Entries=[{"Id": m["MessageId"], "ReceiptHandle": m["ReceiptHandle"]} for m in batch]
         )
-    assert sorted(received, key=lambda event: event.behaviour) == scored
+    assert sorted(received, key=lambda event: event.engagement) == scored

@@ -18,7 +18,17 @@ import boto3
 import pytest
 from leadflow.adapters.dynamodb import DynamoConfigStore, DynamoLeadStore, DynamoOutbox
 from leadflow.adapters.memory import InMemoryConfigStore, InMemoryLeadStore, InMemoryOutbox
-from leadflow.models.lead import Assignment, Firmographics, HistoryEntry, Lead, Score, ScoreLine, Stage
+from leadflow.models.lead import (
+    Activity,
+    Assignment,
+    Contribution,
+    Firmographics,
+    HistoryEntry,
+    Lead,
+    Score,
+    ScoreLine,
+    Stage,
+)
 from leadflow.models.submission import Source, StoredSubmission, SubmissionIn, SubmissionStatus
 from leadflow.ports import ConcurrentUpdate, ConfigStore, LeadStore, Notification, Outbox
 from moto import mock_aws
@@ -221,12 +231,28 @@ def test_a_new_lead_is_stored_at_version_1_and_reads_back_equal(stores: Stores) 
             "firmographics": Firmographics(domain="example.com", employees=1200, size_band="1001-5000", known=True),
             "score": Score(
                 fit=40,
-                behaviour=32,
-                total=72,
+                engagement=31.75,
+                total=71.75,
+                grade="B",
+                level=2,
+                qualifies=True,
+                next_change_at=NOW + timedelta(days=3, minutes=7),
                 ruleset_version=2,
                 scored_at=NOW,
                 lines=[ScoreLine(rule_id="size", kind="fit", points=40, reason="1001-5000 employees")],
+                contributions=[Contribution(rule_id="demo", event_id="sub-1", at=NOW, points=40, half_life_days=30.5)],
             ),
+            "activity": [
+                Activity(
+                    event_id="sub-1",
+                    type="form_submitted",
+                    occurred_at=NOW,
+                    source="form",
+                    properties={"form_id": "demo-request", "seats": 25, "ratio": 0.5, "trial": True},
+                )
+            ],
+            "due_at": NOW + timedelta(days=3, minutes=7),
+            "due_job": "decay",
         }
     )
 

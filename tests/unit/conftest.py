@@ -1,4 +1,5 @@
-"""Shared fixtures for the domain's unit tests: a fixed clock, the default rule sets, and submission builders."""
+"""Shared fixtures for the domain's unit tests: a fixed clock, the default rule sets, and submission, lead and
+engagement-event builders."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import yaml
 from leadflow.domain.enrichment import DomainDirectory, enrich
 from leadflow.domain.identity import email_domain
 from leadflow.domain.merge import apply_submission
-from leadflow.models.lead import Lead
+from leadflow.models.lead import Activity, EngagementType, Firmographics, Lead, PropertyValue
 from leadflow.models.rules import RepRoster, ScoringRuleSet, parse_ruleset
 from leadflow.models.submission import StoredSubmission, SubmissionIn
 
@@ -22,6 +23,17 @@ LEAD_ID = "lead-0001"
 
 SubmissionFactory = Callable[..., StoredSubmission]
 LeadFactory = Callable[..., Lead]
+
+#: What enrichment finds for a mid-market software company (our sweet spot in the default scoring rules).
+MIDMARKET_SOFTWARE = Firmographics(
+    domain="acme-analytics.example",
+    company_name="Acme Analytics",
+    industry="software",
+    employees=600,
+    size_band="201-1000",
+    country="DE",
+    known=True,
+)
 
 
 def load_config(name: str) -> dict[str, Any]:
@@ -81,3 +93,39 @@ def lead_from() -> LeadFactory:
         return lead.model_copy(update={"firmographics": firmographics})
 
     return build
+
+
+def event(event_id: str, kind: EngagementType, *, at: datetime = NOW, **properties: PropertyValue) -> Activity:
+    """An engagement event as a lead's activity holds it."""
+    return Activity(event_id=event_id, type=kind, occurred_at=at, properties=properties)
+
+
+def company_lead(*activity: Activity, title: str | None = "VP Marketing", **profile: Any) -> Lead:
+    """An enriched lead at a mid-market software company (override with `firmographics=`) that did `activity`."""
+    values: dict[str, Any] = {
+        "lead_id": LEAD_ID,
+        "email": "ada.lovelace@acme-analytics.example",
+        "email_canonical": "ada.lovelace@acme-analytics.example",
+        "title": title,
+        "created_at": NOW,
+        "updated_at": NOW,
+        "firmographics": MIDMARKET_SOFTWARE,
+        "activity": sorted(activity, key=lambda item: (item.occurred_at, item.event_id)),
+    }
+    return Lead.model_validate(values | profile)
+
+
+def scoring_rules(
+    *fit_rules: dict[str, Any], behaviour_rules: list[dict[str, Any]] | None = None, **rest: Any
+) -> ScoringRuleSet:
+    """A small rule set: grades A 50 / B 25 / C 10, levels 1 at 70 / 2 at 35 / 3 at 15, MQL cells A1 A2 B1 B2 unless
+    `rest` says otherwise."""
+    body: dict[str, Any] = {
+        "version": 4,
+        "grades": {"A": 50, "B": 25, "C": 10},
+        "engagement_levels": {"1": 70, "2": 35, "3": 15},
+        "mql_cells": ["A1", "A2", "B1", "B2"],
+        "fit_rules": list(fit_rules),
+        "behaviour_rules": behaviour_rules or [],
+    }
+    return ScoringRuleSet.model_validate(body | rest)

@@ -8,14 +8,15 @@ from typing import Any
 
 import pytest
 from leadflow.domain.lead_merge import MergeOutcome, merge_leads, unmerge
-from leadflow.domain.merge import apply_submission
+from leadflow.domain.merge import MAX_ACTIVITY, add_activity, apply_submission
+from leadflow.domain.scoring import score_lead
 from leadflow.models.lead import Assignment, Firmographics, Lead, Score, Stage
 from leadflow.models.merge import MergeRecord
-from leadflow.models.rules import MergeRules
+from leadflow.models.rules import MergeRules, ScoringRuleSet
 from leadflow.models.submission import Source, StoredSubmission
 from pydantic import ValidationError
 
-from tests.unit.conftest import NOW, load_config
+from tests.unit.conftest import NOW, event, load_config
 
 SubmissionFactory = Callable[..., StoredSubmission]
 DAY = timedelta(days=1)
@@ -36,6 +37,21 @@ def lead(lead_id: str, *, created: datetime = NOW, last: datetime | None = None,
         "last_submitted_at": last or created,
     }
     return Lead(lead_id=lead_id, **(base | values))
+
+
+def score(at: datetime, *, fit: int = 30, engagement: float = 42, qualifies: bool = True) -> Score:
+    """A stored score, as the scorer left it on a lead."""
+    return Score(
+        fit=fit,
+        engagement=engagement,
+        total=fit + engagement,
+        grade="B",
+        level=2,
+        qualifies=qualifies,
+        next_change_at=at + 5 * DAY if qualifies else None,
+        ruleset_version=1,
+        scored_at=at,
+    )
 
 
 def merge(survivor: Lead, other: Lead, rules: MergeRules = RULES) -> MergeOutcome:
@@ -62,9 +78,16 @@ def test_merge_then_unmerge_restores_both_leads_exactly() -> None:
         first_source=Source(form_id="newsletter", utm_source="linkedin"),
         last_source=Source(form_id="demo-request"),
         firmographics=Firmographics(domain="northwind.example", company_name="Northwind"),
-        score=Score(fit=30, behaviour=42, total=72, ruleset_version=1, scored_at=NOW + 2 * DAY),
+        score=score(NOW + 2 * DAY),
         stage=Stage.MQL,
+        due_at=NOW + 7 * DAY,
+        due_job="decay",
         verified_fields=["phone"],
+        activity=[
+            event(sub_id(1), "form_submitted", at=NOW, form_id="newsletter"),
+            event("generic:visit-1", "page_visit", at=NOW + DAY, url="https://northwind.example/pricing"),
+            event(sub_id(3), "form_submitted", at=NOW + 2 * DAY, form_id="demo-request"),
+        ],
     )
     other = lead(
         "lead-b",
@@ -87,6 +110,12 @@ def test_merge_then_unmerge_restores_both_leads_exactly() -> None:
             rep_id="rep-1", rep_name="Rep", rule="round_robin", pool="default", ruleset_version=1, assigned_at=NOW
         ),
         merged_from=["lead-c"],
+        activity=[
+            event(sub_id(0), "form_submitted", at=NOW - DAY, form_id="webinar-registration"),
+            event(sub_id(3), "form_submitted", at=NOW + 2 * DAY, form_id="demo-request"),
+            event("generic:web-1", "webinar_attended", at=NOW + 3 * DAY),
+            event(sub_id(7), "form_submitted", at=NOW + 5 * DAY, form_id="contact-sales"),
+        ],
     )
     outcome = merge(survivor, other)
     stored_record = MergeRecord.model_validate_json(outcome.record.model_dump_json())
@@ -152,6 +181,68 @@ def test_the_same_form_submitted_on_each_lead_counts_twice() -> None:
     merged = merge(survivor, other).merged
 
     assert (merged.submission_ids, merged.form_ids) == ([sub_id(2), sub_id(5)], ["demo-request", "demo-request"])
+
+
+def test_the_merged_lead_keeps_both_leads_activity_once_oldest_first() -> None:
+    shared = event(sub_id(3), "form_submitted", at=NOW + DAY, form_id="demo-request")
+    survivor = lead(
+        "lead-a", activity=[event("generic:visit-1", "page_visit", at=NOW, url="https://northwind.example"), shared]
+    )
+    other = lead(
+        "lead-b",
+        activity=[
+            event("generic:open-1", "email_open", at=NOW - DAY),
+            shared,
+            event("generic:web-1", "webinar_attended", at=NOW + 2 * DAY),
+        ],
+    )
+
+    merged = merge(survivor, other).merged
+
+    assert [item.event_id for item in merged.activity] == [
+        "generic:open-1",
+        "generic:visit-1",
+        sub_id(3),
+        "generic:web-1",
+    ]
+
+
+def test_rescoring_the_merged_lead_counts_an_event_both_leads_hold_once(default_scoring: ScoringRuleSet) -> None:
+    shared = event("generic:web-1", "webinar_attended", at=NOW)
+    survivor = lead("lead-a", activity=[shared])
+    other = lead("lead-b", activity=[shared, event("generic:web-2", "webinar_attended", at=NOW + DAY)])
+
+    merged = merge(survivor, other).merged
+    rescored = score_lead(merged, default_scoring, NOW + DAY)
+
+    assert [item.event_id for item in rescored.contributions] == ["generic:web-1", "generic:web-2"]
+
+
+def test_the_merged_lead_keeps_the_newest_activity_when_together_they_hold_too_much() -> None:
+    survivor = lead("lead-a", activity=[event(f"a-{n:03d}", "email_open", at=NOW + n * DAY) for n in range(300)])
+    other = lead("lead-b", activity=[event(f"b-{n:03d}", "email_open", at=NOW + (n * DAY) / 2) for n in range(300)])
+
+    merged = merge(survivor, other).merged
+
+    newest = sorted([*survivor.activity, *other.activity], key=lambda item: (item.occurred_at, item.event_id))
+    assert len(merged.activity) == MAX_ACTIVITY
+    assert merged.activity == newest[-MAX_ACTIVITY:]
+
+
+def test_unmerge_gives_each_lead_its_activity_back_and_activity_since_stays_on_the_survivor() -> None:
+    shared = event(sub_id(3), "form_submitted", at=NOW + DAY, form_id="demo-request")
+    survivor = lead("lead-a", activity=[event("generic:visit-1", "page_visit", at=NOW), shared])
+    other = lead("lead-b", activity=[shared, event("generic:web-1", "webinar_attended", at=NOW + 2 * DAY)])
+    outcome = merge(survivor, other)
+    since = event("generic:click-1", "email_click", at=NOW + 40 * DAY)
+    current = saved(outcome.merged).model_copy(
+        update={"activity": add_activity(outcome.merged.activity, since), "updated_at": NOW + 40 * DAY}
+    )
+
+    restored, restored_other = unmerge(outcome.record, current)
+
+    assert [item.event_id for item in restored.activity] == ["generic:visit-1", sub_id(3), "generic:click-1"]
+    assert restored_other.activity == other.activity
 
 
 def test_submission_ids_without_a_time_keep_the_older_leads_first() -> None:
@@ -268,9 +359,8 @@ def test_the_merged_lead_takes_the_more_advanced_stage(
 
 
 def test_the_score_is_left_for_the_caller_to_recompute_and_the_survivors_owner_is_kept() -> None:
-    score = Score(fit=10, behaviour=10, total=20, ruleset_version=1, scored_at=NOW)
-    survivor = lead("lead-a", score=score, owner_id="rep-1")
-    other = lead("lead-b", score=score, owner_id="rep-2")
+    survivor = lead("lead-a", score=score(NOW, fit=10, engagement=10), owner_id="rep-1")
+    other = lead("lead-b", score=score(NOW, fit=10, engagement=10), owner_id="rep-2")
 
     merged = merge(survivor, other).merged
 
@@ -317,9 +407,16 @@ def test_a_submission_that_arrived_after_the_merge_stays_on_the_survivor_when_un
 def test_unmerge_undoes_the_score_stage_and_owner_decided_about_the_merged_lead() -> None:
     survivor, other = lead("lead-a"), lead("lead-b", consent=True)
     outcome = merge(survivor, other)
-    score = Score(fit=30, behaviour=42, total=72, ruleset_version=1, scored_at=NOW + 31 * DAY)
     current = saved(outcome.merged).model_copy(
-        update={"score": score, "stage": Stage.MQL, "owner_id": "rep-9", "updated_at": NOW + 31 * DAY}
+        update={
+            "score": score(NOW + 31 * DAY),
+            "stage": Stage.MQL,
+            "stage_changed_at": NOW + 31 * DAY,
+            "owner_id": "rep-9",
+            "due_at": NOW + 36 * DAY,
+            "due_job": "decay",
+            "updated_at": NOW + 31 * DAY,
+        }
     )
 
     restored, _ = unmerge(outcome.record, current)

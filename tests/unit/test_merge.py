@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from leadflow.domain.merge import apply_submission
+from leadflow.domain.merge import MAX_ACTIVITY, add_activity, apply_submission
+from leadflow.models.lead import Activity
 from leadflow.models.submission import Source, StoredSubmission
+
+from tests.unit.conftest import event
 
 SubmissionFactory = Callable[..., StoredSubmission]
 LEAD_ID = "lead-0001"
@@ -134,3 +137,80 @@ def test_an_older_submission_merged_late_fills_gaps_but_overwrites_nothing(
     assert lead.last_source == Source(form_id="demo-request")
     assert lead.last_submitted_at == now
     assert lead.form_ids == ["demo-request", "newsletter"]
+
+
+def test_a_submission_becomes_a_form_submitted_event_for_behaviour_rules(
+    submission: SubmissionFactory, now: datetime
+) -> None:
+    sent = submission(
+        form_id="demo-request",
+        page_url="https://northwind.example/pricing",
+        utm_source="linkedin",
+        utm_campaign="spring",
+        utm_medium="social",
+    )
+
+    lead = apply_submission(None, sent, LEAD_ID, now)
+
+    assert lead.activity == [
+        Activity(
+            event_id=sent.submission_id,
+            type="form_submitted",
+            occurred_at=sent.received_at,
+            source="form",
+            properties={
+                "form_id": "demo-request",
+                "url": "https://northwind.example/pricing",
+                "utm_source": "linkedin",
+                "utm_campaign": "spring",
+            },
+        )
+    ]
+
+
+def test_a_submission_without_a_form_or_page_is_still_an_event(submission: SubmissionFactory, now: datetime) -> None:
+    sent = submission()
+
+    (activity,) = apply_submission(None, sent, LEAD_ID, now).activity
+
+    assert (activity.event_id, activity.type, activity.properties) == (sent.submission_id, "form_submitted", {})
+
+
+def test_submissions_are_recorded_as_activity_once_and_in_the_order_they_happened(
+    submission: SubmissionFactory, now: datetime
+) -> None:
+    newer = submission(form_id="demo-request", received_at=now)
+    older = submission(form_id="newsletter", received_at=now - LATER)
+    lead = apply_submission(None, newer, LEAD_ID, now)
+
+    lead = apply_submission(lead, older, LEAD_ID, now + LATER)
+    lead = apply_submission(lead, older, LEAD_ID, now + 2 * LATER)
+
+    assert [activity.event_id for activity in lead.activity] == [older.submission_id, newer.submission_id]
+
+
+def test_adding_an_event_already_recorded_changes_nothing(now: datetime) -> None:
+    activity = [event("generic:visit-1", "page_visit", at=now), event("generic:web-1", "webinar_attended", at=now)]
+
+    again = add_activity(activity, event("generic:visit-1", "page_visit", at=now + LATER, url="https://x.example"))
+
+    assert again == activity
+
+
+def test_an_event_is_added_in_time_order(now: datetime) -> None:
+    activity = [event("a", "page_visit", at=now), event("c", "page_visit", at=now + 2 * LATER)]
+
+    added = add_activity(activity, event("b", "email_click", at=now + LATER))
+
+    assert [item.event_id for item in added] == ["a", "b", "c"]
+
+
+def test_a_lead_keeps_only_its_newest_events(now: datetime) -> None:
+    activity = [event(f"visit-{n:03d}", "page_visit", at=now + n * LATER) for n in range(MAX_ACTIVITY)]
+
+    added = add_activity(activity, event("late", "page_visit", at=now + MAX_ACTIVITY * LATER))
+    stale = add_activity(added, event("ancient", "page_visit", at=now - LATER))
+
+    assert len(added) == MAX_ACTIVITY
+    assert (added[0].event_id, added[-1].event_id) == ("visit-001", "late")
+    assert stale == added  # older than anything kept: dropped at once

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from leadflow.domain.notifications import assignment_notification
@@ -60,7 +60,32 @@ def test_the_body_explains_every_score_line(scored_lead: Lead, assignment: Assig
     notification = assignment_notification(scored_lead, assignment, API)
 
     assert scored_lead.score is not None
-    assert all(line.reason in notification.body for line in scored_lead.score.lines)
+    assert all(f"  - {line.reason}" in notification.body for line in scored_lead.score.lines)
+    assert "  - Asked for a demo: form submitted once, latest 2026-03-02; +40 halving every 30 days (+40)" in (
+        notification.body
+    )
+
+
+def test_the_body_gives_the_grade_cell_fit_and_engagement(scored_lead: Lead, assignment: Assignment) -> None:
+    notification = assignment_notification(scored_lead, assignment, API)
+
+    assert "Score A2: fit 65, engagement 40:" in notification.body.splitlines()
+
+
+def test_the_body_shows_engagement_as_it_stood_when_the_lead_was_scored(
+    submission: SubmissionFactory,
+    lead_from: LeadFactory,
+    default_scoring: ScoringRuleSet,
+    assignment: Assignment,
+    now: datetime,
+) -> None:
+    lead = lead_from(submission("ada@sap.com", title="VP Sales", form_id="demo-request", received_at=now))
+    scored = lead.model_copy(update={"score": score_lead(lead, default_scoring, now + timedelta(days=30))})
+
+    notification = assignment_notification(scored, assignment, API)
+
+    assert "Score A3: fit 65, engagement 20:" in notification.body.splitlines()
+    assert "(+20)" in notification.body
 
 
 def test_the_notification_links_to_the_lead_in_the_api(scored_lead: Lead, assignment: Assignment) -> None:

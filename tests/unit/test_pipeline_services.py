@@ -4,7 +4,8 @@ including under retries and concurrent runs for the same person."""
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from leadflow.adapters.enrichment import DirectoryProvider
@@ -18,10 +19,20 @@ from leadflow.adapters.memory import (
 from leadflow.clock import FixedClock
 from leadflow.domain.enrichment import DomainDirectory
 from leadflow.domain.routing import NoEligibleRep
-from leadflow.models.events import LeadAssigned, LeadCreated, LeadStageChanged, LeadUpdated, PipelineState
-from leadflow.models.lead import Stage
+from leadflow.models.events import (
+    EngagementRecorded,
+    LeadAssigned,
+    LeadCreated,
+    LeadScored,
+    LeadStageChanged,
+    LeadUpdated,
+    PipelineState,
+)
+from leadflow.models.lead import Activity, EngagementType, Lead, PropertyValue, Stage
 from leadflow.models.submission import StoredSubmission, SubmissionIn
 from leadflow.services import pipeline
+from leadflow.services.curation import merge_pair
+from leadflow.services.decay import DecayRun, decay_due_leads
 from leadflow.services.pipeline import MissingConfig, PipelineDeps
 
 from tests.unit.conftest import load_config
@@ -49,15 +60,20 @@ def deps() -> PipelineDeps:
 
 
 def submitted(
-    deps: PipelineDeps, number: int, email: str = "dana.whitfield@snowflake.com", **fields: object
+    deps: PipelineDeps,
+    number: int,
+    email: str = "dana.whitfield@snowflake.com",
+    *,
+    received_at: datetime = START,
+    **fields: object,
 ) -> PipelineState:
     """A submission as intake stored and announced it: the state the pipeline starts from."""
     document = SubmissionIn.model_validate(
         {"email": email, "title": "VP of Engineering", "form_id": "demo-request", **fields}
     )
-    stored = StoredSubmission(submission_id=f"sub_{number:026d}", received_at=START, data=document)
+    stored = StoredSubmission(submission_id=f"sub_{number:026d}", received_at=received_at, data=document)
     deps.store.put_submission(stored)
-    return PipelineState(submission_id=stored.submission_id, received_at=START, submission=document)
+    return PipelineState(submission_id=stored.submission_id, received_at=received_at, submission=document)
 
 
 def run_all(initial: PipelineState, deps: PipelineDeps) -> PipelineState:
@@ -177,3 +193,244 @@ def test_a_submission_whose_email_still_points_at_a_merged_away_lead_joins_the_s
 
     assert joined is not None and joined.lead_id == survivor.lead_id
     assert f"sub_{3:026d}" in joined.submission_ids
+
+
+# -- scoring, engagement and decay -----------------------------------------------------------------------------------
+
+PRICING = "https://www.celonis.example/pricing"
+CAREERS = "https://www.celonis.example/careers"
+
+
+def clock(deps: PipelineDeps) -> FixedClock:
+    assert isinstance(deps.clock, FixedClock)
+    return deps.clock
+
+
+def stored(deps: PipelineDeps, lead_id: str) -> Lead:
+    lead = deps.store.get_lead(lead_id)
+    assert lead is not None
+    return lead
+
+
+def stage_changes(deps: PipelineDeps, lead_id: str) -> list[tuple[Stage, Stage]]:
+    return [(e.from_stage, e.to_stage) for e in bus(deps).of_type(LeadStageChanged) if e.lead_id == lead_id]
+
+
+def engaged(
+    lead_id: str, event_id: str, kind: EngagementType, at: datetime, **properties: PropertyValue
+) -> PipelineState:
+    """The state of a run started by engagement.recorded."""
+    activity = Activity(event_id=event_id, type=kind, occurred_at=at, source="generic", properties=properties)
+    return PipelineState(engagement=EngagementRecorded(lead_id=lead_id, provider="generic", activity=activity))
+
+
+def mql(deps: PipelineDeps, number: int = 1, email: str = "dana.whitfield@snowflake.com") -> Lead:
+    """A VP at Snowflake (fit 60, grade A) who requests a demo now (40 points halving every 30 days): A2, an MQL,
+    routed and notified. The request decays below 35 (level 3) after 30 x log2(40/35) days, about 5 days 19 hours."""
+    done = run_all(submitted(deps, number, email, received_at=deps.clock.now()), deps)
+    assert done.lead is not None and done.lead.stage is Stage.MQL
+    return done.lead
+
+
+def known_lead(deps: PipelineDeps, **fields: Any) -> Lead:
+    """A VP of Marketing at a mid-market software company (fit 70, grade A) who sent a form no rule scores: A4."""
+    state = submitted(deps, 1, "ada.lovelace@celonis.com", title="VP Marketing", form_id="contact-us", **fields)
+    done = pipeline.score(pipeline.enrich_lead(pipeline.dedupe(state, deps), deps), deps)
+    assert done.lead is not None and done.lead.score is not None
+    assert (done.lead.score.cell, done.lead.stage) == ("A4", Stage.NEW)
+    return done.lead
+
+
+def test_scoring_files_an_mql_in_the_due_index_at_the_moment_decay_will_demote_it(deps: PipelineDeps) -> None:
+    lead = mql(deps)
+
+    assert lead.score is not None and lead.score.next_change_at is not None
+    due = lead.score.next_change_at
+    assert (lead.due_at, lead.due_job) == (due, "decay")
+    assert START + timedelta(days=5, hours=18) < due < START + timedelta(days=5, hours=20)
+    assert stored(deps, lead.lead_id).due_at == due
+    assert deps.store.due_leads("decay", due) == [lead.lead_id]
+    assert deps.store.due_leads("decay", due - timedelta(minutes=1)) == []
+    assert deps.store.due_leads("recycle", due + timedelta(days=1)) == []
+
+
+def test_a_lead_that_is_not_an_mql_is_not_filed_for_decay(deps: PipelineDeps) -> None:
+    lead = known_lead(deps)
+
+    assert (lead.due_at, lead.due_job) == (None, None)
+
+
+def test_the_decay_job_demotes_a_due_mql_and_announces_it_once(deps: PipelineDeps) -> None:
+    lead = mql(deps)
+    assert lead.due_at is not None
+    clock(deps).advance(days=6)
+
+    run = decay_due_leads(deps)
+
+    demoted = stored(deps, lead.lead_id)
+    assert run == DecayRun(visited=1, demoted=1)
+    assert (demoted.stage, demoted.stage_changed_at) == (Stage.NEW, START + timedelta(days=6))
+    assert demoted.score is not None and (demoted.score.cell, demoted.score.qualifies) == ("A3", False)
+    assert (demoted.due_at, demoted.due_job) == (None, None)
+    assert demoted.owner_id == lead.owner_id  # the rep keeps the lead; only the stage says it cooled off
+    assert stage_changes(deps, lead.lead_id) == [(Stage.NEW, Stage.MQL), (Stage.MQL, Stage.NEW)]
+    (change,) = [e for e in bus(deps).of_type(LeadStageChanged) if e.to_stage is Stage.NEW]
+    assert change.reason == "grade A3 (fit 60, engagement 34.82) is not an MQL cell (rules v1)"
+    history = [(entry.kind, entry.ref) for entry in deps.store.history(lead.lead_id)]
+    assert ("stage_changed", f"mql->new@{(START + timedelta(days=6)).isoformat()}") in history
+    assert ("scored", f"decay@{(START + timedelta(days=6)).isoformat()}") in history
+
+    published = len(bus(deps).published)
+    again = decay_due_leads(deps)
+
+    assert again == DecayRun(visited=0, demoted=0)
+    assert len(bus(deps).published) == published
+    assert stored(deps, lead.lead_id) == demoted
+
+
+def test_the_decay_job_leaves_a_lead_that_is_not_yet_due_alone(deps: PipelineDeps) -> None:
+    lead = mql(deps)
+    assert lead.due_at is not None
+    clock(deps).advance(seconds=(lead.due_at - START).total_seconds() - 60)
+    published = len(bus(deps).published)
+
+    run = decay_due_leads(deps)
+
+    assert run == DecayRun(visited=0, demoted=0)
+    assert stored(deps, lead.lead_id) == lead
+    assert len(bus(deps).published) == published
+
+
+def test_the_decay_job_demotes_every_due_lead_and_only_those(deps: PipelineDeps) -> None:
+    early = [mql(deps, n, f"buyer{n}@snowflake.com") for n in range(3)]
+    clock(deps).advance(days=3)
+    late = mql(deps, 9, "late.buyer@snowflake.com")
+    clock(deps).advance(days=3)
+
+    run = decay_due_leads(deps, page=2)
+
+    assert run == DecayRun(visited=3, demoted=3)
+    assert [stored(deps, lead.lead_id).stage for lead in early] == [Stage.NEW] * 3
+    assert stored(deps, late.lead_id) == late
+
+
+def test_a_due_lead_that_still_qualifies_under_newer_rules_is_filed_again_later(deps: PipelineDeps) -> None:
+    lead = mql(deps)
+    scoring = load_config("scoring.yaml")
+    deps.config.publish("scoring", {**scoring, "engagement_levels": {1: 70, 2: 25, 3: 15}})
+    clock(deps).advance(days=6)
+
+    run = decay_due_leads(deps)
+
+    kept = stored(deps, lead.lead_id)
+    assert run == DecayRun(visited=1, demoted=0)
+    assert kept.stage is Stage.MQL and kept.score is not None and kept.score.ruleset_version == 2
+    # 40 halving every 30 days falls below 25 after 30 x log2(40/25) days, about 20 days 8 hours.
+    assert kept.due_job == "decay" and kept.due_at == kept.score.next_change_at
+    assert kept.due_at is not None and START + timedelta(days=20) < kept.due_at < START + timedelta(days=21)
+    assert stage_changes(deps, lead.lead_id) == [(Stage.NEW, Stage.MQL)]
+
+
+def test_the_decay_job_never_moves_a_lead_a_person_took_further(deps: PipelineDeps) -> None:
+    lead = mql(deps)
+    accepted = deps.store.save_lead(lead.model_copy(update={"stage": Stage.SAL}), expected_version=lead.version)
+    assert accepted.due_job == "decay"  # whatever moved it on left the entry; the job must cope
+    clock(deps).advance(days=6)
+
+    decay_due_leads(deps)
+
+    after = stored(deps, lead.lead_id)
+    assert after.stage is Stage.SAL
+    assert (after.due_at, after.due_job) == (None, None)
+    assert stage_changes(deps, lead.lead_id) == [(Stage.NEW, Stage.MQL)]
+
+
+def test_an_engagement_event_is_recorded_once_even_when_it_is_delivered_twice(deps: PipelineDeps) -> None:
+    lead = known_lead(deps)
+    webinar = engaged(lead.lead_id, "generic:web-1", "webinar_attended", START)
+
+    first = pipeline.record_engagement(webinar, deps)
+    second = pipeline.record_engagement(webinar, deps)
+
+    assert first.lead is not None and second.lead is not None
+    events = [activity.event_id for activity in stored(deps, lead.lead_id).activity]
+    assert sorted(events) == ["generic:web-1", f"sub_{1:026d}"]
+    assert first.lead.score is not None and second.lead.score is not None
+    assert first.lead.score.engagement == second.lead.score.engagement == 25
+    assert [e.event_id for e in second.lead.score.contributions] == ["generic:web-1"]
+    engagement_history = [entry for entry in deps.store.history(lead.lead_id) if entry.kind == "engagement"]
+    assert len(engagement_history) == 1
+
+
+def test_engagement_can_make_a_lead_an_mql_that_is_then_routed(deps: PipelineDeps) -> None:
+    lead = known_lead(deps)
+
+    webinar = pipeline.record_engagement(engaged(lead.lead_id, "generic:web-1", "webinar_attended", START), deps)
+    assert webinar.lead is not None and webinar.lead.stage is Stage.NEW  # A3: 25 points
+    pricing = engaged(lead.lead_id, "generic:visit-1", "page_visit", START, url=PRICING)
+    done = pipeline.notify(pipeline.route(pipeline.score(pricing, deps), deps), deps)
+
+    assert done.lead is not None and done.lead.score is not None
+    assert (done.lead.score.cell, done.lead.score.engagement, done.lead.stage) == ("A2", 41, Stage.MQL)
+    assert done.lead.due_job == "decay" and done.lead.due_at == done.lead.score.next_change_at
+    assert done.lead.owner_id is not None
+    assert stage_changes(deps, lead.lead_id) == [(Stage.NEW, Stage.MQL)]
+    assert [n.lead_id for n in deps.outbox.recent()] == [lead.lead_id]
+    assert [e.qualifies for e in bus(deps).of_type(LeadScored) if e.lead_id == lead.lead_id] == [False, False, True]
+
+
+def test_an_engagement_event_for_a_merged_away_lead_is_recorded_on_the_survivor(deps: PipelineDeps) -> None:
+    survivor = known_lead(deps)
+    other = pipeline.dedupe(submitted(deps, 2, "ada@gmail.com", title=None, form_id=None), deps).lead
+    assert other is not None
+    merge_pair(survivor.lead_id, other.lead_id, actor="rep:sam", deps=deps)
+
+    done = pipeline.record_engagement(engaged(other.lead_id, "generic:web-1", "webinar_attended", START), deps)
+
+    assert done.lead is not None and done.lead.lead_id == survivor.lead_id
+    assert "generic:web-1" in [activity.event_id for activity in stored(deps, survivor.lead_id).activity]
+    assert "generic:web-1" not in [activity.event_id for activity in stored(deps, other.lead_id).activity]
+
+
+def test_a_lead_whose_penalty_decays_qualifies_at_its_next_event_not_by_the_decay_job(deps: PipelineDeps) -> None:
+    # A product user who looked at jobs: the careers-page penalty keeps it at A3 until the penalty has halved, after
+    # 30 days; then it would be an A2. The decay job only demotes (a promotion must be routed, which a pipeline run
+    # does), so the lead is not filed; its next event re-scores it and the run routes it.
+    scoring = load_config("scoring.yaml")
+    careers = next(rule for rule in scoring["behaviour_rules"] if rule["id"] == "careers-page")
+    usage = {"id": "product-usage", "event": "product_usage", "points": 40}
+    deps.config.publish("scoring", {**scoring, "behaviour_rules": [usage, careers]})
+    lead = known_lead(deps)
+    pipeline.record_engagement(engaged(lead.lead_id, "generic:usage-1", "product_usage", START), deps)
+    penalised = pipeline.record_engagement(
+        engaged(lead.lead_id, "generic:jobs-1", "page_visit", START, url=CAREERS), deps
+    )
+    assert penalised.lead is not None and penalised.lead.score is not None
+    assert (penalised.lead.score.cell, penalised.lead.stage) == ("A3", Stage.NEW)
+    change = penalised.lead.score.next_change_at
+    assert change is not None and START + timedelta(days=30) <= change < START + timedelta(days=30, minutes=2)
+
+    assert (penalised.lead.due_at, penalised.lead.due_job) == (None, None)
+    clock(deps).advance(days=31)
+    assert decay_due_leads(deps).visited == 0
+    later = pipeline.record_engagement(
+        engaged(lead.lead_id, "generic:visit-2", "page_visit", START + timedelta(days=31), url="/docs"), deps
+    )
+    assert later.lead is not None and later.lead.stage is Stage.MQL
+
+
+def test_a_lead_merged_away_is_not_rescored_by_the_decay_job(deps: PipelineDeps) -> None:
+    # The merged-away lead stays stored as a tombstone pointing at the survivor; it must leave the due index with the
+    # merge, or the decay job re-scores it and announces a stage change for a lead that no longer exists as such.
+    survivor = known_lead(deps)
+    other = mql(deps, 2, "dana.whitfield@snowflake.com")
+    merge_pair(survivor.lead_id, other.lead_id, actor="rep:sam", deps=deps)
+    tombstone = stored(deps, other.lead_id)
+    assert tombstone.merged_into == survivor.lead_id
+    clock(deps).advance(days=6)
+
+    decay_due_leads(deps)
+
+    assert stored(deps, other.lead_id).stage is tombstone.stage
+    assert stage_changes(deps, other.lead_id) == [(Stage.NEW, Stage.MQL)]
+    assert (stored(deps, other.lead_id).due_at, stored(deps, other.lead_id).due_job) == (None, None)

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from leadflow.models.account import Account
 from leadflow.models.events import DomainEvent
-from leadflow.models.lead import Assignment, Firmographics, HistoryEntry, Lead, Stage
+from leadflow.models.lead import Activity, Assignment, Firmographics, HistoryEntry, Lead, Outcome, Stage
 from leadflow.models.merge import MergeRecord
 from leadflow.models.submission import StoredSubmission, SubmissionStatus
 
@@ -27,6 +27,22 @@ class Page:
     """One page of a listing; `cursor` is opaque and None on the last page."""
 
     items: list[Lead]
+    cursor: str | None
+
+
+@dataclass(frozen=True)
+class OutcomeExample:
+    """A closed-loop training example: how one lead's deal ended (the latest outcome recorded for it)."""
+
+    lead_id: str
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
+class OutcomePage:
+    """One page of training examples, oldest `closed_at` first; `cursor` is opaque and None on the last page."""
+
+    items: list[OutcomeExample]
     cursor: str | None
 
 
@@ -85,9 +101,39 @@ class LeadStore(Protocol):
 
     def history(self, lead_id: str) -> list[HistoryEntry]: ...
 
+    def engagement_event_recorded(self, provider: str, event_id: str) -> bool:
+        """Whether a provider's webhook event was handled before: the duplicate check of POST /v1/webhooks."""
+
+    def record_engagement_event(
+        self, provider: str, event_id: str, *, status: str, lead_id: str | None, received_at: datetime
+    ) -> bool:
+        """Keep that the event was handled (`recorded` or `parked`), with one conditional put; False (and no change)
+        if it was kept before."""
+
+    def park_activity(self, email_canonical: str, activity: Activity) -> None:
+        """Keep an engagement event about an email no lead has yet, until that lead arrives (idempotent)."""
+
+    def parked_activity(self, email_canonical: str) -> list[Activity]:
+        """The activity parked under the email, oldest first."""
+
+    def clear_parked_activity(self, email_canonical: str, event_ids: Sequence[str]) -> None:
+        """Forget parked activity once it is saved on its lead (unknown ids are ignored)."""
+
     def list_leads(
         self, *, stage: Stage | None = None, owner_id: str | None = None, limit: int = 50, cursor: str | None = None
     ) -> Page: ...
+
+    def due_leads(self, job: str, until: datetime, limit: int = 100) -> list[str]:
+        """Ids of leads whose `due_job` is `job` and `due_at` is at or before `until`, earliest first per shard, at
+        most `limit`. Reads only the sparse due index: the cost follows the number of due leads, not the table."""
+
+    def put_outcome(self, lead_id: str, outcome: Outcome) -> None:
+        """Keep the lead's outcome as a training example, replacing the lead's earlier example if it has one (the
+        latest outcome is the truth). Writing the same outcome again changes nothing."""
+
+    def outcomes(self, *, limit: int = 100, cursor: str | None = None) -> OutcomePage:
+        """Training examples, one per lead, oldest `closed_at` first; ValueError("invalid cursor") for a cursor this
+        listing did not hand out."""
 
 
 @dataclass(frozen=True)
@@ -158,6 +204,11 @@ class EventBus(Protocol):
     def publish(self, events: Sequence[DomainEvent]) -> None: ...
 
 
+class WebhookSecrets(Protocol):
+    def secret(self, provider: str) -> str | None:
+        """The provider's webhook signing secret; None if no such provider is configured."""
+
+
 class Outbox(Protocol):
     def queue(self, notification: Notification) -> bool:
         """Queue a notification once; False if this notification_id was queued before."""
@@ -179,5 +230,8 @@ __all__ = [
     "MatchIndex",
     "Notification",
     "Outbox",
+    "OutcomeExample",
+    "OutcomePage",
     "Page",
+    "WebhookSecrets",
 ]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 from functools import cache
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 
 
 class Settings(BaseModel):
@@ -22,6 +23,10 @@ class Settings(BaseModel):
     # Name of an SSM SecureString parameter holding the provider's API key (sent as a Bearer token); empty = no key.
     enrichment_api_key_parameter: str = ""
     enrichment_timeout_seconds: float = Field(default=1.5, gt=0, le=10)
+    # SSM path prefix of the webhook signing secrets: one SecureString parameter per provider, `<path><provider>`.
+    webhook_secrets_path: str = ""
+    # Provider -> secret from LEADFLOW_WEBHOOK_SECRETS (JSON), for the local runtime; None reads SSM instead.
+    webhook_secrets: dict[str, SecretStr] | None = None
 
     @field_validator("enrichment_url")
     @classmethod
@@ -50,6 +55,8 @@ class Settings(BaseModel):
                 enrichment_url=env.get("ENRICHMENT_URL", "").strip().rstrip("/"),
                 enrichment_api_key_parameter=env.get("ENRICHMENT_API_KEY_PARAMETER", "").strip(),
                 enrichment_timeout_seconds=float(env.get("ENRICHMENT_TIMEOUT_SECONDS", "") or "1.5"),
+                webhook_secrets_path=env.get("WEBHOOK_SECRETS_PATH", "").strip(),
+                webhook_secrets=json.loads(env.get("LEADFLOW_WEBHOOK_SECRETS") or "null"),
             )
         except (ValidationError, ValueError) as exc:
             raise RuntimeError(f"leadflow is misconfigured; check the function's environment: {exc}") from exc

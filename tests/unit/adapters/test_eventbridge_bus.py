@@ -28,7 +28,9 @@ def stub(client: Any) -> Iterator[Stubber]:
 
 
 def scored(lead_id: str) -> LeadScored:
-    return LeadScored(lead_id=lead_id, fit=40, behaviour=32, total=72, ruleset_version=3)
+    return LeadScored(
+        lead_id=lead_id, fit=40, engagement=32.5, total=72.5, grade="B", level=2, qualifies=True, ruleset_version=3
+    )
 
 
 def entry(event: LeadScored) -> dict[str, str]:

@@ -7,6 +7,8 @@ botocore. Other AWS errors (throttling, outages) propagate unchanged, so the Lam
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -16,10 +18,10 @@ from botocore.exceptions import ClientError
 from leadflow.adapters import layout
 from leadflow.adapters.paging import IndexRange, StartKey, list_page
 from leadflow.models.account import Account
-from leadflow.models.lead import HistoryEntry, Lead, Stage
+from leadflow.models.lead import Activity, HistoryEntry, Lead, Outcome, Stage
 from leadflow.models.merge import MergeRecord
 from leadflow.models.submission import StoredSubmission, SubmissionStatus
-from leadflow.ports import ConcurrentUpdate, Notification, Page
+from leadflow.ports import ConcurrentUpdate, Notification, OutcomePage, Page
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
 TRANSACTION_CANCELED = "TransactionCanceledException"
@@ -199,11 +201,101 @@ class DynamoLeadStore:
                 return layout.sort_history(items)
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
+    def engagement_event_recorded(self, provider: str, event_id: str) -> bool:
+        # Eventually consistent is enough: a record missed here is refused by record_engagement_event's condition.
+        key = layout.engagement_event_key(provider, event_id)
+        return "Item" in self._table.get_item(Key=key, ProjectionExpression="pk")
+
+    def record_engagement_event(
+        self, provider: str, event_id: str, *, status: str, lead_id: str | None, received_at: datetime
+    ) -> bool:
+        item = layout.engagement_event_item(provider, event_id, status=status, lead_id=lead_id, received_at=received_at)
+        return _put_if_absent(self._table, item)
+
+    def park_activity(self, email_canonical: str, activity: Activity) -> None:
+        self._table.put_item(Item=layout.to_dynamo(layout.parked_activity_item(email_canonical, activity)))
+
+    def parked_activity(self, email_canonical: str) -> list[Activity]:
+        partition = layout.parked_activity_key(email_canonical, "")["pk"]
+        request: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(partition), "ConsistentRead": True}
+        items: list[layout.Item] = []
+        while True:
+            response = self._table.query(**request)
+            items.extend(response["Items"])
+            if "LastEvaluatedKey" not in response:
+                return layout.sort_parked_activity(items)
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def clear_parked_activity(self, email_canonical: str, event_ids: Sequence[str]) -> None:
+        for event_id in dict.fromkeys(event_ids):
+            self._table.delete_item(Key=layout.parked_activity_key(email_canonical, event_id))
+
     def list_leads(
         self, *, stage: Stage | None = None, owner_id: str | None = None, limit: int = 50, cursor: str | None = None
     ) -> Page:
         items, next_cursor = list_page(self._query_index, stage=stage, owner_id=owner_id, limit=limit, cursor=cursor)
         return Page(items=[layout.lead_from_item(item) for item in items], cursor=next_cursor)
+
+    def due_leads(self, job: str, until: datetime, limit: int = 100) -> list[str]:
+        # One Query per shard of the sparse keys-only index, reading only entries due by `until`.
+        found: list[str] = []
+        for shard in range(layout.DUE_SHARDS):
+            request: dict[str, Any] = {
+                "IndexName": layout.BY_DUE,
+                "KeyConditionExpression": Key("gsi3pk").eq(layout.due_partition(job, shard))
+                & Key("gsi3sk").lte(layout.due_sort_key_until(until)),
+                "Limit": limit - len(found),
+            }
+            response = self._table.query(**request)
+            found += [str(item["pk"]).removeprefix("LEAD#") for item in response["Items"]]
+            if len(found) >= limit:
+                break
+        return found
+
+    def put_outcome(self, lead_id: str, outcome: Outcome) -> None:
+        # One transaction moves the lead's pointer and swaps its example, so a lead never has two examples or none;
+        # outcomes are rare, so the transaction's doubled write cost does not matter here.
+        example = layout.to_dynamo(layout.outcome_item(lead_id, outcome))
+        pointer_key = layout.outcome_pointer_key(lead_id)
+        name = self._table.name
+        for _ in range(MAX_ATTEMPTS):
+            pointer = self._table.get_item(Key=pointer_key, ConsistentRead=True).get("Item")
+            previous = str(pointer["example_sk"]) if pointer else None
+            put_pointer: dict[str, Any] = {"TableName": name, "Item": {**pointer_key, "example_sk": example["sk"]}}
+            if previous is None:
+                put_pointer["ConditionExpression"] = "attribute_not_exists(pk)"
+            else:
+                put_pointer["ConditionExpression"] = "example_sk = :previous"
+                put_pointer["ExpressionAttributeValues"] = {":previous": previous}
+            actions: list[dict[str, Any]] = [{"Put": {"TableName": name, "Item": example}}, {"Put": put_pointer}]
+            if previous is not None and previous != example["sk"]:
+                old_key = {"pk": layout.OUTCOMES_PARTITION, "sk": previous}
+                actions.append({"Delete": {"TableName": name, "Key": old_key}})
+            try:
+                self._table.meta.client.transact_write_items(TransactItems=actions)
+            except ClientError as exc:
+                _lost_race(exc)
+                continue  # another outcome for this lead moved the pointer: read it again
+            return
+        raise ConcurrentUpdate(f"the outcome of lead {lead_id} kept changing while recording it; try again")
+
+    def outcomes(self, *, limit: int = 100, cursor: str | None = None) -> OutcomePage:
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}")
+        request: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(layout.OUTCOMES_PARTITION)}
+        if cursor:
+            request["ExclusiveStartKey"] = layout.decode_outcome_cursor(cursor)
+        items: list[layout.Item] = []
+        # One item more than asked says whether there is a next page, so the last page never hands out a cursor.
+        while len(items) <= limit:
+            response = self._table.query(**request, Limit=limit + 1 - len(items))
+            items.extend(response["Items"])
+            if "LastEvaluatedKey" not in response:
+                break
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        page = items[:limit]
+        next_cursor = layout.encode_outcome_cursor(str(page[-1]["sk"])) if len(items) > limit else None
+        return OutcomePage(items=[layout.outcome_from_item(item) for item in page], cursor=next_cursor)
 
     def _query_index(
         self, where: IndexRange, limit: int, start: StartKey | None, stage_filter: Stage | None

@@ -5,7 +5,10 @@ The DynamoDB adapters and their in-memory twins both build and read items here, 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
+import zlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Clamped, Context, Decimal, DecimalException, Inexact, Overflow, Rounded, Underflow
@@ -14,10 +17,10 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from leadflow.models.account import Account
-from leadflow.models.lead import HistoryEntry, Lead
+from leadflow.models.lead import Activity, HistoryEntry, Lead, Outcome
 from leadflow.models.merge import MergeRecord
 from leadflow.models.submission import StoredSubmission
-from leadflow.ports import ConcurrentUpdate, DuplicateLink, IndexedRecord, Notification
+from leadflow.ports import ConcurrentUpdate, DuplicateLink, IndexedRecord, Notification, OutcomeExample
 
 Item = dict[str, Any]
 
@@ -28,7 +31,14 @@ OUTBOX_PARTITION = "OUTBOX"
 HISTORY_PREFIX = "HIST#"
 DUPLICATE_PREFIX = "DUP#"
 MERGE_PREFIX = "MERGE#"
-KEY_ATTRIBUTES = frozenset({"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"})
+PARKED_PREFIX = "PARKED#"  # leads table: pk "PARKED#<email_canonical>", sk "<activity event_id>"
+BY_DUE = "by_due"  # leads table, sparse, keys only: gsi3pk "DUE#<job>#<shard>", gsi3sk "<due_at>#<lead_id>"
+DUE_SHARDS = 8  # due entries spread over this many partitions, so one busy hour never makes a hot partition
+# Training examples, one per lead with an outcome: pk "OUTCOMES", sk "<closed_at>#<lead_id>". One partition is
+# enough: deals close at a few per minute at most, far below a partition's write limit, and a trainer reads them all.
+OUTCOMES_PARTITION = "OUTCOMES"
+OUTCOME_POINTER = "OUTCOME"  # under the lead (pk "LEAD#<id>"): the sort key of its current example
+KEY_ATTRIBUTES = frozenset({"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk"})
 
 # DynamoDB's number type: 38 significant digits, magnitude 1E-130 .. 9.9E+125 (the context boto3 serialises with).
 _DYNAMO_NUMBERS = Context(Emin=-128, Emax=126, prec=38, traps=[Clamped, Overflow, Inexact, Rounded, Underflow])
@@ -147,6 +157,47 @@ def config_version_key(kind: str, version: int) -> Item:
     return {"pk": f"CONFIG#{kind}", "sk": f"V#{version:06d}"}
 
 
+def engagement_event_key(provider: str, event_id: str) -> Item:
+    return {"pk": f"ENGAGEMENT#{provider}#{event_id}", "sk": "EVENT"}
+
+
+def engagement_event_item(
+    provider: str, event_id: str, *, status: str, lead_id: str | None, received_at: datetime
+) -> Item:
+    """The record that a webhook event was handled: its key alone makes a repeated delivery a duplicate."""
+    item: Item = {
+        **engagement_event_key(provider, event_id),
+        "provider": provider,
+        "event_id": event_id,
+        "status": status,
+        "received_at": time_key(received_at),
+    }
+    if lead_id is not None:
+        item["lead_id"] = lead_id
+    return item
+
+
+def parked_activity_key(email_canonical: str, event_id: str) -> Item:
+    return {"pk": f"{PARKED_PREFIX}{email_canonical}", "sk": event_id}
+
+
+def parked_activity_item(email_canonical: str, activity: Activity) -> Item:
+    return {
+        **parked_activity_key(email_canonical, activity.event_id),
+        "at_key": time_key(activity.occurred_at),
+        **normalise(activity.model_dump(mode="json")),
+    }
+
+
+def sort_parked_activity(items: list[Item]) -> list[Activity]:
+    """Parked items as activities, oldest first (the order a lead keeps its activity in)."""
+    ordered = sorted(items, key=lambda item: (item["at_key"], item["sk"]))
+    return [
+        Activity.model_validate(from_dynamo({k: v for k, v in without_keys(item).items() if k != "at_key"}))
+        for item in ordered
+    ]
+
+
 def sequence_key(name: str) -> Item:
     return {"pk": f"CURSOR#{name}", "sk": "CURSOR"}
 
@@ -177,7 +228,8 @@ def submission_from_item(item: Mapping[str, Any]) -> StoredSubmission:
 
 
 def lead_item(lead: Lead, version: int) -> Item:
-    """The profile item with the index keys: by_stage always, by_owner only once the lead has an owner (sparse)."""
+    """The profile item with the index keys: by_stage always, by_owner only once the lead has an owner, by_due only
+    while a scheduled job has something to do with it (both sparse)."""
     item: Item = {**lead_key(lead.lead_id), **normalise(lead.model_dump(mode="json")), "version": version}
     item["gsi1pk"] = stage_partition(lead.stage.value)
     item["gsi1sk"] = f"{time_key(lead.updated_at)}#{lead.lead_id}"
@@ -185,7 +237,24 @@ def lead_item(lead: Lead, version: int) -> Item:
         assigned_at = lead.assignment.assigned_at if lead.assignment is not None else lead.updated_at
         item["gsi2pk"] = owner_partition(lead.owner_id)
         item["gsi2sk"] = f"{time_key(assigned_at)}#{lead.lead_id}"
+    if lead.due_at is not None and lead.due_job is not None:
+        item["gsi3pk"] = due_partition(lead.due_job, due_shard(lead.lead_id))
+        item["gsi3sk"] = f"{time_key(lead.due_at)}#{lead.lead_id}"
     return item
+
+
+def due_shard(lead_id: str) -> int:
+    """A stable shard for the lead (zlib's crc32, not hash(), which changes between processes)."""
+    return zlib.crc32(lead_id.encode("utf-8")) % DUE_SHARDS
+
+
+def due_partition(job: str, shard: int) -> str:
+    return f"DUE#{job}#{shard}"
+
+
+def due_sort_key_until(until: datetime) -> str:
+    """The largest sort key of an entry due at or before `until` ("~" sorts after every lead id character)."""
+    return f"{time_key(until)}#~"
 
 
 def lead_save_conflict(lead_id: str, expected_version: int | None) -> ConcurrentUpdate:
@@ -208,6 +277,41 @@ def history_item(lead_id: str, entry: HistoryEntry) -> Item:
 
 def sort_history(items: list[Item]) -> list[HistoryEntry]:
     return [history_from_item(item) for item in sorted(items, key=lambda item: (item["at_key"], item["sk"]))]
+
+
+def outcome_key(lead_id: str, outcome: Outcome) -> Item:
+    return {"pk": OUTCOMES_PARTITION, "sk": f"{time_key(outcome.closed_at)}#{lead_id}"}
+
+
+def outcome_item(lead_id: str, outcome: Outcome) -> Item:
+    return {**outcome_key(lead_id, outcome), "lead_id": lead_id, "outcome": normalise(outcome.model_dump(mode="json"))}
+
+
+def outcome_from_item(item: Mapping[str, Any]) -> OutcomeExample:
+    return OutcomeExample(lead_id=str(item["lead_id"]), outcome=Outcome.model_validate(from_dynamo(item["outcome"])))
+
+
+def outcome_pointer_key(lead_id: str) -> Item:
+    """Where the lead notes which example is its current one: a new outcome may close at another time, so its
+    example has another key, and the old one must go (one example per lead)."""
+    return {"pk": lead_key(lead_id)["pk"], "sk": OUTCOME_POINTER}
+
+
+def encode_outcome_cursor(sort_key: str) -> str:
+    return base64.urlsafe_b64encode(sort_key.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def decode_outcome_cursor(cursor: str) -> Item:
+    """The exclusive start key a cursor names; ValueError("invalid cursor") for anything not handed out here."""
+    try:
+        sort_key = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8")
+        at, separator, lead_id = sort_key.partition("#")
+        datetime.fromisoformat(at.removesuffix("Z"))
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise ValueError("invalid cursor") from exc
+    if not separator or not lead_id:
+        raise ValueError("invalid cursor")
+    return {"pk": OUTCOMES_PARTITION, "sk": sort_key}
 
 
 def history_from_item(item: Mapping[str, Any]) -> HistoryEntry:

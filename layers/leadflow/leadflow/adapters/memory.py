@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from leadflow.adapters import layout
 from leadflow.adapters.paging import IndexRange, StartKey, list_page
 from leadflow.models.account import Account
 from leadflow.models.events import DomainEvent
-from leadflow.models.lead import HistoryEntry, Lead, Stage
+from leadflow.models.lead import Activity, HistoryEntry, Lead, Outcome, Stage
 from leadflow.models.merge import MergeRecord
 from leadflow.models.submission import StoredSubmission, SubmissionStatus
-from leadflow.ports import DuplicateLink, IndexedRecord, Notification, Page
+from leadflow.ports import DuplicateLink, IndexedRecord, Notification, OutcomePage, Page
 
 EventT = TypeVar("EventT", bound=DomainEvent)
 
@@ -165,11 +166,77 @@ class InMemoryLeadStore:
             items = [i for i in self._table.all() if i["pk"] == pk and i["sk"].startswith(layout.HISTORY_PREFIX)]
         return layout.sort_history(items)
 
+    def engagement_event_recorded(self, provider: str, event_id: str) -> bool:
+        with self._table.lock:
+            return self._table.exists(layout.engagement_event_key(provider, event_id))
+
+    def record_engagement_event(
+        self, provider: str, event_id: str, *, status: str, lead_id: str | None, received_at: datetime
+    ) -> bool:
+        item = layout.engagement_event_item(provider, event_id, status=status, lead_id=lead_id, received_at=received_at)
+        with self._table.lock:
+            if self._table.exists(item):
+                return False
+            self._table.put(item)
+        return True
+
+    def park_activity(self, email_canonical: str, activity: Activity) -> None:
+        with self._table.lock:
+            self._table.put(layout.parked_activity_item(email_canonical, activity))
+
+    def parked_activity(self, email_canonical: str) -> list[Activity]:
+        pk = layout.parked_activity_key(email_canonical, "")["pk"]
+        with self._table.lock:
+            items = [item for item in self._table.all() if item["pk"] == pk]
+        return layout.sort_parked_activity(items)
+
+    def clear_parked_activity(self, email_canonical: str, event_ids: Sequence[str]) -> None:
+        with self._table.lock:
+            for event_id in event_ids:
+                self._table.delete(layout.parked_activity_key(email_canonical, event_id))
+
     def list_leads(
         self, *, stage: Stage | None = None, owner_id: str | None = None, limit: int = 50, cursor: str | None = None
     ) -> Page:
         items, next_cursor = list_page(self._query_index, stage=stage, owner_id=owner_id, limit=limit, cursor=cursor)
         return Page(items=[layout.lead_from_item(item) for item in items], cursor=next_cursor)
+
+    def due_leads(self, job: str, until: datetime, limit: int = 100) -> list[str]:
+        last = layout.due_sort_key_until(until)
+        found: list[str] = []
+        with self._table.lock:
+            items = list(self._table.all())
+        for shard in range(layout.DUE_SHARDS):
+            partition = layout.due_partition(job, shard)
+            due = sorted(item["gsi3sk"] for item in items if item.get("gsi3pk") == partition and item["gsi3sk"] <= last)
+            found += [key.rsplit("#", 1)[1] for key in due[: limit - len(found)]]
+            if len(found) >= limit:
+                break
+        return found
+
+    def put_outcome(self, lead_id: str, outcome: Outcome) -> None:
+        example = layout.outcome_item(lead_id, outcome)
+        pointer_key = layout.outcome_pointer_key(lead_id)
+        with self._table.lock:
+            pointer = self._table.get(pointer_key)
+            if pointer is not None and pointer["example_sk"] != example["sk"]:
+                self._table.delete({"pk": layout.OUTCOMES_PARTITION, "sk": pointer["example_sk"]})
+            self._table.put(example)
+            self._table.put({**pointer_key, "example_sk": example["sk"]})
+
+    def outcomes(self, *, limit: int = 100, cursor: str | None = None) -> OutcomePage:
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}")
+        start = layout.decode_outcome_cursor(cursor)["sk"] if cursor else None
+        with self._table.lock:
+            items = sorted(
+                (item for item in self._table.all() if item["pk"] == layout.OUTCOMES_PARTITION), key=lambda i: i["sk"]
+            )
+        if start is not None:
+            items = [item for item in items if item["sk"] > start]
+        page = items[:limit]
+        next_cursor = layout.encode_outcome_cursor(str(page[-1]["sk"])) if len(items) > limit else None
+        return OutcomePage(items=[layout.outcome_from_item(item) for item in page], cursor=next_cursor)
 
     def _query_index(
         self, where: IndexRange, limit: int, start: StartKey | None, stage_filter: Stage | None
@@ -232,6 +299,17 @@ class InMemoryEventBus:
     def of_type(self, kind: type[EventT]) -> list[EventT]:
         with self._lock:
             return [event for event in self.published if isinstance(event, kind)]
+
+
+class InMemoryWebhookSecrets:
+    """Webhook signing secrets from a mapping of provider to secret: unit tests, and the local runtime, which reads
+    them from LEADFLOW_WEBHOOK_SECRETS instead of SSM."""
+
+    def __init__(self, secrets: Mapping[str, str]) -> None:
+        self._secrets = dict(secrets)
+
+    def secret(self, provider: str) -> str | None:
+        return self._secrets.get(provider)
 
 
 class InMemoryOutbox:

@@ -1,1 +1,27 @@
 """HTTP routes as Powertools routers, shared by the functions that serve them and by the OpenAPI document."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+
+def all_routers() -> tuple[APIGatewayRouter, ...]:
+    """Every router of the public API, in the order the OpenAPI document lists them (imported here, not at module
+    import, so a function loads only the routes it serves)."""
+    from leadflow.api import (
+        config_routes,
+        curation_routes,
+        intake_routes,
+        lifecycle_routes,
+        read_routes,
+        webhook_routes,
+    )
+
+    return (
+        intake_routes.router,
+        read_routes.router,
+        curation_routes.router,
+        lifecycle_routes.router,
+        webhook_routes.router,
+        config_routes.router,
+    )

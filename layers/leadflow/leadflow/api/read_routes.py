@@ -14,8 +14,19 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from leadflow import wiring
 from leadflow.domain.identity import canonical_email
-from leadflow.models.api import AccountView, CommitteeMember, LeadDetail, LeadList, PossibleDuplicate, SubmissionView
+from leadflow.domain.scoring import score_lead
+from leadflow.models.api import (
+    AccountView,
+    CommitteeMember,
+    LeadDetail,
+    LeadList,
+    PossibleDuplicate,
+    ScoreExplanation,
+    SubmissionView,
+)
 from leadflow.models.lead import Stage
+from leadflow.models.rules import ScoringRuleSet
+from leadflow.services.pipeline_deps import active_ruleset
 
 router = APIGatewayRouter()
 
@@ -39,6 +50,35 @@ def get_lead(lead_id: LeadId) -> LeadDetail:
         for link in wiring.match_index().possible_duplicates(lead_id)
     ]
     return LeadDetail(**lead.model_dump(), history=store.history(lead_id), possible_duplicates=duplicates)
+
+
+@router.get(
+    "/v1/leads/<lead_id>/score",
+    summary="A lead's score as it stands now, line by line",
+    description="Fit and engagement under the active scoring rules at the time of the request: engagement decays "
+    "from the events' times, so this is never stale. Every line names its rule; every event's points are listed "
+    "as earned, with the rule's half-life.",
+    tags=["leads"],
+)
+def get_score(lead_id: LeadId) -> ScoreExplanation:
+    lead = wiring.lead_store().get_lead(lead_id)
+    if lead is None:
+        raise NotFoundError(f"lead_id: no lead {lead_id}")
+    deps = wiring.pipeline_deps()
+    rules = active_ruleset(deps.config, "scoring", ScoringRuleSet)
+    stored = lead.score
+    now = deps.clock.now()
+    score = score_lead(lead, rules, now, prediction=stored.predictive if stored else None)
+    return ScoreExplanation(
+        lead_id=lead.lead_id,
+        stage=lead.stage,
+        as_of=now,
+        cell=score.cell,
+        mql_cells=list(rules.mql_cells),
+        score=score,
+        stored_at=stored.scored_at if stored else None,
+        due_at=lead.due_at,
+    )
 
 
 @router.get("/v1/leads", summary="List leads by stage, owner or email", tags=["leads"])

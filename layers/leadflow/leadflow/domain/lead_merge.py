@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from leadflow.domain.merge import is_empty
-from leadflow.models.lead import Lead, Stage
+from leadflow.domain.merge import is_empty, keep_recent_activity
+from leadflow.models.lead import Activity, Lead, Stage
 from leadflow.models.merge import MergeRecord
 from leadflow.models.rules import MERGE_FIELDS, MergeRules, MergeStrategy
 from leadflow.models.submission import CustomValue
@@ -25,10 +25,33 @@ _DECIDED_STAGES = frozenset(
 # leadflow.ids: prefix, 10 characters of milliseconds, 16 random characters, lowercase Crockford base32.
 _TIME_SORTABLE_ID = re.compile(r"^[a-z]+_([0-9a-hjkmnp-tv-z]{10})[0-9a-hjkmnp-tv-z]{16}$")
 # Decided about the merged person as a whole, so undone with the merge; the caller re-runs scoring and routing.
-_REVERTED_BY_UNMERGE = frozenset({"score", "stage", "owner_id", "assignment"})
-# match_keys are derived from the profile (the caller recomputes them), not a change anyone made.
+_REVERTED_BY_UNMERGE = frozenset(
+    {
+        "score",
+        "stage",
+        "owner_id",
+        "assignment",
+        "stage_changed_at",
+        "qualification",
+        "disqualification",
+        "reengage",
+        "outcome",
+    }
+)
+# match_keys and the due entry are derived (from the profile, from score and stage): the caller recomputes them.
 _NOT_CARRIED = frozenset(
-    {"lead_id", "version", "updated_at", "submission_ids", "form_ids", "merged_from", "match_keys"}
+    {
+        "lead_id",
+        "version",
+        "updated_at",
+        "submission_ids",
+        "form_ids",
+        "merged_from",
+        "match_keys",
+        "activity",
+        "due_at",
+        "due_job",
+    }
 )
 
 
@@ -70,6 +93,7 @@ def merge_leads(
             "consent": survivor.consent or other.consent,
             "submission_ids": _combined_submission_ids(older, younger),
             "form_ids": _combined_form_ids(older, younger),
+            "activity": combined_activity(survivor.activity, other.activity),
             "created_at": older.created_at,
             "updated_at": now,
             "last_submitted_at": max(times, default=None),
@@ -130,6 +154,10 @@ def unmerge(record: MergeRecord, current_survivor: Lead) -> tuple[Lead, Lead]:
     if new_submissions:
         updates["submission_ids"] = [*before.submission_ids, *new_submissions]
         updates["form_ids"] = [*before.form_ids, *_forms_added(after.form_ids, current_survivor.form_ids)]
+    merged_events = {activity.event_id for activity in after.activity}
+    new_activity = [activity for activity in current_survivor.activity if activity.event_id not in merged_events]
+    if new_activity:
+        updates["activity"] = combined_activity(before.activity, new_activity)
     if updates:
         updates["updated_at"] = current_survivor.updated_at
     restored = before.model_copy(update={**updates, "version": current_survivor.version})
@@ -222,6 +250,12 @@ def _more_advanced(survivor: Stage, other: Stage) -> Stage:
     if other is Stage.DISQUALIFIED:
         return survivor
     return max(survivor, other, key=STAGE_ORDER.index)
+
+
+def combined_activity(first: list[Activity], second: list[Activity]) -> list[Activity]:
+    """Both leads' activity, each event once, oldest first, at most MAX_ACTIVITY (the newest)."""
+    by_id = {activity.event_id: activity for activity in [*first, *second]}
+    return keep_recent_activity(sorted(by_id.values(), key=lambda activity: (activity.occurred_at, activity.event_id)))
 
 
 def _combined_submission_ids(older: Lead, younger: Lead) -> list[str]:

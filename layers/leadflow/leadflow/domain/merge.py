@@ -11,10 +11,14 @@ from datetime import datetime
 from typing import Any
 
 from leadflow.domain.identity import canonical_email, strip_display_name
-from leadflow.models.lead import Lead
+from leadflow.models.lead import Activity, Lead, PropertyValue
 from leadflow.models.submission import CustomValue, StoredSubmission
 
 PROFILE_FIELDS = ("first_name", "last_name", "phone", "company", "title", "country", "website")
+# A lead keeps its newest events for scoring. Behaviour points halve every few weeks, so by the time a lead has this
+# many events the dropped ones count for next to nothing; one-time rules keep their point through the lead's score
+# lines only while the event is kept (a lead this active has re-earned them many times over).
+MAX_ACTIVITY = 200
 
 
 def apply_submission(lead: Lead | None, submission: StoredSubmission, lead_id: str, now: datetime) -> Lead:
@@ -51,6 +55,7 @@ def apply_submission(lead: Lead | None, submission: StoredSubmission, lead_id: s
         "consent": lead.consent or data.consent,
         "submission_ids": [*lead.submission_ids, submission.submission_id],
         "form_ids": [*lead.form_ids, data.form_id] if data.form_id else list(lead.form_ids),
+        "activity": add_activity(lead.activity, submission_activity(submission)),
         "first_source": lead.first_source or data.source(),
         "updated_at": now,
     }
@@ -72,6 +77,7 @@ def _new_lead(submission: StoredSubmission, lead_id: str, now: datetime) -> Lead
         last_submitted_at=submission.received_at,
         submission_ids=[submission.submission_id],
         form_ids=[data.form_id] if data.form_id else [],
+        activity=[submission_activity(submission)],
         first_source=data.source(),
         last_source=data.source(),
     )
@@ -80,3 +86,37 @@ def _new_lead(submission: StoredSubmission, lead_id: str, now: datetime) -> Lead
 def is_empty(value: CustomValue) -> bool:
     """No value at all, or only whitespace: such a value never replaces another."""
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+def submission_activity(submission: StoredSubmission) -> Activity:
+    """A form submission as an engagement event: behaviour rules count forms like any other event."""
+    data = submission.data
+    properties: dict[str, PropertyValue] = {
+        name: value
+        for name, value in (
+            ("form_id", data.form_id),
+            ("url", data.page_url),
+            ("utm_source", data.utm_source),
+            ("utm_campaign", data.utm_campaign),
+        )
+        if value
+    }
+    return Activity(
+        event_id=submission.submission_id,
+        type="form_submitted",
+        occurred_at=submission.received_at,
+        source="form",
+        properties=properties,
+    )
+
+
+def add_activity(activity: list[Activity], event: Activity) -> list[Activity]:
+    """`activity` with `event` in time order, once (a retried step or a re-sent webhook adds nothing)."""
+    if any(existing.event_id == event.event_id for existing in activity):
+        return activity
+    ordered = sorted([*activity, event], key=lambda item: (item.occurred_at, item.event_id))
+    return keep_recent_activity(ordered)
+
+
+def keep_recent_activity(activity: list[Activity]) -> list[Activity]:
+    return activity[-MAX_ACTIVITY:]

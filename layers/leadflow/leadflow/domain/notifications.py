@@ -74,7 +74,7 @@ def _body(lead: Lead, assignment: Assignment, link: str) -> str:
     lines += [f"{label + ':':<9} {value}" for label, value in rows if value]
     if lead.score:
         score = lead.score
-        lines += ["", f"Score {score.total} (fit {score.fit}, behaviour {score.behaviour}):"]
+        lines += ["", f"Score {score.cell}: fit {score.fit}, engagement {score.engagement:g}:"]
         lines += [f"  - {line.reason}" for line in score.lines]
     if lead.fields:
         lines += ["", "Form fields:"] + [f"  {key}: {value}" for key, value in sorted(lead.fields.items())]

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from leadflow.models.account import Account
-from leadflow.models.lead import HistoryEntry, Lead, Stage
+from leadflow.models.lead import HistoryEntry, Lead, Score, Stage
 from leadflow.models.submission import SubmissionStatus
 
 
@@ -67,3 +67,16 @@ class AccountView(Account):
     leads: list[CommitteeMember] = Field(
         default_factory=list, description="The account's leads (its buying committee), newest first."
     )
+
+
+class ScoreExplanation(BaseModel):
+    """GET /v1/leads/{id}/score: the score at `as_of` under the active rules, with every line and contribution."""
+
+    lead_id: str
+    stage: Stage
+    as_of: datetime
+    cell: str = Field(description="Grade and engagement level, e.g. B2.")
+    mql_cells: list[str] = Field(description="The cells that make a lead an MQL under the active rules.")
+    score: Score
+    stored_at: datetime | None = Field(description="When the stored snapshot was taken (the last re-score).")
+    due_at: datetime | None = Field(description="When the decay job will look at the lead again, if it will.")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
-from leadflow.models.lead import Lead, Stage
+from leadflow.models.lead import Activity, Lead, Stage
 from leadflow.models.submission import SubmissionIn
 
 EVENT_SOURCE = "leadflow"
@@ -84,9 +85,22 @@ class LeadScored(DomainEvent):
     detail_type: ClassVar[str] = "lead.scored"
     lead_id: str
     fit: int
-    behaviour: int
-    total: int
+    engagement: float
+    total: float
+    grade: str
+    level: int
+    qualifies: bool
     ruleset_version: int
+
+
+class EngagementRecorded(DomainEvent):
+    """An engagement event (a page visit, an email click, a webinar attended, ...) that belongs to a known lead: the
+    lead pipeline records it on the lead and re-scores, which may make the lead an MQL and route it."""
+
+    detail_type: ClassVar[str] = "engagement.recorded"
+    lead_id: str
+    provider: str
+    activity: Activity
 
 
 class LeadStageChanged(DomainEvent):
@@ -96,6 +110,56 @@ class LeadStageChanged(DomainEvent):
     to_stage: Stage
     reason: str
     actor: str = "leadflow"
+
+
+class LeadDisqualified(DomainEvent):
+    """A lead taken out of play with a configured reason code (by sales, or as a lost deal); `recycle_at` is when
+    it comes back for re-engagement, None for a reason that never recycles."""
+
+    detail_type: ClassVar[str] = "lead.disqualified"
+    lead_id: str
+    reason_code: str
+    note: str | None = None
+    actor: str
+    disqualified_at: datetime
+    recycle_at: datetime | None = None
+    ruleset_version: int
+
+
+class LeadRecycled(DomainEvent):
+    """A disqualified lead whose recycle date came, re-opened as `recycled` with the re-engagement flag set: the
+    nurture tracks enrol it."""
+
+    detail_type: ClassVar[str] = "lead.recycled"
+    lead_id: str
+    reason_code: str
+    disqualified_at: datetime
+    reengage: bool = True
+
+
+class LeadOutcomeRecorded(DomainEvent):
+    """How a lead's deal ended (won or lost), the closed-loop label the predictive model learns from. A later
+    outcome for the same lead replaces the earlier one."""
+
+    detail_type: ClassVar[str] = "lead.outcome_recorded"
+    lead_id: str
+    result: Literal["won", "lost"]
+    amount: float | None = None
+    currency: str | None = None
+    closed_at: datetime
+    actor: str
+    reason_code: str | None = None
+
+
+class LeadConverted(DomainEvent):
+    """A lead became a customer: its deal was won."""
+
+    detail_type: ClassVar[str] = "lead.converted"
+    lead_id: str
+    amount: float | None = None
+    currency: str | None = None
+    closed_at: datetime
+    actor: str
 
 
 class LeadAssigned(DomainEvent):
@@ -116,21 +180,64 @@ class NotificationQueued(DomainEvent):
 
 
 class PipelineFailed(DomainEvent):
+    """A pipeline run that failed after its retries: the whole state, so the run can be replayed (`leadflow redrive`).
+    A submission's run carries the submission; an engagement run carries the engagement event."""
+
     detail_type: ClassVar[str] = "lead.pipeline_failed"
-    submission_id: str
-    received_at: datetime
-    submission: SubmissionIn
+    submission_id: str | None = None
+    received_at: datetime | None = None
+    submission: SubmissionIn | None = None
+    engagement: EngagementRecorded | None = None
     lead: Lead | None = None
     error: dict[str, Any] = Field(default_factory=dict)
 
+    def replay(self) -> LeadSubmitted | EngagementRecorded:
+        """The event that starts the run again."""
+        if self.engagement is not None:
+            return self.engagement
+        if self.submission_id is None or self.received_at is None or self.submission is None:
+            raise ValueError("a failed run carries neither a submission nor an engagement event")
+        return LeadSubmitted(submission_id=self.submission_id, received_at=self.received_at, submission=self.submission)
 
-class PipelineState(BaseModel):
-    """What flows between the LeadPipeline's states: the submission being processed and the lead it became."""
+
+@dataclass(frozen=True)
+class SubmissionRun:
+    """The submission a pipeline run processes (the state of a run started by lead.submitted)."""
 
     submission_id: str
     received_at: datetime
     submission: SubmissionIn
+
+
+class PipelineState(BaseModel):
+    """What flows between the LeadPipeline's states: the submission being processed and the lead it became, or, for
+    a run started by engagement.recorded, the event being recorded on the lead."""
+
+    submission_id: str | None = None
+    received_at: datetime | None = None
+    submission: SubmissionIn | None = None
+    engagement: EngagementRecorded | None = None
     lead: Lead | None = None
+
+    @model_validator(mode="after")
+    def _one_cause(self) -> Self:
+        has_submission = None not in (self.submission_id, self.received_at, self.submission)
+        if has_submission == (self.engagement is not None):
+            raise ValueError("a pipeline run carries either a submission (id, received_at, data) or an engagement")
+        return self
+
+    @property
+    def cause(self) -> str:
+        """What started the run, for history refs: the submission id or the engagement event's id."""
+        if self.engagement is not None:
+            return f"{self.engagement.provider}:{self.engagement.activity.event_id}"
+        assert self.submission_id is not None
+        return self.submission_id
+
+    def require_submission(self) -> SubmissionRun:
+        if self.submission_id is None or self.received_at is None or self.submission is None:
+            raise ValueError("this pipeline step needs a submission; the run was started by an engagement event")
+        return SubmissionRun(self.submission_id, self.received_at, self.submission)
 
     def require_lead(self) -> Lead:
         if self.lead is None:

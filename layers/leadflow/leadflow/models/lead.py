@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field
 
@@ -38,22 +38,93 @@ class Firmographics(BaseModel):
     known: bool = False
 
 
+EngagementType = Literal[
+    "form_submitted",
+    "page_visit",
+    "content_download",
+    "email_open",
+    "email_click",
+    "email_reply",
+    "webinar_registered",
+    "webinar_attended",
+    "demo_request",
+    "meeting_booked",
+    "product_usage",
+    "unsubscribe",
+]
+ENGAGEMENT_TYPES: tuple[str, ...] = get_args(EngagementType)
+PropertyValue = str | int | float | bool
+
+
+class Activity(BaseModel):
+    """One thing the person did that behaviour rules may count: a form sent, a page seen, an email clicked, ...
+
+    `event_id` is unique per source (a submission id, a webhook's event id), so recording it twice is harmless."""
+
+    event_id: str
+    type: EngagementType
+    occurred_at: datetime
+    source: str | None = Field(default=None, description="Where the event came from: `form` or a webhook provider.")
+    properties: dict[str, PropertyValue] = Field(
+        default_factory=dict, description="What the event carries: `form_id`, `url`, `asset`, `campaign`, ..."
+    )
+
+
+class Contribution(BaseModel):
+    """Points one event earned under one behaviour rule, as earned (before decay): the audit trail of a score."""
+
+    rule_id: str
+    event_id: str
+    at: datetime
+    points: int
+    half_life_days: float | None = Field(default=None, description="None: the points never decay.")
+
+
 class ScoreLine(BaseModel):
     """One rule's contribution to a score, so that anyone can say why a lead has the points it has."""
 
     rule_id: str
     kind: Literal["fit", "behaviour"]
-    points: int
+    points: float = Field(description="The rule's points at `scored_at`: behaviour points after decay and caps.")
     reason: str
+    event_ids: list[str] = Field(default_factory=list, description="The events behind a behaviour line.")
+
+
+Grade = Literal["A", "B", "C", "D"]
+
+
+class Prediction(BaseModel):
+    """The predictive model's view of a lead: how likely it is to convert, and the features that weigh most."""
+
+    probability: float
+    reasons: list[str] = Field(default_factory=list)
+    model_version: int
 
 
 class Score(BaseModel):
+    """Fit (who the lead is) and engagement (what it did, decayed), the grade cell they make, and every line behind it.
+
+    The stored score is a snapshot at `scored_at`; the engagement part is recomputed from `contributions` at any
+    other time (GET /v1/leads/{id}/score does), so a read is never stale."""
+
     fit: int
-    behaviour: int
-    total: int
+    engagement: float
+    total: float
+    grade: Grade = Field(description="Fit grade, A (best) to D.")
+    level: int = Field(ge=1, le=4, description="Engagement level, 1 (most engaged) to 4.")
     lines: list[ScoreLine] = Field(default_factory=list)
+    contributions: list[Contribution] = Field(default_factory=list)
+    qualifies: bool = Field(description="Whether the score makes the lead marketing-qualified at `scored_at`.")
+    next_change_at: datetime | None = Field(
+        default=None, description="When decay alone will change `qualifies`; None if it never will."
+    )
+    predictive: Prediction | None = None
     ruleset_version: int
     scored_at: datetime
+
+    @property
+    def cell(self) -> str:
+        return f"{self.grade}{self.level}"
 
 
 class Assignment(BaseModel):
@@ -77,6 +148,29 @@ class EmailQuality(BaseModel):
     typo_of: str | None = Field(default=None, description="The domain it probably meant (gmial.com -> gmail.com).")
     disposable: bool = Field(default=False, description="A throwaway mailbox provider.")
     role: bool = Field(default=False, description="A team mailbox (info@, sales@), not one person's.")
+
+
+DueJob = Literal["decay", "recycle"]
+
+
+class Disqualification(BaseModel):
+    """Why a lead was disqualified, by whom, and when it comes back (None: never)."""
+
+    reason_code: str
+    note: str | None = None
+    actor: str
+    at: datetime
+    recycle_at: datetime | None = None
+
+
+class Outcome(BaseModel):
+    """How the lead ended: the closed-loop label the predictive model learns from."""
+
+    result: Literal["won", "lost"]
+    amount: float | None = None
+    currency: str | None = None
+    closed_at: datetime
+    actor: str
 
 
 class Lead(BaseModel):
@@ -126,6 +220,21 @@ class Lead(BaseModel):
     match_keys: list[str] = Field(
         default_factory=list, description="The blocking keys the lead is filed under in the duplicate index."
     )
+    activity: list[Activity] = Field(
+        default_factory=list,
+        description="What the person did, oldest first (form submissions and engagement events), for scoring.",
+    )
+    stage_changed_at: datetime | None = None
+    qualification: dict[str, str] = Field(
+        default_factory=dict, description="BANT answers recorded when sales qualified the lead (budget, ...)."
+    )
+    disqualification: Disqualification | None = None
+    reengage: bool = Field(default=False, description="Set when a disqualified lead is recycled for re-engagement.")
+    outcome: Outcome | None = None
+    due_at: datetime | None = Field(
+        default=None, description="When a scheduled job must look at the lead again (sparse due index)."
+    )
+    due_job: DueJob | None = Field(default=None, description="Which job: `decay` (score crossing) or `recycle`.")
 
     @property
     def submission_count(self) -> int:
@@ -143,6 +252,10 @@ HistoryKind = Literal[
     "possible_duplicate",
     "merged",
     "unmerged",
+    "engagement",
+    "disqualified",
+    "recycled",
+    "outcome",
 ]
 
 

@@ -52,7 +52,10 @@ def merge_pair(lead_id: str, other_id: str, *, actor: str, deps: PipelineDeps) -
     outcome = merge_leads(survivor, other, rules, evidence=evidence, actor=actor, now=now)
     deps.store.put_merge_record(outcome.record)  # first: if a later write fails, the merge can still be undone
     merged = deps.store.save_lead(with_match_keys(outcome.merged), expected_version=survivor.version)
-    tombstone = other.model_copy(update={"merged_into": lead_id, "match_keys": [], "updated_at": now})
+    # A tombstone is no job's business: out of the due index with it.
+    tombstone = other.model_copy(
+        update={"merged_into": lead_id, "match_keys": [], "updated_at": now, "due_at": None, "due_job": None}
+    )
     deps.store.save_lead(tombstone, expected_version=other.version)
     for kind, value in _identities(other):
         deps.store.move_identity(kind, value, other_id, lead_id)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from leadflow.domain.identity import canonical_email, canonical_phone, email_flags
 from leadflow.domain.matching import MatchRecord, MatchResult, PreparedRecord, blocking_keys, compare, decide, prepare
 from leadflow.domain.merge import apply_submission
-from leadflow.models.events import LeadCreated, LeadPossibleDuplicate, LeadUpdated, PipelineState
+from leadflow.models.events import LeadCreated, LeadPossibleDuplicate, LeadUpdated, PipelineState, SubmissionRun
 from leadflow.models.lead import EmailQuality, HistoryEntry, Lead
 from leadflow.models.rules import MatchingRuleSet
 from leadflow.models.submission import StoredSubmission, SubmissionIn, SubmissionStatus
@@ -90,14 +90,14 @@ def _surviving(deps: PipelineDeps, lead_id: str) -> str:
     return lead_id
 
 
-def _resolve_owner(state: PipelineState, deps: PipelineDeps, canonical: str) -> tuple[str, Match | None]:
-    candidate_id = lead_id_for(state.submission_id)
+def _resolve_owner(run: SubmissionRun, deps: PipelineDeps, canonical: str) -> tuple[str, Match | None]:
+    candidate_id = lead_id_for(run.submission_id)
     # A claim points at a merged-away lead only in a race with a merge; join() follows it then, without a read here.
     owner = deps.store.claim_identity("email", canonical, candidate_id)
     if owner != candidate_id or deps.store.get_lead(candidate_id) is not None:
         return owner, None  # a known email (or a retry of this very submission)
     rules = active_ruleset(deps.config, "matching", MatchingRuleSet)
-    match = best_match(prepare(match_record(candidate_id, state.submission)), deps, rules)
+    match = best_match(prepare(match_record(candidate_id, run.submission)), deps, rules)
     if match is None or match.decision != "merge":
         return candidate_id, match
     target = _surviving(deps, match.lead_id)
@@ -118,10 +118,10 @@ def with_match_keys(lead: Lead) -> Lead:
     return lead.model_copy(update={"match_keys": blocking_keys(prepare(match_record(lead.lead_id, lead)))})
 
 
-def _join(state: PipelineState, deps: PipelineDeps, lead_id: str) -> tuple[Lead, bool, list[str]]:
+def _join(run: SubmissionRun, deps: PipelineDeps, lead_id: str) -> tuple[Lead, bool, list[str]]:
     """Apply the submission to `lead_id` (creating it when new): (lead, created, the keys it was filed under)."""
     submission = StoredSubmission(
-        submission_id=state.submission_id, received_at=state.received_at, data=state.submission, lead_id=lead_id
+        submission_id=run.submission_id, received_at=run.received_at, data=run.submission, lead_id=lead_id
     )
     created = False
     previous_keys: list[str] = []
@@ -130,7 +130,7 @@ def _join(state: PipelineState, deps: PipelineDeps, lead_id: str) -> tuple[Lead,
         nonlocal created, previous_keys
         if lead is not None and lead.merged_into is not None:
             raise _MergedAway(lead.merged_into)
-        if lead is not None and state.submission_id in lead.submission_ids:
+        if lead is not None and run.submission_id in lead.submission_ids:
             return None  # a retry: this submission is already part of the lead
         created = lead is None
         previous_keys = list(lead.match_keys) if lead else []
@@ -145,11 +145,12 @@ def _join(state: PipelineState, deps: PipelineDeps, lead_id: str) -> tuple[Lead,
 
 
 def dedupe(state: PipelineState, deps: PipelineDeps) -> PipelineState:
-    canonical = canonical_email(state.submission.email)
-    lead_id, match = _resolve_owner(state, deps, canonical)
+    run = state.require_submission()
+    canonical = canonical_email(run.submission.email)
+    lead_id, match = _resolve_owner(run, deps, canonical)
     for _ in range(MAX_MERGE_HOPS):
         try:
-            lead, created, previous_keys = _join(state, deps, lead_id)
+            lead, created, previous_keys = _join(run, deps, lead_id)
             break
         except _MergedAway as moved:
             lead_id = moved.survivor
@@ -159,26 +160,26 @@ def dedupe(state: PipelineState, deps: PipelineDeps) -> PipelineState:
     phone = canonical_phone(lead.phone, lead.country)
     if phone:
         deps.store.claim_identity("phone", phone, lead_id)  # first lead with this number: a lookup aid for matching
-    _record(state, deps, lead, created, canonical, match)
+    _record(run, deps, lead, created, canonical, match)
     return state.model_copy(update={"lead": lead})
 
 
 def _record(
-    state: PipelineState, deps: PipelineDeps, lead: Lead, created: bool, canonical: str, match: Match | None
+    run: SubmissionRun, deps: PipelineDeps, lead: Lead, created: bool, canonical: str, match: Match | None
 ) -> None:
     """History, the submission's link to its lead, and the events of this step."""
-    detail: dict[str, object] = {"form_id": state.submission.form_id, "source": state.submission.source().model_dump()}
+    detail: dict[str, object] = {"form_id": run.submission.form_id, "source": run.submission.source().model_dump()}
     if match is not None and match.decision == "merge":
         detail["matched"] = {"probability": match.result.probability, "evidence": _evidence(match)}
     deps.store.add_history(
-        lead.lead_id, HistoryEntry(at=state.received_at, kind="submission", ref=state.submission_id, detail=detail)
+        lead.lead_id, HistoryEntry(at=run.received_at, kind="submission", ref=run.submission_id, detail=detail)
     )
     # Linked, not yet processed: the state machine's last state marks it processed, a Catch marks it failed.
-    deps.store.mark_submission(state.submission_id, SubmissionStatus.RECEIVED, lead_id=lead.lead_id)
+    deps.store.mark_submission(run.submission_id, SubmissionStatus.RECEIVED, lead_id=lead.lead_id)
     events: list[LeadCreated | LeadUpdated | LeadPossibleDuplicate] = [
-        LeadCreated(lead_id=lead.lead_id, submission_id=state.submission_id, email_canonical=canonical)
+        LeadCreated(lead_id=lead.lead_id, submission_id=run.submission_id, email_canonical=canonical)
         if created
-        else LeadUpdated(lead_id=lead.lead_id, submission_id=state.submission_id)
+        else LeadUpdated(lead_id=lead.lead_id, submission_id=run.submission_id)
     ]
     if match is not None and match.decision == "possible" and match.lead_id != lead.lead_id:
         link = DuplicateLink(lead.lead_id, match.lead_id, match.result.probability, _evidence(match), deps.clock.now())

@@ -6,12 +6,18 @@ Every step is safe to retry: Step Functions retries a step after a timeout even 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
 from leadflow.domain.accounts import account_for
 from leadflow.domain.enrichment import enrich_with
 from leadflow.domain.identity import email_domain
+from leadflow.domain.merge import add_activity
 from leadflow.domain.notifications import assignment_notification
+from leadflow.domain.predictive_model import PredictiveModel
 from leadflow.domain.routing import build_assignment, pick_round_robin
-from leadflow.domain.scoring import score_lead, stage_after_scoring
+from leadflow.domain.scoring import mql_reason, score_lead, stage_after_scoring
 from leadflow.models.events import (
     AccountCreated,
     LeadAssigned,
@@ -21,13 +27,14 @@ from leadflow.models.events import (
     NotificationQueued,
     PipelineState,
 )
-from leadflow.models.lead import HistoryEntry, Lead, Stage
+from leadflow.models.lead import Activity, HistoryEntry, Lead, Score, Stage
 from leadflow.models.rules import RepRoster, ScoringRuleSet
 from leadflow.services.dedupe import dedupe
-from leadflow.services.lead_updates import update_existing_lead
+from leadflow.services.lead_updates import LeadNotFound, update_existing_lead
 from leadflow.services.pipeline_deps import MissingConfig, PipelineDeps, active_ruleset
+from leadflow.services.predictive import active_model, prediction_for
 
-__all__ = ["MissingConfig", "PipelineDeps", "dedupe", "enrich_lead", "notify", "route", "score"]
+__all__ = ["MissingConfig", "PipelineDeps", "dedupe", "enrich_lead", "notify", "record_engagement", "route", "score"]
 
 DEFAULT_POOL = "default"
 
@@ -75,34 +82,129 @@ def enrich_lead(state: PipelineState, deps: PipelineDeps) -> PipelineState:
 
 
 def score(state: PipelineState, deps: PipelineDeps) -> PipelineState:
-    """Score fit and behaviour with the active rule set, and make the lead an MQL when it qualifies."""
-    lead = rescore_lead(state.require_lead().lead_id, deps, ref=state.submission_id)
+    """Score fit and engagement with the active rule set, and make the lead an MQL when its cell qualifies.
+
+    A run started by engagement.recorded records its event on the lead first. Engagement events that arrived by
+    webhook before the lead existed (parked under its email) join a submission's lead here."""
+    if state.engagement is not None:
+        return record_engagement(state, deps)
+    lead = state.require_lead()
+    parked = deps.store.parked_activity(lead.email_canonical)
+    lead = rescore_lead(lead.lead_id, deps, ref=state.cause, new_activity=parked)
+    if parked:
+        deps.store.clear_parked_activity(lead.email_canonical, [activity.event_id for activity in parked])
     return state.model_copy(update={"lead": lead})
 
 
-def rescore_lead(lead_id: str, deps: PipelineDeps, *, ref: str) -> Lead:
-    """Score a stored lead again (after a submission, a merge, ...); `ref` names what caused it, for history."""
-    rules = active_ruleset(deps.config, "scoring", ScoringRuleSet)
-    version = rules.version
+def record_engagement(state: PipelineState, deps: PipelineDeps) -> PipelineState:
+    """The first step of a run started by engagement.recorded: add the event to the lead and re-score it. The run
+    then routes and notifies exactly as a submission's run does when the lead has just become an MQL."""
+    if state.engagement is None:
+        raise ValueError("record_engagement needs the engagement.recorded event; the run carries a submission")
+    engagement = state.engagement
+    lead_id = _surviving_lead(deps, engagement.lead_id)
+    deps.store.add_history(
+        lead_id,
+        HistoryEntry(
+            at=engagement.activity.occurred_at,
+            kind="engagement",
+            ref=state.cause,
+            detail=engagement.activity.model_dump(mode="json"),
+        ),
+    )
+    lead = rescore_lead(lead_id, deps, ref=state.cause, new_activity=[engagement.activity])
+    return state.model_copy(update={"lead": lead})
+
+
+def _surviving_lead(deps: PipelineDeps, lead_id: str) -> str:
+    """The lead an event about `lead_id` belongs to now: a merged-away lead's survivor."""
+    for _ in range(8):
+        lead = deps.store.get_lead(lead_id)
+        if lead is None:
+            raise LeadNotFound(lead_id)
+        if lead.merged_into is None:
+            return lead_id
+        lead_id = lead.merged_into
+    return lead_id
+
+
+def rescore_lead(
+    lead_id: str,
+    deps: PipelineDeps,
+    *,
+    ref: str,
+    new_activity: Sequence[Activity] = (),
+    context: ScoringContext | None = None,
+) -> Lead:
+    """Score a stored lead again (after a submission, an engagement event, a merge, the decay job's visit); `ref`
+    names what caused it, for history. `new_activity` is added to the lead first, each event once. A job scoring
+    many leads passes the `context` (rules and model) it read once."""
+    context = context or scoring_context(deps)
+    rules = context.rules
     now = deps.clock.now()
     previous_stage: Stage | None = None
+    merged_away = False
 
-    def rescore(lead: Lead) -> Lead:
-        nonlocal previous_stage
+    def rescore(lead: Lead) -> Lead | None:
+        nonlocal previous_stage, merged_away
         previous_stage = lead.stage
-        new_score = score_lead(lead, rules, now)
-        return lead.model_copy(
-            update={"score": new_score, "stage": stage_after_scoring(lead, new_score, rules), "updated_at": now}
-        )
+        if lead.merged_into is not None:  # a tombstone (a job found it in a stale due entry): nothing to score
+            merged_away = True
+            return lead.model_copy(update={"due_at": None, "due_job": None}) if lead.due_at else None
+        activity = lead.activity
+        for event in new_activity:
+            activity = add_activity(activity, event)
+        lead = lead.model_copy(update={"activity": activity})
+        new_score = score_lead(lead, rules, now, prediction=prediction_for(lead, context.model, now))
+        stage = stage_after_scoring(lead, new_score)
+        changed = {"score": new_score, "stage": stage, "updated_at": now}
+        if stage != lead.stage:
+            changed["stage_changed_at"] = now
+        return with_decay_due(lead.model_copy(update=changed))
 
     lead = update_existing_lead(deps.store, lead_id, rescore)
+    if merged_away:
+        return lead
     assert lead.score is not None and previous_stage is not None
+    _announce_score(deps, lead, lead.score, previous_stage, rules, ref, now)
+    return lead
+
+
+def with_decay_due(lead: Lead) -> Lead:
+    """File an MQL in the due index at the moment decay will take it out of the MQL cells; take any other lead's
+    decay entry out (a recycle entry is the lifecycle's and stays)."""
+    if lead.stage is Stage.MQL and lead.score is not None and lead.score.next_change_at is not None:
+        return lead.model_copy(update={"due_at": lead.score.next_change_at, "due_job": "decay"})
+    if lead.due_job == "decay":
+        return lead.model_copy(update={"due_at": None, "due_job": None})
+    return lead
+
+
+@dataclass(frozen=True)
+class ScoringContext:
+    """What scoring reads besides the lead: the active rule set and the active predictive model (None: rules alone)."""
+
+    rules: ScoringRuleSet
+    model: PredictiveModel | None
+
+
+def scoring_context(deps: PipelineDeps) -> ScoringContext:
+    return ScoringContext(active_ruleset(deps.config, "scoring", ScoringRuleSet), active_model(deps.config))
+
+
+def _announce_score(
+    deps: PipelineDeps, lead: Lead, score: Score, previous_stage: Stage, rules: ScoringRuleSet, ref: str, now: datetime
+) -> None:
+    version = rules.version
     events: list[LeadScored | LeadStageChanged] = [
         LeadScored(
             lead_id=lead.lead_id,
-            fit=lead.score.fit,
-            behaviour=lead.score.behaviour,
-            total=lead.score.total,
+            fit=score.fit,
+            engagement=score.engagement,
+            total=score.total,
+            grade=score.grade,
+            level=score.level,
+            qualifies=score.qualifies,
             ruleset_version=version,
         )
     ]
@@ -111,18 +213,24 @@ def rescore_lead(lead_id: str, deps: PipelineDeps, *, ref: str) -> Lead:
         HistoryEntry(
             at=now,
             kind="scored",
-            ref=ref,
-            detail={"fit": lead.score.fit, "behaviour": lead.score.behaviour, "ruleset_version": version},
+            ref=f"{ref}@{now.isoformat()}" if ref.startswith("decay") else ref,
+            detail={
+                "fit": score.fit,
+                "engagement": score.engagement,
+                "cell": score.cell,
+                "qualifies": score.qualifies,
+                "ruleset_version": version,
+            },
         ),
     )
     if lead.stage != previous_stage:
-        reason = f"score {lead.score.total} reached the MQL threshold {rules.mql_threshold}"
+        reason = mql_reason(score, rules)
         deps.store.add_history(
             lead.lead_id,
             HistoryEntry(
                 at=now,
                 kind="stage_changed",
-                ref=f"{previous_stage}->{lead.stage}",
+                ref=f"{previous_stage}->{lead.stage}@{now.isoformat()}",
                 detail={"from": previous_stage, "to": lead.stage, "reason": reason, "ruleset_version": version},
             ),
         )
@@ -130,7 +238,6 @@ def rescore_lead(lead_id: str, deps: PipelineDeps, *, ref: str) -> Lead:
             LeadStageChanged(lead_id=lead.lead_id, from_stage=previous_stage, to_stage=lead.stage, reason=reason)
         )
     deps.bus.publish(events)
-    return lead
 
 
 def route(state: PipelineState, deps: PipelineDeps) -> PipelineState:

@@ -1,0 +1,17 @@
+"""Sales actions on a lead: stage changes (`POST /v1/leads/{id}/stage`: accept, qualify, open_opportunity, win,
+disqualify) and closed-loop outcomes (`POST /v1/leads/{id}/outcome`), behind the API key."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from leadflow.api.lifecycle_routes import router
+from leadflow.api.resolver import build_resolver, resolve_with_form_bodies
+from leadflow.observability import logger, tracer
+
+app = build_resolver(router)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return resolve_with_form_bodies(app, event, context)

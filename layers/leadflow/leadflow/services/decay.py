@@ -1,0 +1,44 @@
+"""The decay job: re-score the leads whose decaying engagement has crossed out of the MQL cells, and only those.
+
+When a lead is scored, the scorer knows the moment its engagement will decay out of the MQL cells and files the lead
+in the sparse due index at that time (leadflow.services.pipeline.with_decay_due). The hourly job reads the index up
+to now, so its cost follows the number of leads due, whatever the size of the table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from leadflow.models.lead import Stage
+from leadflow.services.lead_updates import LeadNotFound
+from leadflow.services.pipeline import rescore_lead, scoring_context
+from leadflow.services.pipeline_deps import PipelineDeps
+
+PAGE = 200
+
+
+@dataclass(frozen=True)
+class DecayRun:
+    visited: int
+    demoted: int
+
+
+def decay_due_leads(deps: PipelineDeps, *, page: int = PAGE) -> DecayRun:
+    """Re-score every lead due for decay by now; an MQL whose score no longer qualifies goes back to `new`."""
+    now = deps.clock.now()
+    context = scoring_context(deps)  # read once for the whole run
+    visited: set[str] = set()
+    demoted = 0
+    while True:
+        # A re-scored lead leaves the index (or moves to a later time), so each page holds only leads not seen yet;
+        # the index is eventually consistent, so a lead just re-scored may still show up once: skip it.
+        due = [lead_id for lead_id in deps.store.due_leads("decay", now, page) if lead_id not in visited]
+        if not due:
+            break
+        for lead_id in due:
+            visited.add(lead_id)
+            try:
+                lead = rescore_lead(lead_id, deps, ref="decay", context=context)
+            except LeadNotFound:
+                continue
+            demoted += lead.stage is Stage.NEW and lead.stage_changed_at == now
+    return DecayRun(visited=len(visited), demoted=demoted)
