@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from leadflow.models.submission import CustomValue, Source
 
@@ -122,8 +122,10 @@ class Score(BaseModel):
     ruleset_version: int
     scored_at: datetime
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def cell(self) -> str:
+        """The grade matrix cell: fit grade and engagement level, e.g. B2."""
         return f"{self.grade}{self.level}"
 
 
