@@ -156,7 +156,7 @@ class Dashboard:
                     lead.get("email"),
                     lead.get("company") or "",
                     lead.get("stage"),
-                    (lead.get("score") or {}).get("total", ""),
+                    _score_summary(lead.get("score")),
                     lead.get("owner_id") or "",
                 ]
                 for lead in state["leads"]
@@ -184,3 +184,10 @@ class Dashboard:
 <h2>Leads</h2>{leads}<h2>Outbox</h2>{outbox}<h2>Pipeline executions</h2>{executions}
 <h2>Schedules</h2>{schedules}
 </body></html>"""
+
+
+def _score_summary(score: dict[str, Any] | None) -> str:
+    """`A2 (70 + 40.5)`: the grade cell, then fit and engagement as scored last (engagement decays from there)."""
+    if not score:
+        return ""
+    return f"{score.get('grade', '')}{score.get('level', '')} ({score.get('fit', '')} + {score.get('engagement', '')})"
