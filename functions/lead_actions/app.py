@@ -1,14 +1,16 @@
 """Sales actions on a lead: stage changes (`POST /v1/leads/{id}/stage`: accept, qualify, open_opportunity, win,
-disqualify) and closed-loop outcomes (`POST /v1/leads/{id}/outcome`), behind the API key."""
+disqualify), closed-loop outcomes (`POST /v1/leads/{id}/outcome`) and rep touches (`POST /v1/leads/{id}/touch`),
+behind the API key."""
 
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from leadflow.api import sla_routes
 from leadflow.api.lifecycle_routes import router
 from leadflow.api.resolver import build_resolver, resolve_with_form_bodies
 from leadflow.observability import logger, tracer
 
-app = build_resolver(router)
+app = build_resolver(router, sla_routes.router)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -35,7 +35,7 @@ DEFAULT_API_KEY = "local-dev-key"
 MOTO_CONFIG: DefaultConfig = {"stepfunctions": {"execute_state_machine": True}}
 REGION = "us-east-1"
 CONFIG_DIR = REPO_ROOT / "infra" / "config"
-CONFIG_DOCUMENTS = ("scoring", "reps", "matching", "lifecycle")
+CONFIG_DOCUMENTS = ("scoring", "reps", "matching", "lifecycle", "sla", "routing")
 LOG = logging.getLogger(__name__)
 
 

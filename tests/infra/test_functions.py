@@ -17,12 +17,15 @@ FUNCTIONS = {
     "ScoreFunction": "functions/score/",
     "RouteFunction": "functions/route/",
     "NotifyFunction": "functions/notify/",
+    "DeliverFunction": "functions/deliver/",
     "WebhooksFunction": "functions/webhooks/",
     "LeadActionsFunction": "functions/lead_actions/",
     "RecycleFunction": "functions/recycle/",
     "DecayFunction": "functions/decay/",
     "TrainModelFunction": "functions/train_model/",
     "ConfigApiFunction": "functions/config_api/",
+    "RoutingApiFunction": "functions/routing_api/",
+    "SlaFunction": "functions/sla/",
 }
 
 

@@ -53,9 +53,11 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def _policy_templates(function: dict[str, Any]) -> set[tuple[str, str]]:
-    """(policy template, Ref target or Sub string) pairs of a SAM function's Policies."""
+    """(policy template, Ref target or Sub string) pairs of a SAM function's Policies (inline statements aside)."""
     pairs = set()
     for policy in function["Properties"].get("Policies", []):
+        if "Statement" in policy:
+            continue
         for template_name, arguments in policy.items():
             (argument,) = arguments.values()
             pairs.add((template_name, argument["Ref"] if "Ref" in argument else argument["Fn::Sub"]))
@@ -100,6 +102,10 @@ def test_api_routes_and_api_key_requirements(translated: dict[str, Any]) -> None
         ("POST", "/v1/leads/{lead_id}/unmerge"): ("CurateFunction", True),
         ("POST", "/v1/leads/{lead_id}/stage"): ("LeadActionsFunction", True),
         ("POST", "/v1/leads/{lead_id}/outcome"): ("LeadActionsFunction", True),
+        ("GET", "/v1/reps"): ("RoutingApiFunction", True),
+        ("GET", "/v1/teams"): ("RoutingApiFunction", True),
+        ("POST", "/v1/leads/{lead_id}/reassign"): ("RoutingApiFunction", True),
+        ("POST", "/v1/leads/{lead_id}/touch"): ("LeadActionsFunction", True),
         ("GET", "/v1/accounts/{account_id}"): ("LeadsApiFunction", True),
         ("GET", "/v1/openapi.json"): ("LeadsApiFunction", False),
         ("POST", "/v1/webhooks/{provider}"): ("WebhooksFunction", False),
@@ -156,6 +162,11 @@ def test_each_function_gets_only_the_table_and_bus_access_it_needs(template: dic
         },
         "LeadsApiFunction": {("DynamoDBReadPolicy", "LeadsTable"), ("DynamoDBReadPolicy", "ConfigTable")},
         "ConfigApiFunction": {("DynamoDBCrudPolicy", "ConfigTable")},
+        "RoutingApiFunction": {
+            ("DynamoDBCrudPolicy", "LeadsTable"),
+            ("DynamoDBCrudPolicy", "ConfigTable"),
+            put_events,
+        },
         "DecayFunction": {("DynamoDBCrudPolicy", "LeadsTable"), ("DynamoDBReadPolicy", "ConfigTable"), put_events},
         "TrainModelFunction": {("DynamoDBReadPolicy", "LeadsTable"), ("DynamoDBCrudPolicy", "ConfigTable")},
         "DedupeFunction": {("DynamoDBCrudPolicy", "LeadsTable"), put_events},
@@ -168,6 +179,7 @@ def test_each_function_gets_only_the_table_and_bus_access_it_needs(template: dic
             ("DynamoDBReadPolicy", "ConfigTable"),
             put_events,
         },
+        "DeliverFunction": {("DynamoDBReadPolicy", "ConfigTable")},  # + the inline statements tested below
         "WebhooksFunction": {
             ("DynamoDBCrudPolicy", "LeadsTable"),
             put_events,
@@ -186,6 +198,12 @@ def test_each_function_gets_only_the_table_and_bus_access_it_needs(template: dic
         "RecycleFunction": {
             ("DynamoDBCrudPolicy", "LeadsTable"),
             ("DynamoDBReadPolicy", "ConfigTable"),
+            put_events,
+        },
+        "SlaFunction": {
+            ("DynamoDBCrudPolicy", "LeadsTable"),
+            ("DynamoDBCrudPolicy", "ConfigTable"),
+            ("DynamoDBCrudPolicy", "OutboxTable"),
             put_events,
         },
     }
@@ -355,3 +373,43 @@ def test_webhooks_read_each_providers_secret_under_the_path_they_are_given(templ
     ]
 
     assert path.endswith("/") and readable["ParameterName"]["Fn::Sub"] == f"{path}*"
+
+
+def test_delivery_may_only_read_and_update_outbox_items_and_email_as_the_configured_sender(
+    template: dict[str, Any],
+) -> None:
+    properties = template["Resources"]["DeliverFunction"]["Properties"]
+    (inline,) = [policy["Statement"] for policy in properties["Policies"] if "Statement" in policy]
+    grants = {statement["Sid"]: statement for statement in inline}
+
+    outbox = grants["ReadAndRecordOutboxDelivery"]
+    assert (outbox["Action"], outbox["Resource"]) == (
+        ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+        {"Fn::GetAtt": ["OutboxTable", "Arn"]},
+    )
+    email = grants["SendNotificationEmail"]
+    assert email["Action"] == "ses:SendEmail"
+    assert email["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "NotificationFromAddress"}}}
+    assert properties["Environment"]["Variables"]["SES_FROM_ADDRESS"] == {"Ref": "NotificationFromAddress"}
+    assert template["Parameters"]["NotificationFromAddress"]["Default"] == ""  # email delivery off by default
+
+
+def test_queued_notifications_are_delivered_asynchronously_with_retries_and_dead_letters(
+    template: dict[str, Any], translated: dict[str, Any]
+) -> None:
+    rule = template["Resources"]["NotificationQueuedRule"]["Properties"]
+    assert rule["EventPattern"] == {"source": ["leadflow"], "detail-type": ["notification.queued"]}
+    (target,) = rule["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": ["DeliverFunction", "Arn"]}
+
+    # A function error is retried by Lambda's asynchronous invoke, not by the rule: it needs its own dead letter.
+    invoke = translated["Resources"]["DeliverFunctionEventInvokeConfig"]["Properties"]
+    assert invoke["MaximumRetryAttempts"] == 2
+    assert invoke["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["EventDeliveryDeadLetterQueue", "Arn"]
+    }
+    permission = template["Resources"]["NotificationQueuedRulePermission"]["Properties"]
+    assert (permission["Principal"], permission["SourceArn"]) == (
+        "events.amazonaws.com",
+        {"Fn::GetAtt": ["NotificationQueuedRule", "Arn"]},
+    )

@@ -320,8 +320,8 @@ def test_rep_with_an_invalid_email_is_refused_naming_the_rep() -> None:
 
 
 def test_an_unknown_rule_set_kind_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"unknown rule set kind 'routing'"):
-        parse_ruleset("routing", {})
+    with pytest.raises(ValueError, match=r"unknown rule set kind 'territories'"):
+        parse_ruleset("territories", {})
 
 
 def test_the_version_given_by_the_config_store_overrides_the_body() -> None:

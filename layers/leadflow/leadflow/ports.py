@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from leadflow.models.account import Account
 from leadflow.models.events import DomainEvent
 from leadflow.models.lead import Activity, Assignment, Firmographics, HistoryEntry, Lead, Outcome, Stage
 from leadflow.models.merge import MergeRecord
+from leadflow.models.rules import Rep
 from leadflow.models.submission import StoredSubmission, SubmissionStatus
 
 
@@ -199,6 +200,16 @@ class ConfigStore(Protocol):
     def next_in_sequence(self, name: str) -> int:
         """Atomically increment and return a named counter (round-robin cursors); 1 on first use."""
 
+    def increment_if_below(self, name: str, limit: int) -> bool:
+        """Add 1 to a named counter only while it is below `limit`, in one conditional write; False (and no change)
+        when it is at or over the limit. Routing claims a rep's capacity with it, so limits hold under concurrency."""
+
+    def decrement(self, name: str) -> None:
+        """Take 1 from a named counter, never below 0 (a lead left the rep, or a claim was not used)."""
+
+    def counter(self, name: str) -> int:
+        """A named counter's value; 0 when never used."""
+
 
 class EventBus(Protocol):
     def publish(self, events: Sequence[DomainEvent]) -> None: ...
@@ -209,11 +220,70 @@ class WebhookSecrets(Protocol):
         """The provider's webhook signing secret; None if no such provider is configured."""
 
 
+DeliveryStatus = Literal["delivered", "outbox_only", "failed", "retrying"]
+SETTLED: frozenset[str] = frozenset({"delivered", "outbox_only", "failed"})  # nothing more will be sent
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What delivery made of one queued notification so far; `status` is None until a first attempt ends."""
+
+    status: DeliveryStatus | None = None
+    sent: frozenset[str] = frozenset()  # channels that took the message, so a retry skips them
+    attempts: int = 0
+    delivered_at: datetime | None = None  # when the status became settled
+    last_error: str | None = None
+
+    @property
+    def settled(self) -> bool:
+        return self.status in SETTLED
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    notification: Notification
+    delivery: Delivery
+
+
 class Outbox(Protocol):
     def queue(self, notification: Notification) -> bool:
         """Queue a notification once; False if this notification_id was queued before."""
 
     def recent(self, limit: int = 50) -> list[Notification]: ...
+
+    def get(self, rep_id: str, notification_id: str) -> OutboxEntry | None:
+        """The notification and its delivery so far (a strongly consistent read); None if it was never queued."""
+
+    def record_sent(self, rep_id: str, notification_id: str, channel: str) -> None:
+        """Keep that `channel` took the message (idempotent), before anything else can fail."""
+
+    def record_attempt(
+        self, rep_id: str, notification_id: str, *, status: DeliveryStatus, at: datetime, error: str | None
+    ) -> None:
+        """Count one delivery attempt and keep its outcome; `delivered_at` is set when `status` is settled.
+        LookupError if the notification was never queued (an update must not create a half item)."""
+
+
+class DeliveryFailed(Exception):
+    """A channel did not take the message. `retryable`: a later attempt may succeed (5xx, 429, timeout, throttling);
+    otherwise retrying cannot help (a revoked webhook, an address or sender the mail service rejects)."""
+
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class Notifier(Protocol):
+    """One delivery channel (Slack, email, ...). The address comes from the rep roster, not the notification:
+    a rep who changes their webhook gets later notifications there."""
+
+    channel: str
+
+    def reaches(self, rep: Rep) -> bool:
+        """Whether the rep has an address on this channel (a webhook URL, an email address)."""
+
+    def send(self, notification: Notification, rep: Rep) -> None:
+        """Deliver the message to the rep once; raises DeliveryFailed when the channel does not take it."""
 
 
 __all__ = [
@@ -221,6 +291,9 @@ __all__ = [
     "Clock",
     "ConcurrentUpdate",
     "ConfigStore",
+    "Delivery",
+    "DeliveryFailed",
+    "DeliveryStatus",
     "DuplicateLink",
     "EnrichmentProvider",
     "EnrichmentUnavailable",
@@ -229,7 +302,9 @@ __all__ = [
     "LeadStore",
     "MatchIndex",
     "Notification",
+    "Notifier",
     "Outbox",
+    "OutboxEntry",
     "OutcomeExample",
     "OutcomePage",
     "Page",

@@ -27,6 +27,8 @@ class Settings(BaseModel):
     webhook_secrets_path: str = ""
     # Provider -> secret from LEADFLOW_WEBHOOK_SECRETS (JSON), for the local runtime; None reads SSM instead.
     webhook_secrets: dict[str, SecretStr] | None = None
+    # Verified SES identity notifications are emailed from; empty (the default) = no email, Slack and outbox only.
+    ses_from_address: str = ""
 
     @field_validator("enrichment_url")
     @classmethod
@@ -57,6 +59,7 @@ class Settings(BaseModel):
                 enrichment_timeout_seconds=float(env.get("ENRICHMENT_TIMEOUT_SECONDS", "") or "1.5"),
                 webhook_secrets_path=env.get("WEBHOOK_SECRETS_PATH", "").strip(),
                 webhook_secrets=json.loads(env.get("LEADFLOW_WEBHOOK_SECRETS") or "null"),
+                ses_from_address=env.get("SES_FROM_ADDRESS", "").strip(),
             )
         except (ValidationError, ValueError) as exc:
             raise RuntimeError(f"leadflow is misconfigured; check the function's environment: {exc}") from exc

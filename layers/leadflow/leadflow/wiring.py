@@ -15,9 +15,12 @@ from leadflow.adapters.dynamodb_matching import DynamoMatchIndex
 from leadflow.adapters.enrichment import ChainedProvider, CircuitBreaker, DirectoryProvider, HttpEnrichmentProvider
 from leadflow.adapters.eventbridge import EventBridgeBus
 from leadflow.adapters.memory import InMemoryWebhookSecrets
+from leadflow.adapters.ses import SesNotifier
+from leadflow.adapters.slack import SlackNotifier
 from leadflow.clock import current_clock
 from leadflow.domain.enrichment import DomainDirectory
-from leadflow.ports import EnrichmentProvider, WebhookSecrets
+from leadflow.ports import EnrichmentProvider, Notifier, WebhookSecrets
+from leadflow.services.delivery import DeliveryDeps
 from leadflow.services.engagement import EngagementDeps
 from leadflow.services.pipeline_deps import PipelineDeps
 from leadflow.settings import settings
@@ -124,6 +127,19 @@ def webhook_secrets() -> WebhookSecrets:
     return ParameterStoreWebhookSecrets(config.webhook_secrets_path)
 
 
+@cache
+def notifiers() -> tuple[Notifier, ...]:
+    """Slack for reps with a webhook; email through SES only when SES_FROM_ADDRESS is set (off by default)."""
+    found: list[Notifier] = [SlackNotifier(breaker=CircuitBreaker(clock=current_clock()))]
+    if settings().ses_from_address:
+        found.append(SesNotifier(boto3.client("sesv2", config=_BOTO_CONFIG), settings().ses_from_address))
+    return tuple(found)
+
+
+def delivery_deps() -> DeliveryDeps:
+    return DeliveryDeps(outbox=outbox(), config=config_store(), notifiers=notifiers(), clock=current_clock())
+
+
 def engagement_deps() -> EngagementDeps:
     return EngagementDeps(store=lead_store(), bus=event_bus(), clock=current_clock())
 
@@ -146,4 +162,5 @@ def reset() -> None:
     """Forget every client and setting, as a new cold start would (tests and the local runtime use this)."""
     for cached in (_dynamodb, lead_store, match_index, config_store, outbox, event_bus, enrichment_provider, settings):
         cached.cache_clear()
+    notifiers.cache_clear()
     webhook_secrets.cache_clear()

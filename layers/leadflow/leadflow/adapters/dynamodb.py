@@ -21,7 +21,7 @@ from leadflow.models.account import Account
 from leadflow.models.lead import Activity, HistoryEntry, Lead, Outcome, Stage
 from leadflow.models.merge import MergeRecord
 from leadflow.models.submission import StoredSubmission, SubmissionStatus
-from leadflow.ports import ConcurrentUpdate, Notification, OutcomePage, Page
+from leadflow.ports import SETTLED, ConcurrentUpdate, DeliveryStatus, Notification, OutboxEntry, OutcomePage, Page
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
 TRANSACTION_CANCELED = "TransactionCanceledException"
@@ -355,6 +355,38 @@ class DynamoConfigStore:
         )
         return int(response["Attributes"]["n"])
 
+    def increment_if_below(self, name: str, limit: int) -> bool:
+        try:
+            self._table.update_item(
+                Key=layout.sequence_key(name),
+                UpdateExpression="ADD #n :one",
+                ConditionExpression="attribute_not_exists(#n) OR #n < :limit",
+                ExpressionAttributeNames={"#n": "n"},
+                ExpressionAttributeValues={":one": 1, ":limit": limit},
+            )
+        except ClientError as exc:
+            if _code(exc) == CONDITION_FAILED:
+                return False
+            raise
+        return True
+
+    def decrement(self, name: str) -> None:
+        try:
+            self._table.update_item(
+                Key=layout.sequence_key(name),
+                UpdateExpression="ADD #n :minus",
+                ConditionExpression="#n > :zero",
+                ExpressionAttributeNames={"#n": "n"},
+                ExpressionAttributeValues={":minus": -1, ":zero": 0},
+            )
+        except ClientError as exc:
+            if _code(exc) != CONDITION_FAILED:  # already 0 (or never used): nothing to take
+                raise
+
+    def counter(self, name: str) -> int:
+        item = self._table.get_item(Key=layout.sequence_key(name), ConsistentRead=True).get("Item")
+        return int(item.get("n", 0)) if item else 0
+
     def _active_version(self, kind: str) -> int:
         item = self._table.get_item(
             Key=layout.config_active_key(kind),
@@ -403,3 +435,49 @@ class DynamoOutbox:
                 break
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
         return found
+
+    def get(self, rep_id: str, notification_id: str) -> OutboxEntry | None:
+        # Consistent: the deliver function reads right after the notify step wrote, and must see what it sent.
+        response = self._table.get_item(Key=layout.notification_key(rep_id, notification_id), ConsistentRead=True)
+        item = response.get("Item")
+        return layout.outbox_entry_from_item(layout.from_dynamo(item)) if item else None
+
+    def record_sent(self, rep_id: str, notification_id: str, channel: str) -> None:
+        self._update(
+            rep_id,
+            notification_id,
+            f"ADD {layout.DELIVERED_VIA} :channel",
+            {":channel": {channel}},
+        )
+
+    def record_attempt(
+        self, rep_id: str, notification_id: str, *, status: DeliveryStatus, at: datetime, error: str | None
+    ) -> None:
+        values: dict[str, Any] = {":one": 1, ":status": status}
+        sets = [f"{layout.DELIVERY_STATUS} = :status"]
+        removes = []
+        if error is None:
+            removes.append(layout.LAST_ERROR)
+        else:
+            sets.append(f"{layout.LAST_ERROR} = :error")
+            values[":error"] = error[: layout.MAX_ERROR_CHARS]
+        if status in SETTLED:
+            sets.append(f"{layout.DELIVERED_AT} = :at")
+            values[":at"] = layout.time_key(at)
+        expression = f"SET {', '.join(sets)} ADD {layout.DELIVERY_ATTEMPTS} :one"
+        if removes:
+            expression += f" REMOVE {', '.join(removes)}"
+        self._update(rep_id, notification_id, expression, values)
+
+    def _update(self, rep_id: str, notification_id: str, expression: str, values: dict[str, Any]) -> None:
+        try:
+            self._table.update_item(
+                Key=layout.notification_key(rep_id, notification_id),
+                UpdateExpression=expression,
+                ExpressionAttributeValues=values,
+                ConditionExpression="attribute_exists(pk)",
+            )
+        except ClientError as exc:
+            if _code(exc) == CONDITION_FAILED:
+                raise LookupError(f"notification {notification_id} of {rep_id} was never queued") from exc
+            raise

@@ -20,7 +20,15 @@ from leadflow.models.account import Account
 from leadflow.models.lead import Activity, HistoryEntry, Lead, Outcome
 from leadflow.models.merge import MergeRecord
 from leadflow.models.submission import StoredSubmission
-from leadflow.ports import ConcurrentUpdate, DuplicateLink, IndexedRecord, Notification, OutcomeExample
+from leadflow.ports import (
+    ConcurrentUpdate,
+    Delivery,
+    DuplicateLink,
+    IndexedRecord,
+    Notification,
+    OutboxEntry,
+    OutcomeExample,
+)
 
 Item = dict[str, Any]
 
@@ -377,3 +385,24 @@ def notification_from_item(item: Mapping[str, Any]) -> Notification:
         created_at=datetime.fromisoformat(item["created_at"]),
         payload=from_dynamo(item["payload"]),
     )
+
+
+# Delivery attributes on a notification item, written by the deliver function after the notify step queued it.
+DELIVERY_STATUS = "delivery_status"
+DELIVERED_VIA = "delivered_via"  # a string set in DynamoDB (ADD is idempotent), a sorted list in the twin
+DELIVERY_ATTEMPTS = "delivery_attempts"
+DELIVERED_AT = "delivered_at"
+LAST_ERROR = "last_error"
+MAX_ERROR_CHARS = 500  # an error is kept for a person to read, not a response body to store
+
+
+def outbox_entry_from_item(item: Mapping[str, Any]) -> OutboxEntry:
+    delivered_at = item.get(DELIVERED_AT)
+    delivery = Delivery(
+        status=item.get(DELIVERY_STATUS),
+        sent=frozenset(item.get(DELIVERED_VIA) or ()),
+        attempts=int(item.get(DELIVERY_ATTEMPTS, 0)),
+        delivered_at=datetime.fromisoformat(delivered_at) if delivered_at else None,
+        last_error=item.get(LAST_ERROR),
+    )
+    return OutboxEntry(notification_from_item(item), delivery)

@@ -20,7 +20,16 @@ from leadflow.models.events import DomainEvent
 from leadflow.models.lead import Activity, HistoryEntry, Lead, Outcome, Stage
 from leadflow.models.merge import MergeRecord
 from leadflow.models.submission import StoredSubmission, SubmissionStatus
-from leadflow.ports import DuplicateLink, IndexedRecord, Notification, OutcomePage, Page
+from leadflow.ports import (
+    SETTLED,
+    DeliveryStatus,
+    DuplicateLink,
+    IndexedRecord,
+    Notification,
+    OutboxEntry,
+    OutcomePage,
+    Page,
+)
 
 EventT = TypeVar("EventT", bound=DomainEvent)
 
@@ -283,6 +292,29 @@ class InMemoryConfigStore:
             self._table.put(item)
         return int(item["n"])
 
+    def increment_if_below(self, name: str, limit: int) -> bool:
+        key = layout.sequence_key(name)
+        with self._table.lock:
+            item = self._table.get(key) or {**key, "n": 0}
+            if item["n"] >= limit:
+                return False
+            item["n"] += 1
+            self._table.put(item)
+        return True
+
+    def decrement(self, name: str) -> None:
+        key = layout.sequence_key(name)
+        with self._table.lock:
+            item = self._table.get(key)
+            if item is not None and item["n"] > 0:
+                item["n"] -= 1
+                self._table.put(item)
+
+    def counter(self, name: str) -> int:
+        with self._table.lock:
+            item = self._table.get(layout.sequence_key(name))
+        return int(item["n"]) if item else 0
+
 
 class InMemoryEventBus:
     """Keeps what was published in `published`, each event re-read from its JSON as a consumer would see it."""
@@ -331,6 +363,38 @@ class InMemoryOutbox:
             items = self._table.all()
         items.sort(key=lambda item: item["gsi1sk"], reverse=True)
         return [layout.notification_from_item(item) for item in items[:limit]]
+
+    def get(self, rep_id: str, notification_id: str) -> OutboxEntry | None:
+        with self._table.lock:
+            item = self._table.get(layout.notification_key(rep_id, notification_id))
+        return layout.outbox_entry_from_item(item) if item else None
+
+    def record_sent(self, rep_id: str, notification_id: str, channel: str) -> None:
+        with self._table.lock:
+            item = self._existing(rep_id, notification_id)
+            item[layout.DELIVERED_VIA] = sorted({*item.get(layout.DELIVERED_VIA, []), channel})
+            self._table.put(item)
+
+    def record_attempt(
+        self, rep_id: str, notification_id: str, *, status: DeliveryStatus, at: datetime, error: str | None
+    ) -> None:
+        with self._table.lock:
+            item = self._existing(rep_id, notification_id)
+            item[layout.DELIVERY_STATUS] = status
+            item[layout.DELIVERY_ATTEMPTS] = item.get(layout.DELIVERY_ATTEMPTS, 0) + 1
+            if error is None:
+                item.pop(layout.LAST_ERROR, None)
+            else:
+                item[layout.LAST_ERROR] = error[: layout.MAX_ERROR_CHARS]
+            if status in SETTLED:
+                item[layout.DELIVERED_AT] = layout.time_key(at)
+            self._table.put(item)
+
+    def _existing(self, rep_id: str, notification_id: str) -> layout.Item:
+        item = self._table.get(layout.notification_key(rep_id, notification_id))
+        if item is None:
+            raise LookupError(f"notification {notification_id} of {rep_id} was never queued")
+        return item
 
 
 class InMemoryMatchIndex:

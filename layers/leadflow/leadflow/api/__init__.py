@@ -14,6 +14,8 @@ def all_routers() -> tuple[APIGatewayRouter, ...]:
         intake_routes,
         lifecycle_routes,
         read_routes,
+        routing_routes,
+        sla_routes,
         webhook_routes,
     )
 
@@ -22,6 +24,8 @@ def all_routers() -> tuple[APIGatewayRouter, ...]:
         read_routes.router,
         curation_routes.router,
         lifecycle_routes.router,
+        routing_routes.router,
+        sla_routes.router,
         webhook_routes.router,
         config_routes.router,
     )

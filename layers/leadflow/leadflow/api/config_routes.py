@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, ValidationError
 from leadflow import wiring
 from leadflow.api.errors import error_response
 from leadflow.models.rules import RULESET_KINDS, parse_ruleset
+from leadflow.services.routing import routing_reference_problems
 
 router = APIGatewayRouter()
 
@@ -64,8 +65,26 @@ def put_config(kind: Kind, body: Annotated[dict[str, Any], Body()]) -> Published
     _known(kind)
     document = {key: value for key, value in body.items() if key != "version"}  # the store numbers versions
     parse_ruleset(kind, document)  # InvalidRuleSet (422) below when it does not validate: nothing is stored
+    # Routing rules name reps and teams of the roster, which parse_ruleset cannot see: checked here, both ways.
+    problems = routing_reference_problems(kind, document, wiring.config_store())
+    if problems:
+        raise UnknownReferences(problems)
     version = wiring.config_store().publish(kind, document)
     return Published(kind=kind, version=version)
+
+
+class UnknownReferences(Exception):
+    """The rule set names reps or teams the other document lacks (routing rules vs the reps roster)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@router.exception_handler(UnknownReferences)
+def _unknown_references(exc: UnknownReferences) -> Response[str]:
+    errors = [{"field": "", "message": problem, "type": "value_error"} for problem in exc.problems]
+    return error_response(422, f"invalid rule set, version not published: {'; '.join(exc.problems[:5])}", errors)
 
 
 @router.exception_handler(ValidationError)

@@ -9,6 +9,7 @@ from typing import Any, ClassVar, Literal, Self
 from pydantic import BaseModel, Field, model_validator
 
 from leadflow.models.lead import Activity, Lead, Stage
+from leadflow.models.sla import TouchType
 from leadflow.models.submission import SubmissionIn
 
 EVENT_SOURCE = "leadflow"
@@ -169,6 +170,55 @@ class LeadAssigned(DomainEvent):
     rule: str
     pool: str
     ruleset_version: int
+
+
+class LeadReassigned(DomainEvent):
+    """A lead changed owner after its first assignment (by a manager, an SLA breach, ...); `lead.assigned` follows
+    for the new owner as well, so consumers of assignments need only that one."""
+
+    detail_type: ClassVar[str] = "lead.reassigned"
+    lead_id: str
+    from_rep: str | None
+    to_rep: str
+    actor: str
+    reason: str
+
+
+class LeadTouched(DomainEvent):
+    """A rep called, emailed or met the lead. `first` marks the first touch, which stops the SLA timer and fixes the
+    lead's speed to lead (capture to first touch)."""
+
+    detail_type: ClassVar[str] = "lead.touched"
+    lead_id: str
+    type: TouchType
+    actor: str
+    touched_at: datetime
+    first: bool
+    speed_to_lead_seconds: float | None = None
+
+
+class LeadSlaBreached(DomainEvent):
+    """A rep let the lead's SLA deadline pass untouched: the lead was reassigned (`to_rep`) or escalated."""
+
+    detail_type: ClassVar[str] = "lead.sla_breached"
+    lead_id: str
+    rep_id: str
+    priority: str
+    deadline: datetime
+    breach: int = Field(description="1 for the lead's first breach in this SLA, 2 for the second, ...")
+    action: Literal["reassigned", "escalated"]
+    to_rep: str | None = None
+
+
+class LeadEscalated(DomainEvent):
+    """A lead still untouched after its last reassignment, handed to a manager."""
+
+    detail_type: ClassVar[str] = "lead.escalated"
+    lead_id: str
+    rep_id: str
+    manager_id: str
+    priority: str
+    breaches: int
 
 
 class NotificationQueued(DomainEvent):

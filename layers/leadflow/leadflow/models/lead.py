@@ -8,6 +8,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field, computed_field
 
+from leadflow.models.sla import SlaState, Touch
 from leadflow.models.submission import CustomValue, Source
 
 
@@ -132,7 +133,7 @@ class Score(BaseModel):
 class Assignment(BaseModel):
     """Who got the lead and why: the rule, the pool, the candidates, and the rule-set version used."""
 
-    rep_id: str
+    rep_id: str = Field(description="The owner: a rep id, or a queue (`queue:<name>`) when nobody could take it.")
     rep_name: str
     rep_email: str | None = None
     rule: str
@@ -140,8 +141,17 @@ class Assignment(BaseModel):
     cursor: int | None = None
     candidates: list[str] = Field(default_factory=list)
     skipped: dict[str, str] = Field(default_factory=dict)
-    ruleset_version: int
+    ruleset_version: int = Field(description="The rep roster's version.")
     assigned_at: datetime
+    strategy: str | None = Field(
+        default=None,
+        description="round_robin, weighted, least_loaded, account_owner, named_rep, manager or fallback_queue.",
+    )
+    team: str | None = None
+    routing_version: int | None = Field(default=None, description="The routing rule set's version (0: built-in).")
+    reason: str | None = Field(default=None, description="Why this owner, in a sentence.")
+    actor: str | None = None
+    previous_owner: str | None = None
 
 
 class EmailQuality(BaseModel):
@@ -237,6 +247,11 @@ class Lead(BaseModel):
         default=None, description="When a scheduled job must look at the lead again (sparse due index)."
     )
     due_job: DueJob | None = Field(default=None, description="Which job: `decay` (score crossing) or `recycle`.")
+    first_touch: Touch | None = Field(default=None, description="A rep's first call, email or meeting.")
+    speed_to_lead_seconds: float | None = Field(
+        default=None, description="Seconds from capture (`created_at`) to the first touch."
+    )
+    sla: SlaState | None = Field(default=None, description="The SLA timer of the current assignment, if any.")
 
     @property
     def submission_count(self) -> int:
@@ -249,6 +264,7 @@ HistoryKind = Literal[
     "scored",
     "stage_changed",
     "assigned",
+    "reassigned",
     "notified",
     "matched",
     "possible_duplicate",
@@ -258,6 +274,9 @@ HistoryKind = Literal[
     "disqualified",
     "recycled",
     "outcome",
+    "touched",
+    "sla_breached",
+    "escalated",
 ]
 
 

@@ -20,6 +20,8 @@ from pydantic import (
 
 from leadflow.models.lead import EngagementType, Grade, PropertyValue, SizeBand
 from leadflow.models.lifecycle import LifecycleRules
+from leadflow.models.routing import OutOfOffice, RoutingRuleSet, Team, WorkingHours
+from leadflow.models.sla import SlaRules
 
 RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 FORM_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -330,6 +332,10 @@ class Rep(_NamedEntry):
     email: str
     active: bool = True
     slack_webhook_url: str | None = None
+    max_open: int | None = Field(default=None, ge=1, description="Open leads the rep may hold; null: no limit.")
+    max_new_per_day: int | None = Field(default=None, ge=1, description="New leads per local day; null: no limit.")
+    working_hours: WorkingHours | None = Field(default=None, description="null: any time (a soft preference).")
+    out_of_office: list[OutOfOffice] = Field(default_factory=list)
 
     @field_validator("email")
     @classmethod
@@ -349,12 +355,13 @@ class Rep(_NamedEntry):
 
 
 class RepRoster(BaseModel):
-    """The reps leads are routed to, in routing order. For now every active rep is in the one `default` pool."""
+    """The reps leads are routed to, in routing order, and the teams (routing pools with a manager) they form."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: int = Field(default=0, description="Set by the config store when a roster is published.")
     reps: Annotated[list[Rep], Field(min_length=1)]
+    teams: list[Team] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _rep_ids_are_unique(self) -> Self:
@@ -365,8 +372,35 @@ class RepRoster(BaseModel):
             seen.add(rep.rep_id)
         return self
 
+    @model_validator(mode="after")
+    def _teams_name_known_reps(self) -> Self:
+        rep_ids = {rep.rep_id for rep in self.reps}
+        team_ids: set[str] = set()
+        for team in self.teams:
+            if team.id in team_ids:
+                raise ValueError(f"team id {team.id!r} appears more than once; team ids must be unique")
+            team_ids.add(team.id)
+            unknown = [rep_id for rep_id in [*team.rep_ids, team.manager or ""] if rep_id and rep_id not in rep_ids]
+            if unknown:
+                raise ValueError(f"team {team.id!r}: unknown rep {unknown[0]!r}")
+        return self
+
     def find(self, rep_id: str) -> Rep | None:
         return next((rep for rep in self.reps if rep.rep_id == rep_id), None)
+
+    def team(self, team_id: str) -> Team | None:
+        return next((team for team in self.teams if team.id == team_id), None)
+
+    def teams_of(self, rep_id: str) -> list[Team]:
+        return [team for team in self.teams if rep_id in team.rep_ids]
+
+    def manager_of(self, rep_id: str) -> Rep | None:
+        """The manager an escalation about `rep_id`'s lead goes to: the manager of the first team (in roster order)
+        that has the rep as a member and a manager other than the rep; None when there is none."""
+        for team in self.teams_of(rep_id):
+            if team.manager and team.manager != rep_id:
+                return self.find(team.manager)
+        return None
 
 
 MergeStrategy = Literal["most_recent", "oldest", "survivor", "most_trusted"]
@@ -466,13 +500,15 @@ class MatchingRuleSet(BaseModel):
     survivorship: MergeRules = Field(default_factory=MergeRules)
 
 
-RuleSet = ScoringRuleSet | RepRoster | MatchingRuleSet | LifecycleRules
-RuleSetKind = Literal["scoring", "reps", "matching", "lifecycle"]
+RuleSet = ScoringRuleSet | RepRoster | MatchingRuleSet | LifecycleRules | RoutingRuleSet | SlaRules
+RuleSetKind = Literal["scoring", "reps", "matching", "lifecycle", "routing", "sla"]
 RULESET_KINDS: dict[str, type[RuleSet]] = {
     "scoring": ScoringRuleSet,
     "reps": RepRoster,
     "matching": MatchingRuleSet,
     "lifecycle": LifecycleRules,
+    "routing": RoutingRuleSet,
+    "sla": SlaRules,
 }
 
 
@@ -488,6 +524,10 @@ def parse_ruleset(
 def parse_ruleset(
     kind: Literal["lifecycle"], body: dict[str, Any], *, version: int | None = None
 ) -> LifecycleRules: ...
+@overload
+def parse_ruleset(kind: Literal["routing"], body: dict[str, Any], *, version: int | None = None) -> RoutingRuleSet: ...
+@overload
+def parse_ruleset(kind: Literal["sla"], body: dict[str, Any], *, version: int | None = None) -> SlaRules: ...
 @overload
 def parse_ruleset(kind: str, body: dict[str, Any], *, version: int | None = None) -> RuleSet: ...
 def parse_ruleset(kind: str, body: dict[str, Any], *, version: int | None = None) -> RuleSet:

@@ -16,11 +16,9 @@ from leadflow.domain.identity import email_domain
 from leadflow.domain.merge import add_activity
 from leadflow.domain.notifications import assignment_notification
 from leadflow.domain.predictive_model import PredictiveModel
-from leadflow.domain.routing import build_assignment, pick_round_robin
 from leadflow.domain.scoring import mql_reason, score_lead, stage_after_scoring
 from leadflow.models.events import (
     AccountCreated,
-    LeadAssigned,
     LeadEnriched,
     LeadScored,
     LeadStageChanged,
@@ -28,15 +26,15 @@ from leadflow.models.events import (
     PipelineState,
 )
 from leadflow.models.lead import Activity, HistoryEntry, Lead, Score, Stage
-from leadflow.models.rules import RepRoster, ScoringRuleSet
+from leadflow.models.routing import is_queue
+from leadflow.models.rules import ScoringRuleSet
 from leadflow.services.dedupe import dedupe
 from leadflow.services.lead_updates import LeadNotFound, update_existing_lead
 from leadflow.services.pipeline_deps import MissingConfig, PipelineDeps, active_ruleset
 from leadflow.services.predictive import active_model, prediction_for
+from leadflow.services.routing import assign_lead
 
 __all__ = ["MissingConfig", "PipelineDeps", "dedupe", "enrich_lead", "notify", "record_engagement", "route", "score"]
-
-DEFAULT_POOL = "default"
 
 
 def enrich_lead(state: PipelineState, deps: PipelineDeps) -> PipelineState:
@@ -241,49 +239,15 @@ def _announce_score(
 
 
 def route(state: PipelineState, deps: PipelineDeps) -> PipelineState:
-    """Assign an unowned MQL round-robin over the active reps; an atomic cursor keeps concurrent routing fair."""
-    lead = state.require_lead()
-    roster = active_ruleset(deps.config, "reps", RepRoster)
-    version = roster.version
-    now = deps.clock.now()
-    assigned_now = False
-
-    def assign(current: Lead) -> Lead | None:
-        nonlocal assigned_now
-        if current.owner_id is not None or current.stage is not Stage.MQL:
-            return None  # already routed (a retry, or a concurrent run for the same person)
-        sequence = deps.config.next_in_sequence(f"pool#{DEFAULT_POOL}")
-        pick = pick_round_robin(roster.reps, sequence)
-        assignment = build_assignment(pick, pool=DEFAULT_POOL, ruleset_version=version, at=now)
-        assigned_now = True
-        return current.model_copy(update={"owner_id": assignment.rep_id, "assignment": assignment, "updated_at": now})
-
-    lead = update_existing_lead(deps.store, lead.lead_id, assign)
-    if assigned_now and lead.assignment is not None:
-        deps.store.add_history(
-            lead.lead_id,
-            HistoryEntry(
-                at=now, kind="assigned", ref=lead.assignment.rep_id, detail=lead.assignment.model_dump(mode="json")
-            ),
-        )
-        deps.bus.publish(
-            [
-                LeadAssigned(
-                    lead_id=lead.lead_id,
-                    rep_id=lead.assignment.rep_id,
-                    rule=lead.assignment.rule,
-                    pool=lead.assignment.pool,
-                    ruleset_version=version,
-                )
-            ]
-        )
+    """Assign an unowned MQL by the routing rules (leadflow.services.routing); a retry changes nothing."""
+    lead = assign_lead(state.require_lead().lead_id, deps)
     return state.model_copy(update={"lead": lead})
 
 
 def notify(state: PipelineState, deps: PipelineDeps) -> PipelineState:
     """Queue the assigned rep's notification in the outbox, once per assignment."""
     lead = state.require_lead()
-    if lead.assignment is None:
+    if lead.assignment is None or is_queue(lead.owner_id):  # a queue is worked from its listing, not notified
         return state
     notification = assignment_notification(lead, lead.assignment, deps.api_base_url)
     if deps.outbox.queue(notification):
