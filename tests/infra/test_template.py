@@ -192,7 +192,7 @@ def test_each_function_gets_only_the_table_and_bus_access_it_needs(template: dic
         },
         "LeadActionsFunction": {
             ("DynamoDBCrudPolicy", "LeadsTable"),
-            ("DynamoDBReadPolicy", "ConfigTable"),
+            ("DynamoDBCrudPolicy", "ConfigTable"),
             put_events,
         },
         "RecycleFunction": {

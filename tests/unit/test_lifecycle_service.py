@@ -31,6 +31,7 @@ from leadflow.services.lead_updates import LeadNotFound
 from leadflow.services.lifecycle import change_stage, recycle_due_leads
 from leadflow.services.outcomes import record_outcome, training_examples
 from leadflow.services.pipeline_deps import MissingConfig, PipelineDeps
+from leadflow.services.routing import open_counter
 
 from tests.unit.conftest import load_config
 
@@ -319,3 +320,19 @@ def test_training_examples_page_oldest_first(deps: PipelineDeps) -> None:
     assert third.cursor is None
     with pytest.raises(ValueError, match="invalid cursor"):
         training_examples(deps, cursor="not-a-cursor")
+
+
+def test_closing_a_lead_gives_its_rep_one_open_lead_back_once(deps: PipelineDeps) -> None:
+    counter = open_counter("dana-whitfield")
+    for _ in range(3):
+        deps.config.next_in_sequence(counter)  # three open leads counted against Dana's capacity
+    lost = given_lead(deps, 1, owner_id="dana-whitfield")
+    won = given_lead(deps, 2, stage=Stage.OPPORTUNITY, owner_id="dana-whitfield")
+    queued = given_lead(deps, 3, owner_id="queue:unassigned")
+
+    disqualify(deps, lost, "bad_timing")
+    disqualify(deps, lost, "bad_timing")  # a retried request: nothing more to give back
+    change_stage(won, stage_request("win"), deps)
+    disqualify(deps, queued, "spam")  # a queue has no capacity to give back to
+
+    assert deps.config.counter(counter) == 1

@@ -99,7 +99,7 @@ def slack_message(notification: Notification) -> dict[str, Any]:
     payload = notification.payload
     link = str(payload.get("lead_url") or "")
     summary = _summary(payload)
-    explanation = score_explanation(notification.body)
+    explanation = _explanation_from_payload(payload) or score_explanation(notification.body)
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": notification.subject[:HEADER_MAX_CHARS]}},
     ]
@@ -130,6 +130,17 @@ def score_explanation(body: str) -> str | None:
                 shown.append(f"_and {len(reasons) - TOP_SCORE_LINES} more_")
             return "\n".join([f"*{_escape(lines[0].rstrip(':'))}*", *shown])
     return None
+
+
+def _explanation_from_payload(payload: dict[str, Any]) -> str | None:
+    """The score cell and top lines as the notify step stores them (older notifications carry only the text)."""
+    cell, reasons = payload.get("score_cell"), payload.get("score_lines")
+    if not cell or not isinstance(reasons, list):
+        return None
+    shown = [f"• {_escape(str(reason))}" for reason in reasons[:TOP_SCORE_LINES]]
+    if len(reasons) > TOP_SCORE_LINES:
+        shown.append(f"_and {len(reasons) - TOP_SCORE_LINES} more_")
+    return "\n".join([f"*Score {_escape(str(cell))}*", *shown])
 
 
 def _summary(payload: dict[str, Any]) -> str:

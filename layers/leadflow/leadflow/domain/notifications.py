@@ -42,6 +42,11 @@ def assignment_notification(
             "title": lead.title,
             "stage": lead.stage.value,
             "score": lead.score.total if lead.score else None,
+            "score_cell": lead.score.cell if lead.score else None,
+            # The explanation as structured data, most points first, so a channel need not parse the text body.
+            "score_lines": [line.reason for line in sorted(lead.score.lines, key=lambda line: -abs(line.points))]
+            if lead.score
+            else [],
         },
     )
 

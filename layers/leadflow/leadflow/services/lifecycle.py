@@ -16,10 +16,12 @@ from leadflow.domain.lifecycle import Change, Transition, apply_action, recycle,
 from leadflow.models.events import DomainEvent, LeadDisqualified, LeadRecycled, LeadStageChanged
 from leadflow.models.lead import HistoryEntry, HistoryKind, Lead, Stage
 from leadflow.models.lifecycle import LifecycleRules, StageRequest
+from leadflow.models.routing import is_queue
 from leadflow.observability import logger
 from leadflow.ports import ConcurrentUpdate
 from leadflow.services.lead_updates import LeadNotFound, update_existing_lead
 from leadflow.services.pipeline_deps import PipelineDeps, active_ruleset
+from leadflow.services.routing import release_owner
 
 RECYCLE_JOB = "recycle"
 RECYCLE_PAGE = 500
@@ -103,7 +105,20 @@ def record_transition(
     if transition.to_stage is Stage.DISQUALIFIED:
         assert version is not None, "a disqualification is decided under a lifecycle rule set"
         events.append(disqualified_event(lead, version))
+    if transition.to_stage in CLOSED_STAGES and transition.from_stage not in CLOSED_STAGES:
+        _release(lead, deps)
     return events
+
+
+#: A lead in one of these no longer counts against its owner's capacity (max open leads).
+CLOSED_STAGES = frozenset({Stage.DISQUALIFIED, Stage.CUSTOMER})
+
+
+def _release(lead: Lead, deps: PipelineDeps) -> None:
+    """The lead is closed: its rep has one open lead fewer. Runs once per transition (a retried request finds the
+    lead already in the stage and changes nothing), so the count is not released twice."""
+    if lead.owner_id is not None and not is_queue(lead.owner_id):
+        release_owner(deps.config, lead.owner_id)
 
 
 def change_stage(lead_id: str, request: StageRequest, deps: PipelineDeps) -> Lead:
