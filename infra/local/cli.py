@@ -13,6 +13,7 @@ from pathlib import Path
 from infra.local import dedupe_cli, model_cli
 
 DEFAULT_DATA_DIR = Path(".leadflow-data")
+CONFIG_DIR_DEFAULT = Path(__file__).resolve().parents[1] / "config"  # infra/config, wherever the command runs
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -52,10 +53,10 @@ def _config_push(args: argparse.Namespace) -> int:
     import boto3
     import yaml
     from leadflow.adapters.dynamodb import DynamoConfigStore
-    from leadflow.models.rules import parse_ruleset
+    from leadflow.models.rules import RULESET_KINDS, parse_ruleset
 
     store = DynamoConfigStore(boto3.resource("dynamodb").Table(args.table))
-    for kind in args.kinds:
+    for kind in args.kinds or list(RULESET_KINDS):
         body = yaml.safe_load((Path(args.folder) / f"{kind}.yaml").read_text(encoding="utf-8"))
         parse_ruleset(kind, body)
         print(f"{kind}: version {store.publish(kind, body)} active")
@@ -88,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
 
     push = commands.add_parser("config-push", help="publish infra/config/*.yaml to a deployed stack's config table")
     push.add_argument("--table", required=True, help="the stack's ConfigTableName output")
-    push.add_argument("--folder", default="infra/config")
-    push.add_argument("kinds", nargs="*", default=["scoring", "reps"])
+    push.add_argument("--folder", default=str(CONFIG_DIR_DEFAULT))
+    push.add_argument("kinds", nargs="*", help="rule sets to publish (default: every one in infra/config)")
     push.set_defaults(func=_config_push)
 
     redrive = commands.add_parser("redrive", help="republish the submissions in the pipeline dead-letter queue")
