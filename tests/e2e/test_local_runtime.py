@@ -30,7 +30,10 @@ def test_posted_lead_is_routed_and_survives_a_restart(tmp_path: Path) -> None:
         reply = runtime.client.post_lead(DEMO_REQUEST)
         assert reply.status == 202
         submission = runtime.client.wait_for_submission(reply.json()["submission_id"])
-        lead = runtime.client.wait_for_lead(submission["lead_id"], lambda lead: lead["owner_id"] is not None)
+        # Routed, and its SLA timer (started by lead.assigned, after the pipeline) has claimed it and is waiting.
+        lead = runtime.client.wait_for_lead(
+            submission["lead_id"], lambda lead: lead["owner_id"] is not None and lead["sla"] is not None
+        )
         state = runtime.client.request("GET", "/_local/state").json()
         port = runtime.port
 
