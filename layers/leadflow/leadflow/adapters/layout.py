@@ -10,7 +10,7 @@ import binascii
 import math
 import zlib
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Clamped, Context, Decimal, DecimalException, Inexact, Overflow, Rounded, Underflow
 from typing import Any
 
@@ -51,6 +51,18 @@ KEY_ATTRIBUTES = frozenset({"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", 
 # DynamoDB's number type: 38 significant digits, magnitude 1E-130 .. 9.9E+125 (the context boto3 serialises with).
 _DYNAMO_NUMBERS = Context(Emin=-128, Emax=126, prec=38, traps=[Clamped, Overflow, Inexact, Rounded, Underflow])
 _JSON_DICT: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
+
+
+TTL_ATTRIBUTE = "expires_at"  # the leads table's TimeToLiveSpecification attribute: epoch seconds
+ENGAGEMENT_RECORD_DAYS = 90
+PARKED_ACTIVITY_DAYS = 365
+
+
+def expiry(at: datetime, days: int) -> int:
+    """Epoch seconds `days` after `at`, when DynamoDB may delete the item (naive datetimes are taken as UTC)."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return int((at + timedelta(days=days)).timestamp())
 
 
 def time_key(at: datetime) -> str:
@@ -179,6 +191,8 @@ def engagement_event_item(
         "event_id": event_id,
         "status": status,
         "received_at": time_key(received_at),
+        # A provider re-sends within hours or days; after that the record has done its job (table TTL).
+        TTL_ATTRIBUTE: expiry(received_at, ENGAGEMENT_RECORD_DAYS),
     }
     if lead_id is not None:
         item["lead_id"] = lead_id
@@ -193,6 +207,9 @@ def parked_activity_item(email_canonical: str, activity: Activity) -> Item:
     return {
         **parked_activity_key(email_canonical, activity.event_id),
         "at_key": time_key(activity.occurred_at),
+        # An email that never becomes a lead must not keep its events forever (table TTL); by then they have
+        # decayed to nothing anyway.
+        TTL_ATTRIBUTE: expiry(activity.occurred_at, PARKED_ACTIVITY_DAYS),
         **normalise(activity.model_dump(mode="json")),
     }
 
@@ -201,7 +218,9 @@ def sort_parked_activity(items: list[Item]) -> list[Activity]:
     """Parked items as activities, oldest first (the order a lead keeps its activity in)."""
     ordered = sorted(items, key=lambda item: (item["at_key"], item["sk"]))
     return [
-        Activity.model_validate(from_dynamo({k: v for k, v in without_keys(item).items() if k != "at_key"}))
+        Activity.model_validate(
+            from_dynamo({k: v for k, v in without_keys(item).items() if k not in ("at_key", TTL_ATTRIBUTE)})
+        )
         for item in ordered
     ]
 
