@@ -352,6 +352,7 @@ def test_tables_have_the_contract_keys_and_indexes(template: dict[str, Any]) -> 
     assert tables["IdempotencyTable"]["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
     # Webhook event records and parked engagement expire; nothing else in the leads table carries the attribute.
     assert tables["LeadsTable"]["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert tables["ConfigTable"]["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
 
 
 def test_tables_are_on_demand_encrypted_backed_up_and_lead_data_is_kept(template: dict[str, Any]) -> None:

@@ -200,9 +200,10 @@ class ConfigStore(Protocol):
     def next_in_sequence(self, name: str) -> int:
         """Atomically increment and return a named counter (round-robin cursors); 1 on first use."""
 
-    def increment_if_below(self, name: str, limit: int) -> bool:
+    def increment_if_below(self, name: str, limit: int, *, expires_at: int | None = None) -> bool:
         """Add 1 to a named counter only while it is below `limit`, in one conditional write; False (and no change)
-        when it is at or over the limit. Routing claims a rep's capacity with it, so limits hold under concurrency."""
+        when it is at or over the limit. Routing claims a rep's capacity with it, so limits hold under concurrency.
+        `expires_at` (epoch seconds) lets the table's TTL delete a counter that has done its job (a day's count)."""
 
     def decrement(self, name: str) -> None:
         """Take 1 from a named counter, never below 0 (a lead left the rep, or a claim was not used)."""

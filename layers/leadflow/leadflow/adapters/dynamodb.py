@@ -355,14 +355,19 @@ class DynamoConfigStore:
         )
         return int(response["Attributes"]["n"])
 
-    def increment_if_below(self, name: str, limit: int) -> bool:
+    def increment_if_below(self, name: str, limit: int, *, expires_at: int | None = None) -> bool:
+        update, names, values = "ADD #n :one", {"#n": "n"}, {":one": 1, ":limit": limit}
+        if expires_at is not None:
+            update += " SET #expires = :expires"
+            names["#expires"] = layout.TTL_ATTRIBUTE
+            values[":expires"] = expires_at
         try:
             self._table.update_item(
                 Key=layout.sequence_key(name),
-                UpdateExpression="ADD #n :one",
+                UpdateExpression=update,
                 ConditionExpression="attribute_not_exists(#n) OR #n < :limit",
-                ExpressionAttributeNames={"#n": "n"},
-                ExpressionAttributeValues={":one": 1, ":limit": limit},
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
             )
         except ClientError as exc:
             if _code(exc) == CONDITION_FAILED:

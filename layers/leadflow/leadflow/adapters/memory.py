@@ -292,13 +292,15 @@ class InMemoryConfigStore:
             self._table.put(item)
         return int(item["n"])
 
-    def increment_if_below(self, name: str, limit: int) -> bool:
+    def increment_if_below(self, name: str, limit: int, *, expires_at: int | None = None) -> bool:
         key = layout.sequence_key(name)
         with self._table.lock:
             item = self._table.get(key) or {**key, "n": 0}
             if item["n"] >= limit:
                 return False
             item["n"] += 1
+            if expires_at is not None:
+                item[layout.TTL_ATTRIBUTE] = expires_at
             self._table.put(item)
         return True
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from leadflow.domain.availability import daily_limit_reason, local_day, open_limit_reason, unavailable_reason
@@ -84,6 +84,10 @@ def routing_reference_problems(kind: str, body: dict[str, Any], config: ConfigSt
     return []
 
 
+def _two_days_on(at: datetime) -> int:
+    return int((at + timedelta(days=2)).timestamp())
+
+
 class _Claims:
     """Capacity taken for one decision, so it can be given back when the decision is not saved."""
 
@@ -99,7 +103,8 @@ class _Claims:
         names = [opened]
         if rep.max_new_per_day is not None:
             daily = daily_counter(rep.rep_id, local_day(rep, self._at).isoformat())
-            if not self._config.increment_if_below(daily, rep.max_new_per_day):
+            # A day's count is worthless two days on: the config table's TTL removes it.
+            if not self._config.increment_if_below(daily, rep.max_new_per_day, expires_at=_two_days_on(self._at)):
                 self._config.decrement(opened)
                 return daily_limit_reason(rep.max_new_per_day)
             names.append(daily)
