@@ -109,14 +109,17 @@ def test_pipeline_has_the_contract_shape(asl: dict[str, Any]) -> None:
             path.append(name)
         return path
 
-    # Two causes: a submission (dedupe, enrich, score) and an engagement event about a known lead (score only).
+    # Three causes: a submission (dedupe, enrich, score), an engagement event about a known lead or a rescore request
+    # from the decay job (score only).
     assert asl["StartAt"] == "Start"
     assert states["Start"]["Choices"] == [
-        {"Variable": "$.detail.activity", "IsPresent": True, "Next": "FromEngagement"}
+        {"Variable": "$.detail.activity", "IsPresent": True, "Next": "FromEngagement"},
+        {"Variable": "$.detail.requested_at", "IsPresent": True, "Next": "FromRescoreRequest"},
     ]
     assert states["Start"]["Default"] == "FromSubmission"
     assert path_from("FromSubmission") == ["FromSubmission", "Dedupe", "Enrich", "Score", "IsMql"]
     assert path_from("FromEngagement") == ["FromEngagement", "Score", "IsMql"]
+    assert path_from("FromRescoreRequest") == ["FromRescoreRequest", "Score", "IsMql"]
     # Both route and notify a new MQL the same way.
     assert [c["Next"] for c in states["IsMql"]["Choices"]] == ["Route"]
     assert states["IsMql"]["Default"] == "IsSubmission"

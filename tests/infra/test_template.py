@@ -315,6 +315,12 @@ def test_engagement_events_start_the_pipeline_too(template: dict[str, Any]) -> N
     assert event["Properties"]["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["EventDeliveryDeadLetterQueue", "Arn"]}}
 
 
+def test_rescore_requests_start_the_pipeline_too(template: dict[str, Any]) -> None:
+    event = template["Resources"]["LeadPipeline"]["Properties"]["Events"]["RescoreRequested"]
+    assert event["Properties"]["Pattern"] == {"source": ["leadflow"], "detail-type": ["lead.rescore_requested"]}
+    assert event["Properties"]["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["EventDeliveryDeadLetterQueue", "Arn"]}}
+
+
 def test_scheduled_jobs_run_on_their_schedules(template: dict[str, Any]) -> None:
     schedules = {
         name: event["Properties"]["Schedule"]

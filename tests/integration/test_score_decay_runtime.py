@@ -7,6 +7,8 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from leadflow.models.events import EVENT_SOURCE, LeadRescoreRequested
+
 from infra.local.runtime import LocalRuntime
 from tests.http_client import Client
 from tests.integration.test_webhooks_api import post_events
@@ -73,3 +75,25 @@ def test_webinar_and_pricing_make_an_mql_that_the_decay_job_demotes_after_the_ha
     assert [(change["from"], change["to"]) for change in changes] == [("new", "mql"), ("mql", "new")]
     explained = client.get(f"/v1/leads/{lead['lead_id']}/score").json()
     assert explained["cell"] not in explained["mql_cells"]
+
+
+def test_a_rescore_request_runs_the_lead_pipeline_from_score(client: Client, runtime: LocalRuntime) -> None:
+    """What the decay job publishes when a fading penalty makes a lead qualify: the real ASL takes the request to
+    the Score step (and on to Route and Notify for a new MQL)."""
+    lead = vp_at_a_midmarket_software_company(client)
+    assert runtime.session is not None and runtime.deployment is not None
+    request = LeadRescoreRequested(lead_id=lead["lead_id"], reason="decay", requested_at=runtime.clock.now())
+    entry = {
+        "Source": EVENT_SOURCE,
+        "DetailType": request.detail_type,
+        "Detail": request.model_dump_json(),
+        "EventBusName": runtime.deployment.names.refs["LeadflowBus"],
+    }
+
+    assert runtime.session.client("events").put_events(Entries=[entry])["FailedEntryCount"] == 0
+    runtime.wait_for_executions()
+
+    rescored = client.get(f"/v1/leads/{lead['lead_id']}").json()
+    refs = [entry["ref"] for entry in rescored["history"] if entry["kind"] == "scored"]
+    assert f"rescore:decay@{request.requested_at.isoformat()}" in refs
+    assert rescored["stage"] == "new" and rescored["owner_id"] is None  # a newsletter reader: scored, not routed

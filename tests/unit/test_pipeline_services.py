@@ -23,6 +23,7 @@ from leadflow.models.events import (
     EngagementRecorded,
     LeadAssigned,
     LeadCreated,
+    LeadRescoreRequested,
     LeadScored,
     LeadStageChanged,
     LeadUpdated,
@@ -392,10 +393,12 @@ def test_an_engagement_event_for_a_merged_away_lead_is_recorded_on_the_survivor(
     assert "generic:web-1" not in [activity.event_id for activity in stored(deps, other.lead_id).activity]
 
 
-def test_a_lead_whose_penalty_decays_qualifies_at_its_next_event_not_by_the_decay_job(deps: PipelineDeps) -> None:
+def test_a_lead_whose_penalty_decays_is_promoted_by_the_decay_job_and_handed_to_the_pipeline_to_route(
+    deps: PipelineDeps,
+) -> None:
     # A product user who looked at jobs: the careers-page penalty keeps it at A3 until the penalty has halved, after
-    # 30 days; then it would be an A2. The decay job only demotes (a promotion must be routed, which a pipeline run
-    # does), so the lead is not filed; its next event re-scores it and the run routes it.
+    # 30 days; then it is an A2. The scorer knows when (next_change_at), files the lead for then, and the decay job
+    # promotes it and asks the lead pipeline (lead.rescore_requested) to route it like any new MQL.
     scoring = load_config("scoring.yaml")
     careers = next(rule for rule in scoring["behaviour_rules"] if rule["id"] == "careers-page")
     usage = {"id": "product-usage", "event": "product_usage", "points": 40}
@@ -410,13 +413,23 @@ def test_a_lead_whose_penalty_decays_qualifies_at_its_next_event_not_by_the_deca
     change = penalised.lead.score.next_change_at
     assert change is not None and START + timedelta(days=30) <= change < START + timedelta(days=30, minutes=2)
 
-    assert (penalised.lead.due_at, penalised.lead.due_job) == (None, None)
-    clock(deps).advance(days=31)
-    assert decay_due_leads(deps).visited == 0
-    later = pipeline.record_engagement(
-        engaged(lead.lead_id, "generic:visit-2", "page_visit", START + timedelta(days=31), url="/docs"), deps
-    )
-    assert later.lead is not None and later.lead.stage is Stage.MQL
+    assert (penalised.lead.due_at, penalised.lead.due_job) == (change, "decay")
+    clock(deps).advance(days=29)
+    assert decay_due_leads(deps).visited == 0, "not due yet"
+    clock(deps).advance(days=2)
+
+    run = decay_due_leads(deps)
+
+    assert (run.visited, run.promoted, run.demoted) == (1, 1, 0)
+    assert stored(deps, lead.lead_id).stage is Stage.MQL
+    requests = bus(deps).of_type(LeadRescoreRequested)
+    assert [request.lead_id for request in requests] == [lead.lead_id]
+    # What the lead pipeline does with the request: Score, then (an MQL without an owner) Route and Notify.
+    routed = PipelineState(rescore=requests[0])
+    for step in (pipeline.score, pipeline.route, pipeline.notify):
+        routed = step(routed, deps)
+    assert routed.lead is not None and routed.lead.owner_id is not None
+    assert decay_due_leads(deps).visited == 0, "a second run finds nothing due"
 
 
 def test_a_lead_merged_away_is_not_rescored_by_the_decay_job(deps: PipelineDeps) -> None:

@@ -229,6 +229,16 @@ class NotificationQueued(DomainEvent):
     channel: str
 
 
+class LeadRescoreRequested(DomainEvent):
+    """A lead must be scored again outside a submission or an engagement event: the decay job found that a fading
+    penalty makes it qualify now. The lead pipeline re-scores it and routes it as any new MQL."""
+
+    detail_type: ClassVar[str] = "lead.rescore_requested"
+    lead_id: str
+    reason: str
+    requested_at: datetime
+
+
 class PipelineFailed(DomainEvent):
     """A pipeline run that failed after its retries: the whole state, so the run can be replayed (`leadflow redrive`).
     A submission's run carries the submission; an engagement run carries the engagement event."""
@@ -238,13 +248,16 @@ class PipelineFailed(DomainEvent):
     received_at: datetime | None = None
     submission: SubmissionIn | None = None
     engagement: EngagementRecorded | None = None
+    rescore: LeadRescoreRequested | None = None
     lead: Lead | None = None
     error: dict[str, Any] = Field(default_factory=dict)
 
-    def replay(self) -> LeadSubmitted | EngagementRecorded:
+    def replay(self) -> LeadSubmitted | EngagementRecorded | LeadRescoreRequested:
         """The event that starts the run again."""
         if self.engagement is not None:
             return self.engagement
+        if self.rescore is not None:
+            return self.rescore
         if self.submission_id is None or self.received_at is None or self.submission is None:
             raise ValueError("a failed run carries neither a submission nor an engagement event")
         return LeadSubmitted(submission_id=self.submission_id, received_at=self.received_at, submission=self.submission)
@@ -267,20 +280,26 @@ class PipelineState(BaseModel):
     received_at: datetime | None = None
     submission: SubmissionIn | None = None
     engagement: EngagementRecorded | None = None
+    rescore: LeadRescoreRequested | None = None
     lead: Lead | None = None
 
     @model_validator(mode="after")
     def _one_cause(self) -> Self:
         has_submission = None not in (self.submission_id, self.received_at, self.submission)
-        if has_submission == (self.engagement is not None):
-            raise ValueError("a pipeline run carries either a submission (id, received_at, data) or an engagement")
+        if [has_submission, self.engagement is not None, self.rescore is not None].count(True) != 1:
+            raise ValueError(
+                "a pipeline run carries exactly one of a submission (id, received_at, data), an engagement, or a "
+                "rescore request"
+            )
         return self
 
     @property
     def cause(self) -> str:
-        """What started the run, for history refs: the submission id or the engagement event's id."""
+        """What started the run, for history refs: the submission id, the engagement event's id, or the request."""
         if self.engagement is not None:
             return f"{self.engagement.provider}:{self.engagement.activity.event_id}"
+        if self.rescore is not None:
+            return f"rescore:{self.rescore.reason}@{self.rescore.requested_at.isoformat()}"
         assert self.submission_id is not None
         return self.submission_id
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from leadflow.models.events import LeadRescoreRequested
 from leadflow.models.lead import Stage
 from leadflow.services.lead_updates import LeadNotFound
-from leadflow.services.pipeline import rescore_lead, scoring_context
+from leadflow.services.pipeline import rescore_with_stage, scoring_context
 from leadflow.services.pipeline_deps import PipelineDeps
 
 PAGE = 200
@@ -20,14 +21,16 @@ PAGE = 200
 class DecayRun:
     visited: int
     demoted: int
+    promoted: int = 0
 
 
 def decay_due_leads(deps: PipelineDeps, *, page: int = PAGE) -> DecayRun:
-    """Re-score every lead due for decay by now; an MQL whose score no longer qualifies goes back to `new`."""
+    """Re-score every lead due for decay by now: an MQL whose score no longer qualifies goes back to `new`; a lead
+    whose fading penalty makes it qualify becomes an MQL and is handed to the lead pipeline to be routed."""
     now = deps.clock.now()
     context = scoring_context(deps)  # read once for the whole run
     visited: set[str] = set()
-    demoted = 0
+    demoted = promoted = 0
     while True:
         # A re-scored lead leaves the index (or moves to a later time), so each page holds only leads not seen yet;
         # the index is eventually consistent, so a lead just re-scored may still show up once: skip it.
@@ -37,8 +40,13 @@ def decay_due_leads(deps: PipelineDeps, *, page: int = PAGE) -> DecayRun:
         for lead_id in due:
             visited.add(lead_id)
             try:
-                lead = rescore_lead(lead_id, deps, ref="decay", context=context)
+                lead, before = rescore_with_stage(lead_id, deps, ref="decay", context=context)
             except LeadNotFound:
                 continue
-            demoted += lead.stage is Stage.NEW and lead.stage_changed_at == now
-    return DecayRun(visited=len(visited), demoted=demoted)
+            demoted += before is Stage.MQL and lead.stage is Stage.NEW
+            if before is not Stage.MQL and lead.stage is Stage.MQL:
+                # Promotion must be routed: the lead pipeline re-scores it (no change now) and routes and notifies it
+                # as it does any new MQL.
+                promoted += 1
+                deps.bus.publish([LeadRescoreRequested(lead_id=lead_id, reason="decay", requested_at=now)])
+    return DecayRun(visited=len(visited), demoted=demoted, promoted=promoted)

@@ -16,7 +16,7 @@ from leadflow.domain.identity import email_domain
 from leadflow.domain.merge import add_activity
 from leadflow.domain.notifications import assignment_notification
 from leadflow.domain.predictive_model import PredictiveModel
-from leadflow.domain.scoring import mql_reason, score_lead, stage_after_scoring
+from leadflow.domain.scoring import SCORED_STAGES, mql_reason, score_lead, stage_after_scoring
 from leadflow.models.events import (
     AccountCreated,
     LeadEnriched,
@@ -86,6 +86,9 @@ def score(state: PipelineState, deps: PipelineDeps) -> PipelineState:
     webhook before the lead existed (parked under its email) join a submission's lead here."""
     if state.engagement is not None:
         return record_engagement(state, deps)
+    if state.rescore is not None:
+        lead = rescore_lead(_surviving_lead(deps, state.rescore.lead_id), deps, ref=state.cause)
+        return state.model_copy(update={"lead": lead})
     lead = state.require_lead()
     parked = deps.store.parked_activity(lead.email_canonical)
     lead = rescore_lead(lead.lead_id, deps, ref=state.cause, new_activity=parked)
@@ -137,6 +140,18 @@ def rescore_lead(
     """Score a stored lead again (after a submission, an engagement event, a merge, the decay job's visit); `ref`
     names what caused it, for history. `new_activity` is added to the lead first, each event once. A job scoring
     many leads passes the `context` (rules and model) it read once."""
+    return rescore_with_stage(lead_id, deps, ref=ref, new_activity=new_activity, context=context)[0]
+
+
+def rescore_with_stage(
+    lead_id: str,
+    deps: PipelineDeps,
+    *,
+    ref: str,
+    new_activity: Sequence[Activity] = (),
+    context: ScoringContext | None = None,
+) -> tuple[Lead, Stage]:
+    """rescore_lead, also answering the stage the lead had before (the same stage when the score changed none)."""
     context = context or scoring_context(deps)
     rules = context.rules
     now = deps.clock.now()
@@ -162,16 +177,17 @@ def rescore_lead(
 
     lead = update_existing_lead(deps.store, lead_id, rescore)
     if merged_away:
-        return lead
+        return lead, lead.stage
     assert lead.score is not None and previous_stage is not None
     _announce_score(deps, lead, lead.score, previous_stage, rules, ref, now)
-    return lead
+    return lead, previous_stage
 
 
 def with_decay_due(lead: Lead) -> Lead:
-    """File an MQL in the due index at the moment decay will take it out of the MQL cells; take any other lead's
-    decay entry out (a recycle entry is the lifecycle's and stays)."""
-    if lead.stage is Stage.MQL and lead.score is not None and lead.score.next_change_at is not None:
+    """File a lead the score decides (new, recycled, MQL) in the due index at the moment decay alone changes that
+    decision: an MQL decaying out of the MQL cells, or a lead whose penalty fades until it qualifies. Take any other
+    lead's decay entry out (a recycle entry is the lifecycle's and stays)."""
+    if lead.stage in SCORED_STAGES and lead.score is not None and lead.score.next_change_at is not None:
         return lead.model_copy(update={"due_at": lead.score.next_change_at, "due_job": "decay"})
     if lead.due_job == "decay":
         return lead.model_copy(update={"due_at": None, "due_job": None})
