@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from leadflow.clock import FixedClock
 from leadflow.domain.sla import at_deadline, claim, deadline_after, record_touch
-from leadflow.models.lead import Assignment, Lead, Score
+from leadflow.models.lead import Assignment, Lead, Score, Stage
 from leadflow.models.rules import parse_ruleset
 from leadflow.models.sla import BusinessHours, SlaRules, SlaTarget, Touch
 
@@ -41,7 +41,7 @@ def lead_in(
     return Lead(
         lead_id="lead_1", email="ada@northwind.example", email_canonical="ada@northwind.example",
         created_at=assigned_at - timedelta(minutes=2), updated_at=assigned_at, score=score, owner_id=owner,
-        assignment=assignment, **fields,
+        assignment=assignment, **{"stage": Stage.MQL, **fields},
     )  # fmt: skip
 
 

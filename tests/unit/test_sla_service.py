@@ -19,7 +19,7 @@ from leadflow.clock import FixedClock
 from leadflow.domain.enrichment import DomainDirectory
 from leadflow.domain.routing import NoEligibleRep
 from leadflow.models.events import LeadAssigned, LeadEscalated, LeadSlaBreached, LeadTouched
-from leadflow.models.lead import Assignment, Lead, Score
+from leadflow.models.lead import Assignment, Lead, Score, Stage
 from leadflow.models.sla import SlaTimerState, TouchRequest
 from leadflow.services.pipeline_deps import PipelineDeps
 from leadflow.services.sla import breach_and_reassign, check_timer, escalate, start_timer, touch_lead
@@ -72,6 +72,7 @@ def given_a1_lead(deps: PipelineDeps, owner: str = "ana") -> str:
         created_at=START,
         updated_at=START,
         score=score,
+        stage=Stage.MQL,
         owner_id=owner,
         assignment=assignment,
     )
@@ -160,3 +161,17 @@ def test_when_no_other_rep_is_left_the_reassignment_fails_so_the_timer_escalates
     sla = lead(deps).sla
     assert sla is not None and sla.status == "escalated" and lead(deps).owner_id == "ana"
     assert [(b.rep_id, b.action) for b in bus(deps).of_type(LeadSlaBreached)] == [("ana", "escalated")]
+
+
+def test_a_lead_sales_acted_on_ends_its_timer_without_a_breach_and_is_never_handed_on(deps: PipelineDeps) -> None:
+    given_a1_lead(deps)
+    timer = start_timer(SlaTimerState(lead_id="lead_1", rep_id="ana", timer_id=TIMER), deps)
+    disqualified = lead(deps).model_copy(update={"stage": Stage.DISQUALIFIED})
+    deps.store.save_lead(disqualified, expected_version=disqualified.version)  # a rep disqualified it, untouched
+
+    after = run_to_deadline(deps, timer)
+
+    assert after.decision == "end"
+    ended = lead(deps)
+    assert ended.owner_id == "ana" and ended.sla is not None and ended.sla.status == "ended"
+    assert bus(deps).of_type(LeadSlaBreached) == []

@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from leadflow.models.lead import Lead
+from leadflow.models.lead import Lead, Stage
 from leadflow.models.routing import is_queue
 from leadflow.models.sla import WEEKDAYS, BusinessHours, SlaBreach, SlaDecision, SlaRules, SlaState, SlaTarget, Touch
 
@@ -68,6 +68,8 @@ def claim(lead: Lead, *, timer_id: str, rep_id: str, rules: SlaRules, now: datet
         return Verdict(decision, "this timer already holds the lead's SLA")
     if lead.owner_id != rep_id:
         return Verdict("end", f"the lead is no longer owned by {rep_id}")
+    if lead.stage is not Stage.MQL:  # sales already acted on it (accepted, disqualified, ...): nothing to chase
+        return Verdict("end", f"the lead is {lead.stage.value}, not waiting for a first response")
     if is_queue(rep_id):  # nobody to touch it: the timer that moved it there escalates instead
         return Verdict("end", f"{rep_id} is a queue, not a rep")
     if lead.first_touch is not None:
@@ -104,6 +106,11 @@ def at_deadline(lead: Lead, *, timer_id: str, rules: SlaRules, now: datetime) ->
         return Verdict("end", f"the SLA is {sla.status}")
     if lead.first_touch is not None:
         return Verdict("end", "the lead was touched")
+    if lead.stage is not Stage.MQL:
+        # A sales action (accept, disqualify, ...) answers the lead as surely as a call: the SLA is over, and a
+        # disqualified lead must not be handed to another rep.
+        ended = sla.model_copy(update={"status": "ended"})
+        return Verdict("end", f"the lead is {lead.stage.value} now", lead.model_copy(update={"sla": ended}))
     if lead.owner_id != sla.rep_id:
         return Verdict("end", f"the owner changed from {sla.rep_id} to {lead.owner_id}")
     if now < sla.deadline:

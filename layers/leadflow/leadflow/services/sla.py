@@ -66,12 +66,17 @@ def start_timer(timer: SlaTimerState, deps: PipelineDeps) -> SlaTimerState:
 
 
 def check_timer(timer: SlaTimerState, deps: PipelineDeps) -> SlaTimerState:
-    """CheckTouched: at the deadline, end if the lead was touched (or another timer holds it), else reassign or
-    escalate. Reads only: the next step writes."""
+    """CheckTouched: at the deadline, end if the lead was touched, acted on by sales (its SLA is then marked ended)
+    or another timer holds it, else reassign or escalate (the next step writes those)."""
     lead = deps.store.get_lead(timer.lead_id)
     if lead is None:
         return timer.model_copy(update={"decision": "end", "reason": "the lead no longer exists", "deadline": None})
-    verdict = at_deadline(lead, timer_id=timer.timer_id, rules=sla_rules(deps), now=deps.clock.now())
+    rules, now = sla_rules(deps), deps.clock.now()
+    verdict = at_deadline(lead, timer_id=timer.timer_id, rules=rules, now=now)
+    if verdict.lead is not None:  # sales acted on the lead: the SLA ends, and the lead says so
+        lead, verdict = _decide(
+            deps, timer.lead_id, lambda current: at_deadline(current, timer_id=timer.timer_id, rules=rules, now=now)
+        )
     return _answer(timer, verdict, lead)
 
 
