@@ -6,51 +6,34 @@ Errors in the rule set name the reason code they are about, because the person f
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ModelWrapValidatorHandler,
-    ValidationError,
     field_validator,
     model_validator,
 )
+
+from leadflow.models.config_entry import NamedEntry
 
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 Code = Annotated[str, Field(pattern=CODE_PATTERN)]
 DEFAULT_QUALIFICATION_FIELDS = ("budget", "authority", "need", "timeline")
 
 
-def _describe(exc: ValidationError) -> str:
-    problems = []
-    for error in exc.errors():
-        where = ".".join(str(part) for part in error["loc"])
-        message = error["msg"].removeprefix("Value error, ")
-        problems.append(f"{where}: {message}" if where else message)
-    return "; ".join(problems)
-
-
-class ReasonCode(BaseModel):
+class ReasonCode(NamedEntry):
     """Why a lead was disqualified, and after how many days it comes back for re-engagement (null: never)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    _entry_kind: ClassVar[str] = "reason code"
+    _id_key: ClassVar[str] = "code"
 
     code: Code
     label: Annotated[str, Field(min_length=1, max_length=200)]
     recycle_after_days: int | None = Field(
         default=None, ge=1, description="Days after the disqualification that the lead is recycled; null: never."
     )
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _name_the_code(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
-        code = data.get("code") if isinstance(data, dict) else getattr(data, "code", None)
-        try:
-            return handler(data)
-        except ValidationError as exc:
-            raise ValueError(f"reason code {code!r}: {_describe(exc)}") from None
 
     @property
     def recycles(self) -> bool:

@@ -15,11 +15,11 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ModelWrapValidatorHandler,
-    ValidationError,
     field_validator,
     model_validator,
 )
+
+from leadflow.models.config_entry import NamedEntry
 
 if TYPE_CHECKING:
     from leadflow.models.rules import RepRoster
@@ -59,34 +59,6 @@ CUSTOM_FIELD_PREFIX = "fields."
 def is_queue(owner_id: str | None) -> bool:
     """Whether an owner id is a queue (a lead waiting for a person to pick it up), not a rep."""
     return owner_id is not None and owner_id.startswith(QUEUE_PREFIX)
-
-
-def _describe(exc: ValidationError) -> str:
-    problems = []
-    for error in exc.errors():
-        where = ".".join(str(part) for part in error["loc"])
-        message = error["msg"].removeprefix("Value error, ")
-        problems.append(f"{where}: {message}" if where else message)
-    return "; ".join(problems)
-
-
-class _Named(BaseModel):
-    """A configured entry whose errors are reported under its id (as leadflow.models.rules._NamedEntry does)."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
-
-    _entry_kind: ClassVar[str] = "entry"
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _name_the_entry(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
-        entry_id = data.get("id") if isinstance(data, dict) else getattr(data, "id", None)
-        try:
-            return handler(data)
-        except ValidationError as exc:
-            raise ValueError(f"{cls._entry_kind} {entry_id!r}: {_describe(exc)}") from None
-        except ValueError as exc:
-            raise ValueError(f"{cls._entry_kind} {entry_id!r}: {exc}") from None
 
 
 class WorkingHours(BaseModel):
@@ -181,7 +153,7 @@ def _members_are_distinct(members: list[TeamMember]) -> list[TeamMember]:
     return members
 
 
-class Team(_Named):
+class Team(NamedEntry):
     """A team of reps: a routing pool, and the manager SLA escalations go to."""
 
     _entry_kind: ClassVar[str] = "team"
@@ -274,7 +246,7 @@ class RoutingTarget(BaseModel):
         return self
 
 
-class RoutingRule(_Named):
+class RoutingRule(NamedEntry):
     """If the lead matches every condition in `when` (none: every lead), it goes to `assign`. An `account_owner`
     target passes the lead on to the next matching rule when the account has no available owner."""
 

@@ -12,12 +12,11 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ModelWrapValidatorHandler,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
+from leadflow.models.config_entry import NamedEntry
 from leadflow.models.lead import EngagementType, Grade, PropertyValue, SizeBand
 from leadflow.models.lifecycle import LifecycleRules
 from leadflow.models.routing import OutOfOffice, RoutingRuleSet, Team, WorkingHours
@@ -66,41 +65,7 @@ RuleId = Annotated[str, Field(pattern=RULE_ID_PATTERN)]
 Scalar = bool | int | str
 
 
-class _NamedEntry(BaseModel):
-    """Base of a configured entry: unknown keys are refused, and any error is reported under the entry's id."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
-
-    _entry_kind: ClassVar[str] = "entry"
-    _id_key: ClassVar[str] = "id"
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _name_the_entry(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
-        entry_id = data.get(cls._id_key) if isinstance(data, dict) else getattr(data, cls._id_key, None)
-        try:
-            entry = handler(data)
-            entry.check()
-        except ValidationError as exc:
-            raise ValueError(f"{cls._entry_kind} {entry_id!r}: {_describe(exc)}") from None
-        except ValueError as exc:
-            raise ValueError(f"{cls._entry_kind} {entry_id!r}: {exc}") from None
-        return entry
-
-    def check(self) -> None:
-        """Checks across fields, run after the fields are valid; raise ValueError to reject the entry."""
-
-
-def _describe(exc: ValidationError) -> str:
-    problems = []
-    for error in exc.errors():
-        where = ".".join(str(part) for part in error["loc"])
-        message = error["msg"].removeprefix("Value error, ")
-        problems.append(f"{where}: {message}" if where else message)
-    return "; ".join(problems)
-
-
-class FitRule(_NamedEntry):
+class FitRule(NamedEntry):
     """Points for who the lead is: one lead field, exactly one condition on it.
 
     Text comparisons (`equals`, `in`) ignore case; `matches` is a case-insensitive regular expression searched
@@ -180,7 +145,7 @@ def _check_operand(field: str, kind: FieldKind, operand: Scalar) -> None:
         raise ValueError(f"{operand!r} is not a size band; expected one of: {', '.join(SIZE_BANDS)}")
 
 
-class BehaviourRule(_NamedEntry):
+class BehaviourRule(NamedEntry):
     """Points for what the lead did: `points` per matching event of type `event`, decaying with `half_life_days`.
 
     An event matches when its type is `event` and, when given, its form is one of `form_ids` (form submissions),
@@ -321,7 +286,7 @@ class ScoringRuleSet(BaseModel):
         return self
 
 
-class Rep(_NamedEntry):
+class Rep(NamedEntry):
     """A sales rep who can be given leads."""
 
     _entry_kind: ClassVar[str] = "rep"
