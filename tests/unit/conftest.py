@@ -10,12 +10,22 @@ from typing import Any
 
 import pytest
 import yaml
+from leadflow.adapters.enrichment import DirectoryProvider
+from leadflow.adapters.memory import (
+    InMemoryConfigStore,
+    InMemoryEventBus,
+    InMemoryLeadStore,
+    InMemoryMatchIndex,
+    InMemoryOutbox,
+)
+from leadflow.clock import FixedClock
 from leadflow.domain.enrichment import DomainDirectory, enrich
 from leadflow.domain.identity import email_domain
 from leadflow.domain.merge import apply_submission
 from leadflow.models.lead import Activity, EngagementType, Firmographics, Lead, PropertyValue
 from leadflow.models.rules import RepRoster, ScoringRuleSet, parse_ruleset
 from leadflow.models.submission import StoredSubmission, SubmissionIn
+from leadflow.services.pipeline_deps import PipelineDeps
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "infra" / "config"
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -129,3 +139,32 @@ def scoring_rules(
         "behaviour_rules": behaviour_rules or [],
     }
     return ScoringRuleSet.model_validate(body | rest)
+
+
+def memory_deps(now: datetime, rule_sets: dict[str, dict[str, Any]], *, api_base_url: str = "") -> PipelineDeps:
+    """What the services run on in unit tests: the in-memory adapters, a clock fixed at `now` (move it with
+    `clock(deps).advance(...)`), and `rule_sets` published as version 1 of each kind."""
+    config = InMemoryConfigStore()
+    for kind, body in rule_sets.items():
+        config.publish(kind, body)
+    return PipelineDeps(
+        store=InMemoryLeadStore(),
+        index=InMemoryMatchIndex(),
+        config=config,
+        bus=InMemoryEventBus(),
+        outbox=InMemoryOutbox(),
+        clock=FixedClock(now),
+        directory=DomainDirectory.bundled(),
+        enrichment=DirectoryProvider(DomainDirectory.bundled()),
+        api_base_url=api_base_url,
+    )
+
+
+def bus(deps: PipelineDeps) -> InMemoryEventBus:
+    assert isinstance(deps.bus, InMemoryEventBus)
+    return deps.bus
+
+
+def clock(deps: PipelineDeps) -> FixedClock:
+    assert isinstance(deps.clock, FixedClock)
+    return deps.clock

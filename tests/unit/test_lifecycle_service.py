@@ -7,16 +7,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from leadflow.adapters.enrichment import DirectoryProvider
 from leadflow.adapters.memory import (
     InMemoryConfigStore,
-    InMemoryEventBus,
-    InMemoryLeadStore,
-    InMemoryMatchIndex,
-    InMemoryOutbox,
 )
-from leadflow.clock import FixedClock
-from leadflow.domain.enrichment import DomainDirectory
 from leadflow.domain.lifecycle import TransitionNotAllowed
 from leadflow.models.events import (
     LeadConverted,
@@ -33,7 +26,7 @@ from leadflow.services.outcomes import record_outcome, training_examples
 from leadflow.services.pipeline_deps import MissingConfig, PipelineDeps
 from leadflow.services.routing import open_counter
 
-from tests.unit.conftest import load_config
+from tests.unit.conftest import bus, clock, load_config, memory_deps
 
 START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 BANT = {"budget": "40k EUR", "authority": "VP signs", "need": "routing", "timeline": "Q2"}
@@ -41,28 +34,7 @@ BANT = {"budget": "40k EUR", "authority": "VP signs", "need": "routing", "timeli
 
 @pytest.fixture
 def deps() -> PipelineDeps:
-    config = InMemoryConfigStore()
-    config.publish("lifecycle", load_config("lifecycle.yaml"))
-    return PipelineDeps(
-        store=InMemoryLeadStore(),
-        index=InMemoryMatchIndex(),
-        config=config,
-        bus=InMemoryEventBus(),
-        outbox=InMemoryOutbox(),
-        clock=FixedClock(START),
-        directory=DomainDirectory.bundled(),
-        enrichment=DirectoryProvider(DomainDirectory.bundled()),
-    )
-
-
-def bus(deps: PipelineDeps) -> InMemoryEventBus:
-    assert isinstance(deps.bus, InMemoryEventBus)
-    return deps.bus
-
-
-def clock(deps: PipelineDeps) -> FixedClock:
-    assert isinstance(deps.clock, FixedClock)
-    return deps.clock
+    return memory_deps(START, {"lifecycle": load_config("lifecycle.yaml")})
 
 
 def given_lead(deps: PipelineDeps, number: int = 1, stage: Stage = Stage.MQL, **fields: Any) -> str:

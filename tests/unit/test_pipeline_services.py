@@ -8,16 +8,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from leadflow.adapters.enrichment import DirectoryProvider
 from leadflow.adapters.memory import (
     InMemoryConfigStore,
-    InMemoryEventBus,
-    InMemoryLeadStore,
-    InMemoryMatchIndex,
-    InMemoryOutbox,
 )
-from leadflow.clock import FixedClock
-from leadflow.domain.enrichment import DomainDirectory
 from leadflow.domain.routing import NoEligibleRep
 from leadflow.models.events import (
     EngagementRecorded,
@@ -36,28 +29,15 @@ from leadflow.services.curation import merge_pair
 from leadflow.services.decay import DecayRun, decay_due_leads
 from leadflow.services.pipeline import MissingConfig, PipelineDeps
 
-from tests.unit.conftest import load_config
+from tests.unit.conftest import bus, clock, load_config, memory_deps
 
 START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture
 def deps() -> PipelineDeps:
-    config = InMemoryConfigStore()
-    config.publish("scoring", load_config("scoring.yaml"))
-    config.publish("reps", load_config("reps.yaml"))
-    config.publish("matching", load_config("matching.yaml"))
-    return PipelineDeps(
-        store=InMemoryLeadStore(),
-        index=InMemoryMatchIndex(),
-        config=config,
-        bus=InMemoryEventBus(),
-        outbox=InMemoryOutbox(),
-        clock=FixedClock(START),
-        directory=DomainDirectory.bundled(),
-        enrichment=DirectoryProvider(DomainDirectory.bundled()),
-        api_base_url="https://leads.example.com",
-    )
+    rule_sets = {kind: load_config(f"{kind}.yaml") for kind in ("scoring", "reps", "matching")}
+    return memory_deps(START, rule_sets, api_base_url="https://leads.example.com")
 
 
 def submitted(
@@ -82,11 +62,6 @@ def run_all(initial: PipelineState, deps: PipelineDeps) -> PipelineState:
     for step in (pipeline.dedupe, pipeline.enrich_lead, pipeline.score, pipeline.route, pipeline.notify):
         current = step(current, deps)
     return current
-
-
-def bus(deps: PipelineDeps) -> InMemoryEventBus:
-    assert isinstance(deps.bus, InMemoryEventBus)
-    return deps.bus
 
 
 def test_second_submission_in_another_spelling_joins_the_first_lead(deps: PipelineDeps) -> None:
@@ -200,11 +175,6 @@ def test_a_submission_whose_email_still_points_at_a_merged_away_lead_joins_the_s
 
 PRICING = "https://www.celonis.example/pricing"
 CAREERS = "https://www.celonis.example/careers"
-
-
-def clock(deps: PipelineDeps) -> FixedClock:
-    assert isinstance(deps.clock, FixedClock)
-    return deps.clock
 
 
 def stored(deps: PipelineDeps, lead_id: str) -> Lead:

@@ -7,40 +7,19 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from leadflow.adapters.enrichment import DirectoryProvider
-from leadflow.adapters.memory import (
-    InMemoryConfigStore,
-    InMemoryEventBus,
-    InMemoryLeadStore,
-    InMemoryMatchIndex,
-    InMemoryOutbox,
-)
-from leadflow.clock import FixedClock
-from leadflow.domain.enrichment import DomainDirectory
 from leadflow.models.lead import Activity, Firmographics, Lead, Outcome
 from leadflow.services import predictive
 from leadflow.services.pipeline import rescore_lead
 from leadflow.services.pipeline_deps import PipelineDeps
 
-from tests.unit.conftest import load_config
+from tests.unit.conftest import load_config, memory_deps
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def deps() -> PipelineDeps:
-    config = InMemoryConfigStore()
-    config.publish("scoring", load_config("scoring.yaml"))
-    return PipelineDeps(
-        store=InMemoryLeadStore(),
-        index=InMemoryMatchIndex(),
-        config=config,
-        bus=InMemoryEventBus(),
-        outbox=InMemoryOutbox(),
-        clock=FixedClock(NOW),
-        directory=DomainDirectory.bundled(),
-        enrichment=DirectoryProvider(DomainDirectory.bundled()),
-    )
+    return memory_deps(NOW, {"scoring": load_config("scoring.yaml")})
 
 
 def closed_lead(deps: PipelineDeps, number: int, *, senior: bool, webinars: int, won: bool) -> Lead:

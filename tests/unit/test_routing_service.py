@@ -8,22 +8,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from leadflow.adapters.enrichment import DirectoryProvider
-from leadflow.adapters.memory import (
-    InMemoryConfigStore,
-    InMemoryEventBus,
-    InMemoryLeadStore,
-    InMemoryMatchIndex,
-    InMemoryOutbox,
-)
 from leadflow.clock import FixedClock
-from leadflow.domain.enrichment import DomainDirectory
 from leadflow.domain.routing import NoEligibleRep
 from leadflow.models.account import Account
 from leadflow.models.events import LeadAssigned, LeadReassigned
 from leadflow.models.lead import Firmographics, Lead, Stage
 from leadflow.services.pipeline_deps import PipelineDeps
 from leadflow.services.routing import ReassignmentRefused, UnknownRep, assign_lead, reassign_lead
+
+from tests.unit.conftest import memory_deps
 
 MONDAY_MORNING = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)  # 10:30 in Berlin
 MONDAY_NIGHT = datetime(2026, 3, 2, 23, 30, tzinfo=UTC)
@@ -49,20 +42,10 @@ def team_rule(team: str = "sales", strategy: str = "round_robin", rule_id: str =
 
 def make_deps(reps: list[dict[str, Any]], teams: list[dict[str, Any]], rules: dict[str, Any] | None,
               at: datetime = MONDAY_MORNING) -> PipelineDeps:  # fmt: skip
-    config = InMemoryConfigStore()
-    config.publish("reps", {"reps": reps, "teams": teams})
+    rule_sets: dict[str, dict[str, Any]] = {"reps": {"reps": reps, "teams": teams}}
     if rules is not None:
-        config.publish("routing", rules)
-    return PipelineDeps(
-        store=InMemoryLeadStore(),
-        index=InMemoryMatchIndex(),
-        config=config,
-        bus=InMemoryEventBus(),
-        outbox=InMemoryOutbox(),
-        clock=FixedClock(at),
-        directory=DomainDirectory.bundled(),
-        enrichment=DirectoryProvider(DomainDirectory.bundled()),
-    )
+        rule_sets["routing"] = rules
+    return memory_deps(at, rule_sets)
 
 
 def sales(*members: str | tuple[str, int], manager: str | None = None) -> dict[str, Any]:

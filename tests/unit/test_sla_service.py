@@ -7,16 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from leadflow.adapters.enrichment import DirectoryProvider
-from leadflow.adapters.memory import (
-    InMemoryConfigStore,
-    InMemoryEventBus,
-    InMemoryLeadStore,
-    InMemoryMatchIndex,
-    InMemoryOutbox,
-)
-from leadflow.clock import FixedClock
-from leadflow.domain.enrichment import DomainDirectory
 from leadflow.domain.routing import NoEligibleRep
 from leadflow.models.events import LeadAssigned, LeadEscalated, LeadSlaBreached, LeadTouched
 from leadflow.models.lead import Assignment, Lead, Score, Stage
@@ -24,7 +14,7 @@ from leadflow.models.sla import SlaTimerState, TouchRequest
 from leadflow.services.pipeline_deps import PipelineDeps
 from leadflow.services.sla import breach_and_reassign, check_timer, escalate, start_timer, touch_lead
 
-from tests.unit.conftest import load_config
+from tests.unit.conftest import bus, clock, load_config, memory_deps
 
 START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 TIMER = "arn:aws:states:us-east-1:123456789012:execution:leadflow-SlaTimer:t1"
@@ -33,29 +23,8 @@ REPS = ["ana", "ben", "cy"]
 
 @pytest.fixture
 def deps() -> PipelineDeps:
-    config = InMemoryConfigStore()
-    config.publish("sla", load_config("sla.yaml"))
-    config.publish("reps", {"reps": [{"rep_id": r, "name": r.title(), "email": f"{r}@example.com"} for r in REPS]})
-    return PipelineDeps(
-        store=InMemoryLeadStore(),
-        index=InMemoryMatchIndex(),
-        config=config,
-        bus=InMemoryEventBus(),
-        outbox=InMemoryOutbox(),
-        clock=FixedClock(START),
-        directory=DomainDirectory.bundled(),
-        enrichment=DirectoryProvider(DomainDirectory.bundled()),
-    )
-
-
-def bus(deps: PipelineDeps) -> InMemoryEventBus:
-    assert isinstance(deps.bus, InMemoryEventBus)
-    return deps.bus
-
-
-def clock(deps: PipelineDeps) -> FixedClock:
-    assert isinstance(deps.clock, FixedClock)
-    return deps.clock
+    reps = {"reps": [{"rep_id": r, "name": r.title(), "email": f"{r}@example.com"} for r in REPS]}
+    return memory_deps(START, {"sla": load_config("sla.yaml"), "reps": reps})
 
 
 def given_a1_lead(deps: PipelineDeps, owner: str = "ana") -> str:
