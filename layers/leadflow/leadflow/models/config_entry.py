@@ -5,6 +5,7 @@ Its own module, so that every rule-set module can use it without importing anoth
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, ModelWrapValidatorHandler, ValidationError, model_validator
@@ -18,6 +19,16 @@ def describe_errors(exc: ValidationError) -> str:
         message = error["msg"].removeprefix("Value error, ")
         problems.append(f"{where}: {message}" if where else message)
     return "; ".join(problems)
+
+
+def first_repeated(values: Iterable[str]) -> str | None:
+    """The first value seen a second time (ids that must be unique), None when all are distinct."""
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            return value
+        seen.add(value)
+    return None
 
 
 class NamedEntry(BaseModel):

@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from leadflow.models.config_entry import NamedEntry
+from leadflow.models.config_entry import NamedEntry, first_repeated
 
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 Code = Annotated[str, Field(pattern=CODE_PATTERN)]
@@ -60,11 +60,8 @@ class LifecycleRules(BaseModel):
 
     @model_validator(mode="after")
     def _codes_are_unique(self) -> Self:
-        seen: set[str] = set()
-        for reason in self.reason_codes:
-            if reason.code in seen:
-                raise ValueError(f"reason code {reason.code!r} is listed more than once; codes must be unique")
-            seen.add(reason.code)
+        if (code := first_repeated(self.codes)) is not None:
+            raise ValueError(f"reason code {code!r} is listed more than once; codes must be unique")
         return self
 
     def reason(self, code: str) -> ReasonCode | None:

@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from leadflow.models.config_entry import NamedEntry
+from leadflow.models.config_entry import NamedEntry, first_repeated
 
 if TYPE_CHECKING:
     from leadflow.models.rules import RepRoster
@@ -145,11 +145,8 @@ class TeamMember(BaseModel):
 def _members_are_distinct(members: list[TeamMember]) -> list[TeamMember]:
     if not members:
         raise ValueError("has no members: a pool needs at least one rep")
-    seen: set[str] = set()
-    for member in members:
-        if member.rep in seen:
-            raise ValueError(f"rep {member.rep!r} is listed more than once")
-        seen.add(member.rep)
+    if (rep := first_repeated(member.rep for member in members)) is not None:
+        raise ValueError(f"rep {rep!r} is listed more than once")
     return members
 
 
@@ -286,11 +283,8 @@ class RoutingRuleSet(BaseModel):
 
     @model_validator(mode="after")
     def _rule_ids_are_unique(self) -> Self:
-        seen: set[str] = set()
-        for rule in self.rules:
-            if rule.id in seen:
-                raise ValueError(f"rule id {rule.id!r} is used by more than one rule; rule ids must be unique")
-            seen.add(rule.id)
+        if (rule_id := first_repeated(rule.id for rule in self.rules)) is not None:
+            raise ValueError(f"rule id {rule_id!r} is used by more than one rule; rule ids must be unique")
         return self
 
 

@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from leadflow.models.config_entry import NamedEntry
+from leadflow.models.config_entry import NamedEntry, first_repeated
 from leadflow.models.lead import EngagementType, Grade, PropertyValue, SizeBand
 from leadflow.models.lifecycle import LifecycleRules
 from leadflow.models.routing import OutOfOffice, RoutingRuleSet, Team, WorkingHours
@@ -277,12 +277,9 @@ class ScoringRuleSet(BaseModel):
 
     @model_validator(mode="after")
     def _rule_ids_are_unique(self) -> Self:
-        seen: set[str] = set()
-        rules: list[FitRule | BehaviourRule] = [*self.fit_rules, *self.behaviour_rules]
-        for rule in rules:
-            if rule.id in seen:
-                raise ValueError(f"rule id {rule.id!r} is used by more than one rule; rule ids must be unique")
-            seen.add(rule.id)
+        rule_ids = [*(rule.id for rule in self.fit_rules), *(rule.id for rule in self.behaviour_rules)]
+        if (rule_id := first_repeated(rule_ids)) is not None:
+            raise ValueError(f"rule id {rule_id!r} is used by more than one rule; rule ids must be unique")
         return self
 
 
@@ -330,11 +327,8 @@ class RepRoster(BaseModel):
 
     @model_validator(mode="after")
     def _rep_ids_are_unique(self) -> Self:
-        seen: set[str] = set()
-        for rep in self.reps:
-            if rep.rep_id in seen:
-                raise ValueError(f"rep id {rep.rep_id!r} appears more than once; rep ids must be unique")
-            seen.add(rep.rep_id)
+        if (rep_id := first_repeated(rep.rep_id for rep in self.reps)) is not None:
+            raise ValueError(f"rep id {rep_id!r} appears more than once; rep ids must be unique")
         return self
 
     @model_validator(mode="after")
