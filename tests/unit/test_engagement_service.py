@@ -15,8 +15,6 @@ from leadflow.models.events import DomainEvent, EngagementRecorded
 from leadflow.models.lead import Activity, Lead
 from leadflow.services.engagement import (
     EngagementDeps,
-    adopt_parked_activity,
-    clear_parked_activity,
     receive_engagement,
 )
 
@@ -252,17 +250,17 @@ def test_parked_activity_is_adopted_oldest_first_and_cleared_once_saved(
         deps,
     )
 
-    adopted = adopt_parked_activity(store, email)
+    adopted = store.parked_activity(email)  # what the pipeline's Score step adopts
 
     assert [(a.event_id, a.type, a.source) for a in adopted] == [
         ("generic:evt-early", "email_click", "generic"),
         ("generic:evt-late", "page_visit", "generic"),
     ]
-    assert adopt_parked_activity(store, email) == adopted  # adopting reads; only clearing forgets
+    assert store.parked_activity(email) == adopted  # adopting reads; only clearing forgets
 
-    clear_parked_activity(store, email, [a.event_id for a in adopted])
+    store.clear_parked_activity(email, [a.event_id for a in adopted])
 
-    assert adopt_parked_activity(store, email) == []
+    assert store.parked_activity(email) == []
 
 
 # --- the wire format -----------------------------------------------------------------------------------------------

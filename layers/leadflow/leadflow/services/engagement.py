@@ -137,14 +137,3 @@ def receive_engagement(provider: str, events: Sequence[EngagementEventIn], deps:
     for item in pending:
         receipts[item.index] = _keep(provider, item, deps)
     return [receipts[index] for index in range(len(events))]
-
-
-def adopt_parked_activity(store: LeadStore, email_canonical: str) -> list[Activity]:
-    """The engagement parked under a new lead's email, oldest first, for the pipeline to add to the lead. Clear it
-    with clear_parked_activity only after the lead is saved, so a failed step finds it again on its retry."""
-    return store.parked_activity(email_canonical)
-
-
-def clear_parked_activity(store: LeadStore, email_canonical: str, event_ids: Sequence[str]) -> None:
-    """Forget parked activity that is now on its lead (by the activities' event ids)."""
-    store.clear_parked_activity(email_canonical, event_ids)
