@@ -29,6 +29,7 @@ def decay_due_leads(deps: PipelineDeps, *, page: int = PAGE) -> DecayRun:
     whose fading penalty makes it qualify becomes an MQL and is handed to the lead pipeline to be routed."""
     now = deps.clock.now()
     context = scoring_context(deps)  # read once for the whole run
+    run_ref = f"decay@{now.isoformat()}"  # each run's re-score is its own history entry
     visited: set[str] = set()
     demoted = promoted = 0
     while True:
@@ -40,7 +41,7 @@ def decay_due_leads(deps: PipelineDeps, *, page: int = PAGE) -> DecayRun:
         for lead_id in due:
             visited.add(lead_id)
             try:
-                lead, before = rescore_with_stage(lead_id, deps, ref="decay", context=context)
+                lead, before = rescore_with_stage(lead_id, deps, ref=run_ref, context=context)
             except LeadNotFound:
                 continue
             demoted += before is Stage.MQL and lead.stage is Stage.NEW

@@ -227,7 +227,7 @@ def _announce_score(
         HistoryEntry(
             at=now,
             kind="scored",
-            ref=f"{ref}@{now.isoformat()}" if ref.startswith("decay") else ref,
+            ref=ref,
             detail={
                 "fit": score.fit,
                 "engagement": score.engagement,
