@@ -265,3 +265,14 @@ def test_a_rule_set_that_validates_can_score_any_lead(half_life: float) -> None:
     score = at(company_lead(event("demo-1", "demo_request")), rules, NOW)
 
     assert (score.engagement, score.qualifies) == (40, True)
+
+
+def test_a_vp_demo_request_under_the_default_rules_decays_out_of_mql_in_about_six_days(
+    default_scoring: ScoringRuleSet,
+) -> None:
+    """The README's promise: 40 points halving every 30 days fall below level 2 (35) after 30·log2(40/35) days."""
+    demo = event("demo-1", "form_submitted", form_id="demo-request")
+    lead = company_lead(demo, title="VP of Engineering")
+    assert at(lead, default_scoring, NOW).qualifies
+    change = assert_flips_at(lead, default_scoring, NOW, qualifies_before=True)
+    assert change - NOW == pytest.approx(30 * math.log2(40 / 35) * DAY, abs=PRECISION)
