@@ -322,8 +322,28 @@ def test_oldest_takes_the_value_of_the_lead_created_first() -> None:
     assert merge(survivor, other, MergeRules(fields={"first_name": "oldest"})).merged.first_name == "Augusta"
 
 
-def test_the_email_comes_with_its_canonical_form_and_firmographics() -> None:
+def test_a_newer_work_address_comes_with_its_canonical_form_and_firmographics() -> None:
     survivor = lead("lead-a", last=NOW, firmographics=Firmographics(domain="northwind.example"))
+    other = lead(
+        "lead-b",
+        last=NOW + DAY,
+        email="Ada.L@Contoso.example",
+        email_canonical="ada.l@contoso.example",
+        firmographics=Firmographics(domain="contoso.example"),
+        account_id="contoso.example",
+    )
+
+    merged = merge(survivor, other).merged
+
+    assert (merged.email, merged.email_canonical) == ("Ada.L@Contoso.example", "ada.l@contoso.example")
+    assert merged.firmographics == Firmographics(domain="contoso.example")
+    assert merged.account_id == "contoso.example"
+    assert merged.emails == ["Ada.L@Contoso.example", "lead-a@northwind.example"]
+
+
+def test_a_newer_free_mail_address_never_replaces_the_work_address_or_its_firmographics() -> None:
+    known = Firmographics(domain="northwind.example", company_name="Northwind", industry="fintech", known=True)
+    survivor = lead("lead-a", last=NOW, firmographics=known, account_id="northwind.example")
     other = lead(
         "lead-b",
         last=NOW + DAY,
@@ -334,8 +354,29 @@ def test_the_email_comes_with_its_canonical_form_and_firmographics() -> None:
 
     merged = merge(survivor, other).merged
 
-    assert (merged.email, merged.email_canonical) == ("ada@gmail.com", "ada@gmail.com")
-    assert merged.firmographics == Firmographics(domain="gmail.com", free_mail=True)
+    assert (merged.email, merged.email_canonical) == ("lead-a@northwind.example", "lead-a@northwind.example")
+    assert (merged.firmographics, merged.account_id) == (known, "northwind.example")
+    assert merged.emails == ["lead-a@northwind.example", "ada@gmail.com"]
+
+
+def test_a_merge_keeps_the_known_company_even_when_the_newer_work_address_is_unknown() -> None:
+    known = Firmographics(domain="northwind.example", company_name="Northwind", known=True)
+    survivor = lead("lead-a", last=NOW, firmographics=known, account_id="northwind.example")
+    other = lead(
+        "lead-b", last=NOW + DAY, email="ada@nw-labs.example", firmographics=Firmographics(domain="nw-labs.example")
+    )
+
+    merged = merge(survivor, other).merged
+
+    assert merged.email == "ada@nw-labs.example"
+    assert (merged.firmographics, merged.account_id) == (known, "northwind.example")
+
+
+def test_a_plain_address_outranks_a_plus_tagged_one_of_the_same_mailbox() -> None:
+    survivor = lead("lead-a", last=NOW, email="Priya.Raman@northwind.example")
+    other = lead("lead-b", last=NOW + DAY, email="Priya.Raman+webinar@northwind.example")
+
+    assert merge(survivor, other).merged.email == "Priya.Raman@northwind.example"
 
 
 @pytest.mark.parametrize(

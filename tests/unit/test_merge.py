@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from leadflow.domain.merge import MAX_ACTIVITY, add_activity, apply_submission
-from leadflow.models.lead import Activity
+from leadflow.models.lead import Activity, ConsentRecord
 from leadflow.models.submission import Source, StoredSubmission
 
 from tests.unit.conftest import event
@@ -107,13 +107,63 @@ def test_custom_fields_merge_with_the_latest_value_winning(submission: Submissio
     assert lead.fields == {"seats": 25, "crm": "salesforce"}
 
 
-def test_email_shown_is_the_one_given_last(submission: SubmissionFactory, now: datetime) -> None:
+def test_email_shown_is_the_one_given_last_among_equally_good_ones(
+    submission: SubmissionFactory, now: datetime
+) -> None:
     lead = apply_submission(None, submission("ada.lovelace@gmail.com"), LEAD_ID, now)
 
-    lead = apply_submission(lead, submission("Ada.Lovelace+events@googlemail.com"), LEAD_ID, now + LATER)
+    lead = apply_submission(lead, submission("Ada.Lovelace@googlemail.com"), LEAD_ID, now + LATER)
 
-    assert lead.email == "Ada.Lovelace+events@googlemail.com"
+    assert lead.email == "Ada.Lovelace@googlemail.com"
     assert lead.email_canonical == "adalovelace@gmail.com"
+    assert lead.emails == ["ada.lovelace@gmail.com", "Ada.Lovelace@googlemail.com"]
+
+
+def test_a_plus_tagged_spelling_given_later_does_not_replace_the_plain_address(
+    submission: SubmissionFactory, now: datetime
+) -> None:
+    lead = apply_submission(None, submission("Priya.Raman@adyen.com"), LEAD_ID, now)
+
+    lead = apply_submission(lead, submission("Priya.Raman+webinar@adyen.com"), LEAD_ID, now + LATER)
+
+    assert (lead.email, lead.email_canonical) == ("Priya.Raman@adyen.com", "priya.raman@adyen.com")
+    assert lead.emails == ["Priya.Raman@adyen.com", "Priya.Raman+webinar@adyen.com"]
+
+
+def test_a_free_mail_address_given_later_is_kept_but_the_work_address_stays_primary(
+    submission: SubmissionFactory, now: datetime
+) -> None:
+    lead = apply_submission(None, submission("priya.raman@adyen.com"), LEAD_ID, now)
+
+    lead = apply_submission(lead, submission("priya.raman@gmail.com"), LEAD_ID, now + LATER)
+
+    assert lead.email == "priya.raman@adyen.com"
+    assert lead.emails == ["priya.raman@adyen.com", "priya.raman@gmail.com"]
+
+
+def test_a_work_address_given_later_becomes_primary_over_a_free_mail_one(
+    submission: SubmissionFactory, now: datetime
+) -> None:
+    lead = apply_submission(None, submission("priya.raman@gmail.com"), LEAD_ID, now)
+
+    lead = apply_submission(lead, submission("priya.raman@adyen.com"), LEAD_ID, now - LATER)  # processed late
+
+    assert (lead.email, lead.email_canonical) == ("priya.raman@adyen.com", "priya.raman@adyen.com")
+
+
+def test_a_ticked_box_on_a_form_older_than_an_unsubscribe_does_not_restore_consent(
+    submission: SubmissionFactory, now: datetime
+) -> None:
+    lead = apply_submission(None, submission(consent=True), LEAD_ID, now)
+    withdrawn = ConsentRecord(consent=False, source="unsubscribe:generic", at=now + LATER, ref="generic:u-1")
+    lead = lead.model_copy(update={"consent": False, "consent_record": withdrawn})
+
+    late = apply_submission(lead, submission(consent=True, received_at=now + LATER / 2), LEAD_ID, now + LATER)
+    fresh = apply_submission(lead, submission(consent=True, received_at=now + 2 * LATER), LEAD_ID, now + 2 * LATER)
+
+    assert (late.consent, late.consent_record) == (False, withdrawn)
+    assert fresh.consent is True and fresh.consent_record is not None
+    assert (fresh.consent_record.source, fresh.consent_record.at) == ("form", now + 2 * LATER)
 
 
 def test_created_at_is_kept_and_updated_at_is_the_merge_time(submission: SubmissionFactory, now: datetime) -> None:

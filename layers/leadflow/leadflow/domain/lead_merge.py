@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from leadflow.domain.merge import is_empty, keep_recent_activity
+from leadflow.domain.survivorship import addresses_of, email_rank, kept_firmographics, latest_consent, with_addresses
 from leadflow.models.lead import Activity, Lead, Stage
 from leadflow.models.merge import MergeRecord
 from leadflow.models.rules import MERGE_FIELDS, MergeRules, MergeStrategy
@@ -31,6 +32,7 @@ _REVERTED_BY_UNMERGE = frozenset(
         "stage",
         "owner_id",
         "assignment",
+        "sla",
         "stage_changed_at",
         "qualification",
         "disqualification",
@@ -72,10 +74,13 @@ def merge_leads(
 ) -> MergeOutcome:
     """`other` merged into `survivor`, which keeps its lead_id and version (save with expected_version=its version).
 
-    Profile fields, the email (with its canonical form and the firmographics derived from it) and custom fields
-    follow `rules`; a verified value stays verified on the merged lead. Submissions count once even when both leads
-    hold one, in time order; consent given on either lead holds; created_at, first_source come from the older lead,
-    last_submitted_at, last_source from the lead heard from last; the owner is the survivor's, else the other's; the
+    Profile fields and custom fields follow `rules`; a verified value stays verified on the merged lead. The primary
+    email follows leadflow.domain.survivorship (verified, then corporate before free-mail and plain before
+    plus-tagged, then `rules`), every address of both leads is kept, and the firmographics (with their account) are
+    the better of the two, never lowered. Submissions count once even when both leads hold one, in time order; the
+    newest consent decision holds (without records, consent given on either lead); created_at, first_source come
+    from the older lead, last_submitted_at, last_source from the lead heard from last; the owner (with the
+    assignment and its SLA) is the survivor's, else the other's; the
     stage is the more advanced one (disqualified only when both are). `score` is None: scores are not added up
     (behaviour rules cap and count per form), so the caller rescores the merged lead. The caller also moves the
     other lead's history and identity claims to the survivor, and keeps the returned record to undo the merge."""
@@ -90,7 +95,7 @@ def merge_leads(
         update={
             **updates,
             "verified_fields": verified,
-            "consent": survivor.consent or other.consent,
+            **_merged_consent(survivor, other),
             "submission_ids": _combined_submission_ids(older, younger),
             "form_ids": _combined_form_ids(older, younger),
             "activity": combined_activity(survivor.activity, other.activity),
@@ -101,6 +106,7 @@ def merge_leads(
             "last_source": newer.last_source or survivor.last_source or other.last_source,
             "owner_id": owner.owner_id,
             "assignment": owner.assignment,
+            "sla": owner.sla,
             "stage": _more_advanced(survivor.stage, other.stage),
             "score": None,
             "merged_from": list(dict.fromkeys([*survivor.merged_from, other.lead_id, *other.merged_from])),
@@ -178,11 +184,13 @@ class _Pair:
         sources: dict[str, str] = {}
         verified: list[str] = []
         for name in MERGE_FIELDS:
-            lead = self.source_of(name, getattr(self.survivor, name), getattr(self.other, name))
-            updates[name] = getattr(lead, name)
-            self._note(name, lead, updates[name], sources, verified)
             if name == "email":
-                updates |= {"email_canonical": lead.email_canonical, "firmographics": lead.firmographics}
+                lead = self.email_source()
+                updates |= self.email_and_company(lead)
+            else:
+                lead = self.source_of(name, getattr(self.survivor, name), getattr(self.other, name))
+                updates[name] = getattr(lead, name)
+            self._note(name, lead, updates[name], sources, verified)
         fields: dict[str, CustomValue] = {}
         for key in dict.fromkeys([*self.survivor.fields, *self.other.fields]):
             name = f"fields.{key}"
@@ -193,6 +201,32 @@ class _Pair:
             self._note(name, lead, fields[key], sources, verified)
         updates["fields"] = fields
         return updates, sources, verified
+
+    def email_source(self) -> Lead:
+        """The lead whose primary email the merged lead keeps: a verified one, else the better ranked (corporate
+        before free-mail, plain before plus-tagged), else the one the `email` strategy prefers."""
+        survivor, other = self.survivor, self.other
+        survivor_verified, other_verified = "email" in survivor.verified_fields, "email" in other.verified_fields
+        if survivor_verified != other_verified:
+            return survivor if survivor_verified else other
+        survivor_rank, other_rank = email_rank(survivor.email), email_rank(other.email)
+        if survivor_rank != other_rank:
+            return survivor if survivor_rank < other_rank else other
+        return self._preferred(self.rules.strategy_for("email"))
+
+    def email_and_company(self, primary: Lead) -> dict[str, Any]:
+        """The primary email, every address of both leads, and the better firmographics with their account: a merge
+        never lowers what the survivor (or the other lead) was known to be."""
+        second = self.other if primary is self.survivor else self.survivor
+        firmographics = kept_firmographics(second.firmographics, primary.firmographics)
+        company = primary if firmographics is primary.firmographics else second
+        return {
+            "email": primary.email,
+            "email_canonical": primary.email_canonical,
+            "emails": with_addresses(addresses_of(primary), *addresses_of(second)),
+            "firmographics": firmographics,
+            "account_id": company.account_id,
+        }
 
     def source_of(self, name: str, survivor_value: CustomValue, other_value: CustomValue) -> Lead:
         survivor, other = self.survivor, self.other
@@ -237,6 +271,16 @@ def _check_mergeable(survivor: Lead, other: Lead) -> None:
         raise ValueError(f"cannot merge lead {survivor.lead_id} into itself")
     if other.lead_id in survivor.merged_from or survivor.lead_id in other.merged_from:
         raise ValueError(f"leads {survivor.lead_id} and {other.lead_id} were already merged")
+
+
+def _merged_consent(survivor: Lead, other: Lead) -> dict[str, Any]:
+    """The newest recorded decision holds (a withdrawal on either lead after the other's opt-in included); without
+    records, consent given on either lead holds."""
+    record = latest_consent(survivor.consent_record, other.consent_record)
+    if record is None:
+        return {"consent": survivor.consent or other.consent, "consent_record": None}
+    # An unrecorded opt-in has no time to weigh against a recorded decision; the recorded one is explicit.
+    return {"consent": record.consent, "consent_record": record}
 
 
 def _recency(lead: Lead) -> datetime:

@@ -2,8 +2,11 @@
 
 Survivorship: the most recent non-empty value wins per profile field and per custom field. "Most recent" is by the
 submission's received_at, so a submission processed late (a retry, a slow pipeline run) fills gaps but never
-overwrites what a newer one said. Consent is sticky: an unticked box on a later form means "no new consent", not
-"withdrawn" (withdrawal is an explicit unsubscribe, a separate action)."""
+overwrites what a newer one said. The email is the exception: every address is kept (`emails`) and the primary one
+follows leadflow.domain.survivorship (corporate before free-mail, plain before plus-tagged, then the newest), so a
+personal address given for an ebook never replaces the work address sales reach the person at. Consent is sticky:
+an unticked box on a later form means "no new consent", not "withdrawn" (withdrawal is an explicit unsubscribe, a
+separate action); a ticked box counts unless a newer withdrawal is recorded."""
 
 from __future__ import annotations
 
@@ -11,7 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from leadflow.domain.identity import canonical_email, strip_display_name
-from leadflow.models.lead import Activity, Lead, PropertyValue
+from leadflow.domain.survivorship import addresses_of, latest_consent, prefers_email, with_addresses
+from leadflow.models.lead import Activity, ConsentRecord, Lead, PropertyValue
 from leadflow.models.submission import CustomValue, StoredSubmission
 
 PROFILE_FIELDS = ("first_name", "last_name", "phone", "company", "title", "country", "website")
@@ -43,16 +47,17 @@ def apply_submission(lead: Lead | None, submission: StoredSubmission, lead_id: s
     for key, value in data.fields.items():
         if not is_empty(value) and (newest or is_empty(fields.get(key))):
             fields[key] = value
+    address = strip_display_name(data.email)
+    if "email" not in lead.verified_fields and prefers_email(address, lead.email, candidate_is_newer=newest):
+        updates |= {"email": address, "email_canonical": canonical_email(address)}
     if newest:
-        updates |= {
-            "email": strip_display_name(data.email),
-            "email_canonical": canonical_email(data.email),
-            "last_source": data.source(),
-            "last_submitted_at": submission.received_at,
-        }
+        updates |= {"last_source": data.source(), "last_submitted_at": submission.received_at}
+    consent = _consent_after(lead, submission)
     updates |= {
+        "emails": with_addresses(addresses_of(lead), address),
+        "consent": consent.consent if consent is not None else lead.consent,
+        "consent_record": consent,
         "fields": fields,
-        "consent": lead.consent or data.consent,
         "submission_ids": [*lead.submission_ids, submission.submission_id],
         "form_ids": [*lead.form_ids, data.form_id] if data.form_id else list(lead.form_ids),
         "activity": add_activity(lead.activity, submission_activity(submission)),
@@ -69,8 +74,10 @@ def _new_lead(submission: StoredSubmission, lead_id: str, now: datetime) -> Lead
         lead_id=lead_id,
         email=strip_display_name(data.email),
         email_canonical=canonical_email(data.email),
+        emails=[strip_display_name(data.email)],
         **profile,
         consent=data.consent,
+        consent_record=_given(submission) if data.consent else None,
         fields={key: value for key, value in data.fields.items() if not is_empty(value)},
         created_at=now,
         updated_at=now,
@@ -81,6 +88,21 @@ def _new_lead(submission: StoredSubmission, lead_id: str, now: datetime) -> Lead
         first_source=data.source(),
         last_source=data.source(),
     )
+
+
+def _given(submission: StoredSubmission) -> ConsentRecord:
+    form = submission.data.form_id
+    return ConsentRecord(
+        consent=True, source=f"form:{form}" if form else "form", at=submission.received_at, ref=submission.submission_id
+    )
+
+
+def _consent_after(lead: Lead, submission: StoredSubmission) -> ConsentRecord | None:
+    """The lead's consent record after the submission: a ticked box is fresh consent unless a newer decision (an
+    unsubscribe after the form was sent) is on record; an unticked box changes nothing."""
+    if not submission.data.consent or (lead.consent and lead.consent_record is None):
+        return lead.consent_record
+    return latest_consent(lead.consent_record, _given(submission))
 
 
 def is_empty(value: CustomValue) -> bool:

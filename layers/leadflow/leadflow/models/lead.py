@@ -175,6 +175,17 @@ class Disqualification(BaseModel):
     recycle_at: datetime | None = None
 
 
+class ConsentRecord(BaseModel):
+    """The latest marketing-consent decision: what it is, where it came from and when, so a later, older signal
+    (a form processed late) never overturns a newer one."""
+
+    consent: bool
+    source: str = Field(description="Where it was given or withdrawn: `form:<form_id>`, `unsubscribe:<provider>`, ...")
+    at: datetime
+    ref: str = Field(description="The submission, event or request that decided it: a retry finds it recorded.")
+    actor: str | None = None
+
+
 class Outcome(BaseModel):
     """How the lead ended: the closed-loop label the predictive model learns from."""
 
@@ -198,6 +209,16 @@ class Lead(BaseModel):
     country: str | None = None
     website: str | None = None
     consent: bool = False
+    consent_record: ConsentRecord | None = Field(
+        default=None, description="The latest consent decision with its source and time (None: none recorded yet)."
+    )
+    emails: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Every address the person used, as typed, one per mailbox; `email` is the primary one (a corporate "
+            "address before a free-mail one, a plain one before a plus-tagged one). Each is an identity of the lead."
+        ),
+    )
     fields: dict[str, CustomValue] = Field(default_factory=dict)
     created_at: datetime
     updated_at: datetime
@@ -277,6 +298,8 @@ HistoryKind = Literal[
     "touched",
     "sla_breached",
     "escalated",
+    "unassigned",
+    "consent_changed",
 ]
 
 
