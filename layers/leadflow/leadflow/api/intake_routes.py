@@ -20,7 +20,8 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 
 from leadflow import wiring
-from leadflow.api.errors import error_response
+from leadflow.adapters import layout
+from leadflow.api.errors import WITH_BODY, error_response, responses
 from leadflow.clock import current_clock
 from leadflow.models.api import SubmissionAccepted
 from leadflow.models.submission import SubmissionIn
@@ -58,7 +59,14 @@ def _idempotent_accept() -> tuple[Any, IdempotencyConfig]:
         expires_after_seconds=IDEMPOTENCY_TTL_SECONDS,
     )
 
-    @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=config)
+    # A fixed key prefix, not the function's name: erasing a person deletes their submission's record from another
+    # function (layout.idempotency_record_id).
+    @idempotent_function(
+        data_keyword_argument="request",
+        persistence_store=persistence,
+        config=config,
+        key_prefix=layout.INTAKE_IDEMPOTENCY_PREFIX,
+    )
     def accept_once(request: dict[str, Any]) -> dict[str, Any]:
         return _accept(request["body"], request["key"])
 
@@ -73,13 +81,18 @@ def _idempotent_accept() -> tuple[Any, IdempotencyConfig]:
         "Accepts a form submission as JSON or application/x-www-form-urlencoded (custom fields as `fields[name]`). "
         "Answers 202 once the submission is stored; dedupe, enrichment, scoring and routing follow within seconds."
     ),
-    responses={
-        202: {"description": "Stored; the pipeline will process it."},
-        409: {"description": "A request with this Idempotency-Key is still being processed."},
-        413: {"description": "Body over the size limit."},
-        415: {"description": "Content type not accepted."},
-        422: {"description": "Invalid field; `errors` names each one."},
-    },
+    responses=responses(
+        {
+            202: {
+                "description": "Stored; the pipeline will process it.",
+                "content": {"application/json": {"model": SubmissionAccepted}},
+            }
+        },
+        *WITH_BODY,
+        409,
+        e409="A request with this Idempotency-Key is still being processed.",
+        e413="Body over 64 KiB.",
+    ),
     tags=["intake"],
 )
 def submit_lead(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, computed_field, model_validator
 
 from leadflow.models.lead import Activity, Lead, Stage
 from leadflow.models.sla import TouchType
@@ -184,6 +184,31 @@ class LeadReassigned(DomainEvent):
     reason: str
 
 
+class LeadUnassigned(DomainEvent):
+    """A lead left its owner without a new one: it stopped being an MQL before sales accepted it, so it went back
+    to marketing. The rep has one open lead fewer, and the lead's SLA ended without a breach."""
+
+    detail_type: ClassVar[str] = "lead.unassigned"
+    lead_id: str
+    rep_id: str = Field(description="The owner it was taken from: a rep's id, or a queue (`queue:<name>`).")
+    reason: str
+    sla_ended: bool = Field(description="Whether an SLA timer was running for the owner (it ends without a breach).")
+    actor: str = "leadflow"
+
+
+class LeadConsentChanged(DomainEvent):
+    """Marketing consent was given or withdrawn (an unsubscribe event or link, a form, the API), with its source
+    and time: whoever mails the person subscribes to this, not to the score."""
+
+    detail_type: ClassVar[str] = "lead.consent_changed"
+    lead_id: str
+    consent: bool
+    source: str
+    at: datetime
+    ref: str
+    actor: str | None = None
+
+
 class LeadTouched(DomainEvent):
     """A rep called, emailed or met the lead. `first` marks the first touch, which stops the SLA timer and fixes the
     lead's speed to lead (capture to first touch)."""
@@ -237,6 +262,18 @@ class LeadRescoreRequested(DomainEvent):
     lead_id: str
     reason: str
     requested_at: datetime
+
+
+class LeadErased(DomainEvent):
+    """A person was forgotten (`DELETE /v1/leads/{id}`): their lead and every lead merged into it, with every item
+    that named them. Carries ids and counts only, never personal data; subscribers holding copies (a CRM, a
+    warehouse) erase theirs by `lead_ids`."""
+
+    detail_type: ClassVar[str] = "lead.erased"
+    lead_id: str = Field(description="The surviving lead of the person.")
+    lead_ids: list[str] = Field(description="Every lead id of the person: the survivor and the leads merged into it.")
+    erased_at: datetime
+    counts: dict[str, int] = Field(default_factory=dict, description="Items erased, by kind (submission, ...).")
 
 
 class PipelineFailed(DomainEvent):
@@ -312,3 +349,11 @@ class PipelineState(BaseModel):
         if self.lead is None:
             raise ValueError("this pipeline step needs the lead that dedupe resolves; the state carries none")
         return self.lead
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def needs_notification(self) -> bool:
+        """Whether the run must notify the lead's rep without routing it: a run replayed after its Notify step failed
+        finds the lead owned but its rep not yet told. The state machine's IsMql choice reads it, so the common path
+        (nothing owed) costs no call."""
+        return self.lead is not None and self.lead.notification_owed
