@@ -19,6 +19,7 @@ from leadflow.models.events import (
     LeadRescoreRequested,
     LeadScored,
     LeadStageChanged,
+    LeadUnassigned,
     LeadUpdated,
     PipelineState,
 )
@@ -28,6 +29,7 @@ from leadflow.services import pipeline
 from leadflow.services.curation import merge_pair
 from leadflow.services.decay import DecayRun, decay_due_leads
 from leadflow.services.pipeline import MissingConfig, PipelineDeps
+from leadflow.services.routing import open_counter
 
 from tests.unit.conftest import bus, clock, load_config, memory_deps
 
@@ -243,10 +245,13 @@ def test_the_decay_job_demotes_a_due_mql_and_announces_it_once(deps: PipelineDep
     assert (demoted.stage, demoted.stage_changed_at) == (Stage.NEW, START + timedelta(days=6))
     assert demoted.score is not None and (demoted.score.cell, demoted.score.qualifies) == ("A3", False)
     assert (demoted.due_at, demoted.due_job) == (None, None)
-    assert demoted.owner_id == lead.owner_id  # the rep keeps the lead; only the stage says it cooled off
+    # Never accepted by sales: it goes back to marketing, and the rep gets the capacity back.
+    assert (demoted.owner_id, demoted.assignment) == (None, None)
+    assert deps.config.counter(open_counter("dana-whitfield")) == 0
     assert stage_changes(deps, lead.lead_id) == [(Stage.NEW, Stage.MQL), (Stage.MQL, Stage.NEW)]
     (change,) = [e for e in bus(deps).of_type(LeadStageChanged) if e.to_stage is Stage.NEW]
-    assert change.reason == "grade A3 (fit 60, engagement 34.82) is not an MQL cell (rules v1)"
+    assert change.reason == "engagement decayed: grade A3 (fit 60, engagement 34.82) is not an MQL cell (rules v1)"
+    assert [(e.rep_id, e.reason) for e in bus(deps).of_type(LeadUnassigned)] == [("dana-whitfield", change.reason)]
     history = [(entry.kind, entry.ref) for entry in deps.store.history(lead.lead_id)]
     assert ("stage_changed", f"mql->new@{(START + timedelta(days=6)).isoformat()}") in history
     assert ("scored", f"decay@{(START + timedelta(days=6)).isoformat()}") in history

@@ -15,6 +15,8 @@ from leadflow.models.sla import WEEKDAYS, BusinessHours, SlaBreach, SlaDecision,
 
 # A business-hours walk looks at most this many days ahead: enough for any target and any sane opening days.
 _MAX_DAYS = 800
+#: The actor of the reassignments an SLA timer makes.
+SLA_ACTOR = "sla-timer"
 
 
 def _whole_second_up(moment: datetime) -> datetime:
@@ -106,11 +108,8 @@ def at_deadline(lead: Lead, *, timer_id: str, rules: SlaRules, now: datetime) ->
         return Verdict("end", f"the SLA is {sla.status}")
     if lead.first_touch is not None:
         return Verdict("end", "the lead was touched")
-    if lead.stage is not Stage.MQL:
-        # A sales action (accept, disqualify, ...) answers the lead as surely as a call: the SLA is over, and a
-        # disqualified lead must not be handed to another rep.
-        ended = sla.model_copy(update={"status": "ended"})
-        return Verdict("end", f"the lead is {lead.stage.value} now", lead.model_copy(update={"sla": ended}))
+    if (stopped := not_chased(lead, sla)) is not None:
+        return stopped
     if lead.owner_id != sla.rep_id:
         return Verdict("end", f"the owner changed from {sla.rep_id} to {lead.owner_id}")
     if now < sla.deadline:
@@ -118,6 +117,33 @@ def at_deadline(lead: Lead, *, timer_id: str, rules: SlaRules, now: datetime) ->
     if sla.reassignments < rules.max_reassignments:
         return Verdict("reassign", f"{sla.rep_id} did not touch the lead by {sla.deadline.isoformat()}")
     return Verdict("escalate", f"untouched after {sla.reassignments} reassignment(s)")
+
+
+def not_chased(lead: Lead, sla: SlaState) -> Verdict | None:
+    """The end of a timer whose lead is no longer waiting for the SLA's rep, with the SLA marked ended when nobody
+    is to chase any more; None while the timer may act (reassign or escalate).
+
+    A sales action (accept, disqualify, ...) answers the lead as surely as a call, and a lead the score sent back to
+    marketing (no owner) or merged into another is nobody's to chase: the SLA is over, and such a lead is never
+    handed to another rep or escalated. An owner changed by someone else ends this timer too (the new assignment's
+    timer takes the SLA over); only this timer's own reassignment away from the rep (to a rep or to a queue, which
+    the timer then escalates) lets it go on."""
+    ended = lead.model_copy(update={"sla": sla.model_copy(update={"status": "ended"})})
+    if lead.merged_into is not None:
+        return Verdict("end", f"the lead was merged into {lead.merged_into}", ended)
+    if lead.stage is not Stage.MQL:
+        return Verdict("end", f"the lead is {lead.stage.value} now", ended)
+    if lead.owner_id is None:
+        return Verdict("end", "the lead has no owner any more", ended)
+    if lead.owner_id == sla.rep_id or moved_by_timer(lead, sla):
+        return None
+    return Verdict("end", f"the lead is owned by {lead.owner_id} now, not {sla.rep_id}")
+
+
+def moved_by_timer(lead: Lead, sla: SlaState) -> bool:
+    """Whether the lead's current assignment is the SLA timer's own reassignment away from the SLA's rep."""
+    assignment = lead.assignment
+    return assignment is not None and assignment.actor == SLA_ACTOR and assignment.previous_owner == sla.rep_id
 
 
 def with_breach(sla: SlaState, *, at: datetime, action: str) -> tuple[SlaState, bool]:

@@ -11,17 +11,23 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from leadflow.domain.accounts import account_for
+from leadflow.domain.consent import after_unsubscribes
 from leadflow.domain.enrichment import enrich_with
-from leadflow.domain.identity import email_domain
+from leadflow.domain.identity import canonical_email, email_domain
 from leadflow.domain.merge import add_activity
 from leadflow.domain.notifications import assignment_notification
+from leadflow.domain.ownership import Release, released_if_demoted
 from leadflow.domain.predictive_model import PredictiveModel
 from leadflow.domain.scoring import SCORED_STAGES, mql_reason, score_lead, stage_after_scoring
+from leadflow.domain.survivorship import kept_firmographics
 from leadflow.models.events import (
     AccountCreated,
+    DomainEvent,
+    LeadConsentChanged,
     LeadEnriched,
     LeadScored,
     LeadStageChanged,
+    LeadUnassigned,
     NotificationQueued,
     PipelineState,
 )
@@ -32,19 +38,23 @@ from leadflow.services.dedupe import dedupe
 from leadflow.services.lead_updates import LeadNotFound, update_existing_lead
 from leadflow.services.pipeline_deps import MissingConfig, PipelineDeps, active_ruleset
 from leadflow.services.predictive import active_model, prediction_for
-from leadflow.services.routing import assign_lead
+from leadflow.services.routing import assign_lead, release_owner
 
 __all__ = ["MissingConfig", "PipelineDeps", "dedupe", "enrich_lead", "notify", "record_engagement", "route", "score"]
 
 
 def enrich_lead(state: PipelineState, deps: PipelineDeps) -> PipelineState:
-    """Fill company, industry and size from the email domain (the configured provider, else the bundled directory);
-    mark free-mail domains; link the lead to its account, creating the account on first sight."""
+    """Fill company, industry and size from the primary email's domain (the configured provider, else the bundled
+    directory); mark free-mail domains; link the lead to its account, creating the account on first sight.
+
+    Firmographics are never lowered (leadflow.domain.survivorship): a lead known to work at a company keeps that
+    record when its primary address is on an unknown domain or a provider cannot answer."""
     lead_id = state.require_lead().lead_id
     now = deps.clock.now()
 
     def add_firmographics(lead: Lead) -> Lead | None:
-        firmographics = enrich_with(email_domain(lead.email_canonical), deps.enrichment)
+        found = enrich_with(email_domain(lead.email_canonical), deps.enrichment)
+        firmographics = kept_firmographics(lead.firmographics, found)
         account = account_for(lead.model_copy(update={"firmographics": firmographics}), deps.directory, now)
         account_id = account.account_id if account else None
         if firmographics == lead.firmographics and account_id == lead.account_id:
@@ -90,10 +100,12 @@ def score(state: PipelineState, deps: PipelineDeps) -> PipelineState:
         lead = rescore_lead(_surviving_lead(deps, state.rescore.lead_id), deps, ref=state.cause)
         return state.model_copy(update={"lead": lead})
     lead = state.require_lead()
-    parked = deps.store.parked_activity(lead.email_canonical)
+    # Parked under the address this submission gave, which need not be the lead's primary one.
+    email = canonical_email(state.submission.email) if state.submission is not None else lead.email_canonical
+    parked = deps.store.parked_activity(email)
     lead = rescore_lead(lead.lead_id, deps, ref=state.cause, new_activity=parked)
     if parked:
-        deps.store.clear_parked_activity(lead.email_canonical, [activity.event_id for activity in parked])
+        deps.store.clear_parked_activity(email, [activity.event_id for activity in parked])
     return state.model_copy(update={"lead": lead})
 
 
@@ -151,36 +163,81 @@ def rescore_with_stage(
     new_activity: Sequence[Activity] = (),
     context: ScoringContext | None = None,
 ) -> tuple[Lead, Stage]:
-    """rescore_lead, also answering the stage the lead had before (the same stage when the score changed none)."""
+    """rescore_lead, also answering the stage the lead had before (the same stage when the score changed none).
+
+    An unsubscribe among `new_activity` withdraws marketing consent in the same write (leadflow.domain.consent). An
+    MQL the score demotes before sales accepted it loses its owner and its SLA (leadflow.domain.ownership)."""
     context = context or scoring_context(deps)
     rules = context.rules
     now = deps.clock.now()
     previous_stage: Stage | None = None
     merged_away = False
+    release: Release | None = None
 
     def rescore(lead: Lead) -> Lead | None:
-        nonlocal previous_stage, merged_away
+        nonlocal previous_stage, merged_away, release
         previous_stage = lead.stage
+        release = None
         if lead.merged_into is not None:  # a tombstone (a job found it in a stale due entry): nothing to score
             merged_away = True
             return lead.model_copy(update={"due_at": None, "due_job": None}) if lead.due_at else None
         activity = lead.activity
         for event in new_activity:
             activity = add_activity(activity, event)
-        lead = lead.model_copy(update={"activity": activity})
+        lead = after_unsubscribes(lead.model_copy(update={"activity": activity}), new_activity)
         new_score = score_lead(lead, rules, now, prediction=prediction_for(lead, context.model, now))
         stage = stage_after_scoring(lead, new_score)
         changed = {"score": new_score, "stage": stage, "updated_at": now}
         if stage != lead.stage:
             changed["stage_changed_at"] = now
-        return with_decay_due(lead.model_copy(update=changed))
+        scored, release = released_if_demoted(with_decay_due(lead.model_copy(update=changed)), lead.stage)
+        return scored
 
     lead = update_existing_lead(deps.store, lead_id, rescore)
     if merged_away:
         return lead, lead.stage
     assert lead.score is not None and previous_stage is not None
-    _announce_score(deps, lead, lead.score, previous_stage, rules, ref, now)
+    cause = _cause(lead.score, new_activity, ref)
+    _announce_score(deps, lead, lead.score, previous_stage, rules, ref, now, cause=cause, release=release)
+    _announce_consent(deps, lead, new_activity)
     return lead, previous_stage
+
+
+def _cause(score: Score, new_activity: Sequence[Activity], ref: str) -> str:
+    """What moved the score, in words, for a demotion's reason: the events that took points away, else the run."""
+    new = {activity.event_id: activity for activity in new_activity}
+    taken = [c for c in score.contributions if c.event_id in new and c.points < 0]
+    if taken:
+        return "; ".join(f"{new[c.event_id].type} event {c.event_id} ({c.points:+d}, rule {c.rule_id})" for c in taken)
+    if new:
+        return "after " + ", ".join(f"{activity.type} event {event_id}" for event_id, activity in new.items())
+    if ref.startswith("decay"):
+        return "engagement decayed"
+    if ref.startswith("merge_"):
+        return f"rescored after merge {ref}"
+    return f"rescored after {ref}"
+
+
+def _announce_consent(deps: PipelineDeps, lead: Lead, new_activity: Sequence[Activity]) -> None:
+    """History and lead.consent_changed for a consent decision taken by one of `new_activity`, once: a retried step
+    finds the history entry and announces nothing."""
+    record = lead.consent_record
+    if record is None or record.ref not in {activity.event_id for activity in new_activity}:
+        return
+    entry = HistoryEntry(at=record.at, kind="consent_changed", ref=record.ref, detail=record.model_dump(mode="json"))
+    if deps.store.add_history(lead.lead_id, entry):
+        deps.bus.publish(
+            [
+                LeadConsentChanged(
+                    lead_id=lead.lead_id,
+                    consent=record.consent,
+                    source=record.source,
+                    at=record.at,
+                    ref=record.ref,
+                    actor=record.actor,
+                )
+            ]
+        )
 
 
 def with_decay_due(lead: Lead) -> Lead:
@@ -207,10 +264,19 @@ def scoring_context(deps: PipelineDeps) -> ScoringContext:
 
 
 def _announce_score(
-    deps: PipelineDeps, lead: Lead, score: Score, previous_stage: Stage, rules: ScoringRuleSet, ref: str, now: datetime
+    deps: PipelineDeps,
+    lead: Lead,
+    score: Score,
+    previous_stage: Stage,
+    rules: ScoringRuleSet,
+    ref: str,
+    now: datetime,
+    *,
+    cause: str = "",
+    release: Release | None = None,
 ) -> None:
     version = rules.version
-    events: list[LeadScored | LeadStageChanged] = [
+    events: list[DomainEvent] = [
         LeadScored(
             lead_id=lead.lead_id,
             fit=score.fit,
@@ -239,6 +305,8 @@ def _announce_score(
     )
     if lead.stage != previous_stage:
         reason = mql_reason(score, rules)
+        if previous_stage is Stage.MQL and cause:  # a demotion says what caused it, not only the cell it left
+            reason = f"{cause}: {reason}"
         deps.store.add_history(
             lead.lead_id,
             HistoryEntry(
@@ -251,7 +319,25 @@ def _announce_score(
         events.append(
             LeadStageChanged(lead_id=lead.lead_id, from_stage=previous_stage, to_stage=lead.stage, reason=reason)
         )
+        if release is not None:
+            events += _released(deps, lead, release, reason, now)
     deps.bus.publish(events)
+
+
+def _released(deps: PipelineDeps, lead: Lead, release: Release, reason: str, now: datetime) -> list[DomainEvent]:
+    """History, capacity and lead.unassigned for an owner a demotion took the lead from. The history entry is
+    written once, and the rep's open-lead count is given back only by the call that wrote it."""
+    entry = HistoryEntry(
+        at=now,
+        kind="unassigned",
+        ref=f"{release.owner_id}@{now.isoformat()}",
+        detail={"rep_id": release.owner_id, "reason": reason, "sla_ended": release.sla_ended},
+    )
+    if not deps.store.add_history(lead.lead_id, entry):
+        return []
+    if not is_queue(release.owner_id):
+        release_owner(deps.config, release.owner_id)
+    return [LeadUnassigned(lead_id=lead.lead_id, rep_id=release.owner_id, reason=reason, sla_ended=release.sla_ended)]
 
 
 def route(state: PipelineState, deps: PipelineDeps) -> PipelineState:

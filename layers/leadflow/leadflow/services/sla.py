@@ -11,7 +11,16 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from leadflow.domain.notifications import assignment_notification, lead_display_name
-from leadflow.domain.sla import Verdict, at_deadline, claim, record_touch, restart_for, with_breach
+from leadflow.domain.sla import (
+    SLA_ACTOR,
+    Verdict,
+    at_deadline,
+    claim,
+    not_chased,
+    record_touch,
+    restart_for,
+    with_breach,
+)
 from leadflow.models.events import (
     DomainEvent,
     LeadEscalated,
@@ -28,7 +37,8 @@ from leadflow.services.lead_updates import update_existing_lead
 from leadflow.services.pipeline_deps import PipelineDeps, active_ruleset
 from leadflow.services.routing import reassign_lead
 
-SLA_ACTOR = "sla-timer"
+__all__ = ["SLA_ACTOR", "breach_and_reassign", "check_timer", "escalate", "start_timer", "touch_lead"]
+
 SLA_REASON = "sla_breach"
 
 
@@ -94,18 +104,7 @@ def breach_and_reassign(timer: SlaTimerState, deps: PipelineDeps) -> SlaTimerSta
     rules = sla_rules(deps)
     now = deps.clock.now()
     breached: list[SlaState] = []
-
-    def record(lead: Lead) -> Verdict:
-        sla = _holds(lead, timer)
-        if sla is None or lead.first_touch is not None:
-            return Verdict("end", "the SLA was met or is held by another timer")
-        if now < sla.deadline:  # a retry of a step that already reassigned and restarted the SLA
-            return Verdict("wait", f"already reassigned to {sla.rep_id}")
-        updated, new = with_breach(sla, at=now, action="reassigned")
-        breached[:] = [updated]
-        return Verdict("reassign", "breach recorded", lead.model_copy(update={"sla": updated}) if new else None)
-
-    lead, verdict = _decide(deps, timer.lead_id, record)
+    lead, verdict = _decide(deps, timer.lead_id, lambda current: _record_breach(current, timer, now, breached))
     if verdict.decision != "reassign":
         return _answer(timer.model_copy(update={"rep_id": lead.owner_id or timer.rep_id}), verdict, lead)
     sla = breached[0]
@@ -116,6 +115,8 @@ def breach_and_reassign(timer: SlaTimerState, deps: PipelineDeps) -> SlaTimerSta
         held = _holds(current, timer)
         if held is None:
             return Verdict("end", "another timer took over the SLA with the new assignment")
+        if (stopped := not_chased(current, held)) is not None:
+            return stopped
         if held.rep_id == current.owner_id:
             return Verdict("wait", "restarted for the new owner already")
         if is_queue(current.owner_id):  # nobody could take it: a queue touches no lead, a manager must know
@@ -131,6 +132,20 @@ def breach_and_reassign(timer: SlaTimerState, deps: PipelineDeps) -> SlaTimerSta
     return _answer(timer.model_copy(update={"rep_id": lead.owner_id or timer.rep_id}), verdict, lead)
 
 
+def _record_breach(lead: Lead, timer: SlaTimerState, now: datetime, breached: list[SlaState]) -> Verdict:
+    """The breach of the timer's deadline recorded on the lead, unless the lead changed since CheckTouched looked."""
+    sla = _holds(lead, timer)
+    if sla is None or lead.first_touch is not None:
+        return Verdict("end", "the SLA was met or is held by another timer")
+    if (stopped := not_chased(lead, sla)) is not None:
+        return stopped
+    if now < sla.deadline:  # a retry of a step that already reassigned and restarted the SLA
+        return Verdict("wait", f"already reassigned to {sla.rep_id}")
+    updated, new = with_breach(sla, at=now, action="reassigned")
+    breached[:] = [updated]
+    return Verdict("reassign", "breach recorded", lead.model_copy(update={"sla": updated}) if new else None)
+
+
 def escalate(timer: SlaTimerState, deps: PipelineDeps) -> SlaTimerState:
     """Escalate: record the last breach, hand the lead to the rep's manager's attention (the roster's team manager,
     else the configured `escalate_to`), publish lead.sla_breached and lead.escalated, and notify the manager."""
@@ -143,6 +158,8 @@ def escalate(timer: SlaTimerState, deps: PipelineDeps) -> SlaTimerState:
         sla = _holds(lead, timer)
         if sla is None or lead.first_touch is not None:
             return Verdict("end", "the SLA was met or is held by another timer")
+        if (stopped := not_chased(lead, sla)) is not None:
+            return stopped
         manager = roster.manager_of(sla.rep_id)
         manager_id = manager.rep_id if manager is not None else rules.escalate_to
         updated, _ = with_breach(sla, at=now, action="escalated")
@@ -212,8 +229,17 @@ def _announce_breach(
 def _escalation_notification(
     lead: Lead, sla: SlaState, manager_id: str, api_base_url: str, at: datetime
 ) -> Notification:
+    """The manager's message, naming the owner the stored lead has as it is composed (`lead` is what the escalation
+    just wrote under optimistic concurrency), never the rep the SLA started with."""
     link = f"{api_base_url.rstrip('/')}/v1/leads/{lead.lead_id}"
     owners = ", ".join(sla.owners)
+    owner = lead.owner_id
+    if owner is None:
+        where = "It has no owner now."
+    elif is_queue(owner):
+        where = f"No rep could take it: it waits in {owner}."
+    else:
+        where = f"It is owned by {owner}."
     return Notification(
         notification_id=f"escalated#{lead.lead_id}#{sla.timer_id}",
         rep_id=manager_id,
@@ -222,7 +248,7 @@ def _escalation_notification(
         subject=f"Escalated: {lead_display_name(lead)} untouched after {len(sla.breaches)} missed deadline(s)",
         body=(
             f"The lead {lead_display_name(lead)} ({lead.email}) had a {sla.target} response time ({sla.priority}) "
-            f"and nobody touched it: {owners}. It is still owned by {sla.rep_id}.\n\n{link}\n"
+            f"and nobody touched it: {owners}. {where}\n\n{link}\n"
         ),
         created_at=at,
         payload={
@@ -230,7 +256,7 @@ def _escalation_notification(
             "lead_id": lead.lead_id,
             "lead_url": link,
             "rep_id": manager_id,
-            "owner_id": sla.rep_id,
+            "owner_id": owner,
             "owners": list(sla.owners),
             "priority": sla.priority,
             "breaches": len(sla.breaches),
