@@ -28,7 +28,11 @@ class Client:
     def request(
         self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
     ) -> Reply:
-        request = urllib.request.Request(self.base_url + path, data=body, method=method, headers=headers or {})
+        headers = dict(headers or {})
+        if (path == "/" or path.startswith(("/?", "/_local/"))) and self.api_key:
+            # The runtime's own pages and controls need the key, as a script sends it (no browser, no cookie).
+            headers.setdefault("x-api-key", self.api_key)
+        request = urllib.request.Request(self.base_url + path, data=body, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return Reply(response.status, response.read(), dict(response.headers))

@@ -25,7 +25,8 @@ def _run(args: argparse.Namespace) -> int:
         data_dir=Path(args.data_dir),
         api_key=os.environ.get("LEADFLOW_API_KEY", "local-dev-key"),
         speed=args.speed,
-        allowed_origins=os.environ.get("LEADFLOW_ALLOWED_ORIGINS", RuntimeOptions.allowed_origins),
+        # Unset: the runtime's own origins on --port, so a page it serves can post the form on any port.
+        allowed_origins=os.environ.get("LEADFLOW_ALLOWED_ORIGINS") or None,
         log_level=os.environ.get("LEADFLOW_LOG_LEVEL", "WARNING"),
     )
     runtime = LocalRuntime(options).start()

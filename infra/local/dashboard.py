@@ -5,6 +5,9 @@ the schedules; and the runtime's controls for scripts and e2e tests:
   the schedules that came due, answer once everything settled with the new time and the schedules' runs;
 - `POST /_local/schedules/<FunctionLogicalId>/fire`: run a function's schedule now;
 - `POST /_local/clock?hours=24` (the dashboard's buttons) and `GET /_local/state`.
+
+Every one of them first passes the control plane's guard (infra/local/control_plane.py): the runtime's own Host, no
+cross-site request, and the API key (`x-api-key`, or the cookie `/?key=...` and the login form set for a browser).
 """
 
 from __future__ import annotations
@@ -12,7 +15,13 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+from leadflow.adapters import layout
+
+from infra.local.control_plane import ControlPlaneGuard
 
 if TYPE_CHECKING:
     from infra.local.runtime import LocalRuntime
@@ -28,6 +37,8 @@ _BACK = b'<!doctype html><meta http-equiv="refresh" content="0;url=/">'
 _CLOCK_UNITS = ("weeks", "days", "hours", "minutes", "seconds")
 _FIRE = re.compile(r"^/_local/schedules/([A-Za-z0-9]+)/fire$")
 JSON = "application/json"
+HTML = "text/html; charset=utf-8"
+LEAD_PARTITION = layout.lead_key("")["pk"]  # "LEAD#": account profiles share the sort key "PROFILE"
 
 
 def _message(status: int, message: str) -> tuple[int, str, bytes]:
@@ -73,6 +84,39 @@ def _button(action: str, label: str, hours: float | None = None) -> str:
 class Dashboard:
     def __init__(self, runtime: LocalRuntime) -> None:
         self.runtime = runtime
+        self._guard: ControlPlaneGuard | None = None
+
+    @property
+    def guard(self) -> ControlPlaneGuard:
+        if self._guard is None:  # the port is known once the server is bound
+            port = urlsplit(self.runtime.url).port or 80
+            self._guard = ControlPlaneGuard(self.runtime.options.api_key, port, self.runtime.options.host)
+        return self._guard
+
+    def serve(
+        self, method: str, path: str, query: dict[str, list[str]], body: bytes, headers: Mapping[str, str]
+    ) -> tuple[int, str, bytes, dict[str, str]]:
+        """One request to the control plane, guarded; `headers` have lower-case names. Answers (status, content
+        type, body, extra headers)."""
+        guard = self.guard
+        login = path == "/_local/login" and method == "POST"
+        key = _form(body).get("key") if login else None
+        if path == "/" and query.get("key"):
+            key = query["key"][-1]
+        if key is not None:
+            # The key travels once, in a same-origin form post or a typed URL; the cookie carries it from then on.
+            refused = guard.refuse(method, {**headers, "x-api-key": key})
+            if refused is None:
+                return 303, HTML, b"", {"Location": "/", "Set-Cookie": guard.session_cookie()}
+        else:
+            refused = guard.refuse(method, headers)
+        if refused is not None:
+            if refused.needs_key and (path == "/" or login):
+                wrong = "That is not the API key." if key is not None else ""
+                return refused.status, HTML, _login_page(wrong).encode(), {}
+            status, content_type, page = _message(refused.status, refused.message)
+            return status, content_type, page, {}
+        return (*self.page(method, path, query, body), {})
 
     def page(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> tuple[int, str, bytes]:
         if path == "/_local/state":
@@ -129,7 +173,7 @@ class Dashboard:
 
     def state(self) -> dict[str, Any]:
         leads = sorted(
-            (i for i in self.runtime.table_items("LeadsTable") if i.get("sk") == "PROFILE"),
+            (i for i in self.runtime.table_items("LeadsTable") if _is_lead(i)),
             key=lambda i: str(i.get("created_at")),
             reverse=True,
         )
@@ -184,6 +228,26 @@ class Dashboard:
 <h2>Leads</h2>{leads}<h2>Outbox</h2>{outbox}<h2>Pipeline executions</h2>{executions}
 <h2>Schedules</h2>{schedules}
 </body></html>"""
+
+
+def _is_lead(item: dict[str, Any]) -> bool:
+    return item.get("sk") == "PROFILE" and str(item.get("pk", "")).startswith(LEAD_PARTITION)
+
+
+def _form(body: bytes) -> dict[str, str]:
+    try:
+        return {k: v[-1] for k, v in parse_qs(body.decode("utf-8")).items()}
+    except UnicodeDecodeError:
+        return {}
+
+
+def _login_page(problem: str) -> str:
+    note = f"<p><b>{html.escape(problem)}</b></p>" if problem else ""
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>leadflow local</title>
+<style>{_STYLE}</style></head><body><h1>leadflow — local runtime</h1>{note}
+<p>The dashboard shows lead data: enter the runtime's API key (<code>LEADFLOW_API_KEY</code>).</p>
+<form method="post" action="/_local/login"><input type="password" name="key" autofocus>
+<button>Open the dashboard</button></form></body></html>"""
 
 
 def _score_summary(score: dict[str, Any] | None) -> str:

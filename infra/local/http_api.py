@@ -19,8 +19,11 @@ from infra.local.deployment import Route
 API_GATEWAY_MAX_PAYLOAD = 10 * 1024 * 1024
 STAGE = "local"
 
-LocalPage = Callable[[str, str, dict[str, list[str]], bytes], tuple[int, str, bytes]]
-"""(method, path, query, body) -> (status, content type, body) for the runtime's own pages."""
+LocalPage = Callable[
+    [str, str, dict[str, list[str]], bytes, dict[str, str]], tuple[int, str, bytes, dict[str, str]]
+]
+"""(method, path, query, body, lower-case headers) -> (status, content type, body, headers) for the runtime's own
+pages and controls, which check the Host, the origin and the API key themselves (infra/local/control_plane.py)."""
 
 
 def proxy_event(
@@ -112,8 +115,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         body = self.rfile.read(length) if length else b""
         if url.path == "/" or url.path.startswith("/_local/"):
-            status, content_type, page = self.server.local_page(method, url.path, parse_qs(url.query), body)
-            self._send(status, page, {"Content-Type": content_type})
+            local_headers = {k.lower(): v for k, v in self.headers.items()}
+            status, content_type, page, extra = self.server.local_page(
+                method, url.path, parse_qs(url.query), body, local_headers
+            )
+            self._send(status, page, {"Content-Type": content_type, **extra})
             return
         headers = {k.lower(): v for k, v in self.headers.items()}
         matching = [(r, m) for r in self.server.routes if (m := r.pattern().match(url.path))]
@@ -137,6 +143,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _proxy_response(self, response: dict[str, Any]) -> None:
         body = response.get("body") or ""
+        # The API routes take any Host, as API Gateway's do: the public ones (the lead form, the OpenAPI document)
+        # are meant for any page, and the rest need the API key, which a foreign page does not have. Only the
+        # control plane above, which shows leads through a cookie and moves the clock, checks the Host.
         raw = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode("utf-8")
         headers = {k: str(v) for k, v in (response.get("headers") or {}).items()}
         for key, values in (response.get("multiValueHeaders") or {}).items():

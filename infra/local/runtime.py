@@ -30,6 +30,8 @@ from infra.local.scheduler import Firing, Scheduler
 from infra.local.template import REPO_ROOT, TEMPLATE_PATH, LocalNames, load_template
 
 DEFAULT_API_KEY = "local-dev-key"
+LOCAL_SUPPRESSION_SALT = "local-suppression-salt"  # on AWS a SecureString parameter (SUPPRESSION_SALT_PARAMETER)
+DEFAULT_PORT = 3000
 # moto's settings for the whole process: a second mock started while the runtime runs must use the same ones,
 # because moto applies the configuration of whichever mock started last.
 MOTO_CONFIG: DefaultConfig = {"stepfunctions": {"execute_state_machine": True}}
@@ -41,13 +43,13 @@ LOG = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class RuntimeOptions:
-    port: int | None = 3000  # None: no HTTP server (in-process tests); 0: any free port
+    port: int | None = DEFAULT_PORT  # None: no HTTP server (in-process tests); 0: any free port
     host: str = "127.0.0.1"
     data_dir: Path | None = None  # None: nothing persisted
     api_key: str = DEFAULT_API_KEY
     speed: float = 1.0
     stack_name: str = "leadflow"
-    allowed_origins: str = "http://localhost:3000,http://127.0.0.1:3000"
+    allowed_origins: str | None = None  # None: the runtime's own origins, on the port it serves
     log_level: str = "WARNING"
 
 
@@ -75,8 +77,10 @@ class LocalRuntime:
         self._mock.start()
         moto_hooks.quiet_state_machine_interpreter()
         self.session = boto3.Session(region_name=REGION)
+        if self.options.port is not None:
+            self._bind_server()  # first: the default CORS origins and API_BASE_URL name the port it bound
         template = load_template(TEMPLATE_PATH)
-        parameters = template_parameters(template, {"AllowedOrigins": self.options.allowed_origins, "Stage": "local"})
+        parameters = template_parameters(template, {"AllowedOrigins": self.allowed_origins, "Stage": "local"})
         names = LocalNames(
             self.options.stack_name, REGION, ACCOUNT_ID, parameters, conditions=template.get("Conditions", {})
         )
@@ -91,8 +95,8 @@ class LocalRuntime:
         self.scheduler = Scheduler(
             self.clock, self.deployment.schedules, self.runner, account_id=ACCOUNT_ID, region=REGION
         )
-        if self.options.port is not None:
-            self._bind_server()  # before the environment is exported: API_BASE_URL needs the bound port
+        if self._server is not None:
+            self._server.routes = self.deployment.routes
         self._export_function_environment()
         moto_hooks.run_lambdas_in_process(self.runner)
         moto_hooks.deliver_events_to_all_targets(self._invoke_async)
@@ -100,7 +104,7 @@ class LocalRuntime:
             self._journal = Journal(self.options.data_dir)
             self._restore()
             self._resume_clock()
-        moto_hooks.serialise_dynamodb_writes(self._journal.record if self._journal else None)
+        moto_hooks.serialise_dynamodb_writes(self._record_write if self._journal else None)
         moto_hooks.query_partitions_not_tables()
         moto_hooks.size_items_once()
         moto_hooks.answer_items_as_json()
@@ -153,6 +157,7 @@ class LocalRuntime:
             }
         )
         os.environ.setdefault("LEADFLOW_WEBHOOK_SECRETS", '{"generic": "local-webhook-secret"}')  # no SSM locally
+        os.environ.setdefault("LEADFLOW_SUPPRESSION_SALT", LOCAL_SUPPRESSION_SALT)
 
     def _export_function_environment(self) -> None:
         """Handlers share this process, so they share one environment: refuse a template that gives two functions
@@ -207,6 +212,15 @@ class LocalRuntime:
             return f"http://{self.options.host}:{self._server.server_address[1]}"
         return f"http://{self.options.host}:{self.options.port or 0}"
 
+    @property
+    def allowed_origins(self) -> str:
+        """The CORS origins the API answers: as configured, else the runtime's own page on the port it serves (a
+        default fixed to port 3000 would refuse the dashboard's own origin when PORT changes)."""
+        if self.options.allowed_origins is not None:
+            return self.options.allowed_origins
+        port = self._server.server_address[1] if self._server is not None else self.options.port or DEFAULT_PORT
+        return f"http://localhost:{port},http://127.0.0.1:{port}"
+
     # --- invocation --------------------------------------------------------------------------------------------------
 
     def _invoke_async(self, function_name: str, event: Any) -> None:
@@ -230,16 +244,21 @@ class LocalRuntime:
         return self.runner(self.runner.by_logical_id(logical_id), event)
 
     def _bind_server(self) -> None:
+        """Bind before deploying (the port names the default origins); routes are filled in once deployed, and
+        nothing is served until start() ends."""
         from infra.local.dashboard import Dashboard
 
-        assert self.deployment is not None and self.runner is not None
         self._server = ApiServer(
             (self.options.host, self.options.port or 0),
-            self.deployment.routes,
-            self.runner,
+            [],
+            self._invoke_route,
             self.options.api_key,
-            Dashboard(self).page,
+            Dashboard(self).serve,
         )
+
+    def _invoke_route(self, function_name: str, event: Any) -> Any:
+        assert self.runner is not None
+        return self.runner(function_name, event)
 
     # --- state machines ----------------------------------------------------------------------------------------------
 
@@ -339,6 +358,15 @@ class LocalRuntime:
     def _backend(self) -> Any:
         return dynamodb_backends[ACCOUNT_ID][REGION]
 
+    def _record_write(self, table: str, item: dict[str, Any] | None, key: dict[str, Any]) -> None:
+        """Journal a write; when an erasure is done, compact at once, so that no file keeps an erased person's old
+        items (the journal holds every version written since the last compaction). Runs under the DynamoDB lock,
+        so the snapshot is taken between two requests."""
+        assert self._journal is not None
+        self._journal.record(table, item, key)
+        if item is not None and _erasure_done(item):
+            self._journal.compact(self._all_items())
+
     def _restore(self) -> None:
         assert self._journal is not None
         backend = self._backend()
@@ -385,6 +413,13 @@ class LocalRuntime:
         return redrive_pipeline_failures(
             self.session, self.deployment.queues["PipelineDeadLetterQueue"], os.environ["EVENT_BUS_NAME"]
         )
+
+
+def _erasure_done(item: dict[str, Any]) -> bool:
+    from leadflow.adapters.layout import ERASURE_PREFIX
+
+    pk, status = item.get("pk", {}).get("S", ""), item.get("status", {}).get("S")
+    return isinstance(pk, str) and pk.startswith(ERASURE_PREFIX) and status == "done"
 
 
 def template_parameters(template: dict[str, Any], overrides: dict[str, str]) -> dict[str, Any]:

@@ -128,10 +128,11 @@ def test_malformed_lead_id_and_bad_filters_are_422(client: Client) -> None:
 
 
 def test_cors_preflight_answers_configured_origins_only(client: Client) -> None:
-    allowed = client.request("OPTIONS", "/v1/leads", headers={"origin": "http://localhost:3000"})
+    own = client.base_url.replace("127.0.0.1", "localhost")  # the default origins follow the runtime's port
+    allowed = client.request("OPTIONS", "/v1/leads", headers={"origin": own})
     refused = client.request("OPTIONS", "/v1/leads", headers={"origin": "https://evil.example"})
 
     assert allowed.status == 204
-    assert allowed.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
+    assert allowed.headers["Access-Control-Allow-Origin"] == own
     assert refused.status == 403
     assert "Access-Control-Allow-Origin" not in refused.headers
