@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -80,6 +80,43 @@ def test_recording_a_delivery_of_a_notification_never_queued_creates_nothing(out
     assert outbox.get(NOTE.rep_id, NOTE.notification_id) is None
 
 
+def test_one_sender_claims_a_notification_until_it_records_the_attempt(outbox: Outbox) -> None:
+    outbox.queue(NOTE)
+    stale = AT - timedelta(seconds=30)
+
+    first = outbox.claim(NOTE.rep_id, NOTE.notification_id, token="a", at=AT, stale_before=stale)
+    second = outbox.claim(NOTE.rep_id, NOTE.notification_id, token="b", at=AT, stale_before=stale)
+    held = outbox.get(NOTE.rep_id, NOTE.notification_id)
+    outbox.record_attempt(NOTE.rep_id, NOTE.notification_id, status="retrying", at=AT, error="slack: HTTP 503")
+    after_retry = outbox.claim(NOTE.rep_id, NOTE.notification_id, token="c", at=AT, stale_before=stale)
+    outbox.record_attempt(NOTE.rep_id, NOTE.notification_id, status="delivered", at=AT, error=None)
+    after_settled = outbox.claim(NOTE.rep_id, NOTE.notification_id, token="d", at=AT, stale_before=stale)
+
+    assert (first, second, after_retry, after_settled) == (True, False, True, False)
+    assert held is not None and (held.delivery.status, held.delivery.claimed_at) == ("sending", AT)
+    entry = outbox.get(NOTE.rep_id, NOTE.notification_id)
+    assert entry is not None and (entry.delivery.status, entry.delivery.claimed_at) == ("delivered", None)
+
+
+def test_a_claim_older_than_the_stale_time_is_taken_over(outbox: Outbox) -> None:
+    outbox.queue(NOTE)
+    outbox.claim(NOTE.rep_id, NOTE.notification_id, token="crashed", at=AT, stale_before=AT - timedelta(seconds=30))
+    later = AT + timedelta(seconds=31)
+
+    taken = outbox.claim(
+        NOTE.rep_id, NOTE.notification_id, token="b", at=later, stale_before=later - timedelta(seconds=30)
+    )
+
+    entry = outbox.get(NOTE.rep_id, NOTE.notification_id)
+    assert taken and entry is not None and entry.delivery.claimed_at == later
+
+
+def test_a_notification_never_queued_cannot_be_claimed_and_is_not_created(outbox: Outbox) -> None:
+    claimed = outbox.claim(NOTE.rep_id, NOTE.notification_id, token="a", at=AT, stale_before=AT)
+
+    assert claimed is False and outbox.get(NOTE.rep_id, NOTE.notification_id) is None
+
+
 def wait_for(probe: Any, timeout: float = 15.0) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -98,7 +135,8 @@ def test_queued_notification_is_delivered_to_the_outbox_only_by_the_local_runtim
 
     def delivered() -> list[dict[str, Any]]:
         items = runtime.table_items("OutboxTable")
-        return [n for n in items if n.get("lead_id") == submission["lead_id"] and n.get("delivery_status")]
+        mine = [n for n in items if n.get("lead_id") == submission["lead_id"]]
+        return [n for n in mine if n.get("delivery_status") not in (None, "sending")]  # claimed, then recorded
 
     (item,) = wait_for(delivered)
     # The demo reps have no Slack webhook and the runtime configures no email sender: nothing leaves the machine.

@@ -26,7 +26,7 @@ from leadflow.models.lead import Lead
 from leadflow.models.rules import Rep, RepRoster, ScoringRuleSet
 from leadflow.models.submission import StoredSubmission
 from leadflow.ports import DeliveryFailed, Notification, Notifier
-from leadflow.services.delivery import DeliveryDeps, deliver
+from leadflow.services.delivery import CLAIM_TIMEOUT, DeliveryDeps, deliver
 from moto import mock_aws
 
 from infra.local.runtime import MOTO_CONFIG
@@ -318,6 +318,78 @@ def test_rep_without_webhook_or_email_sender_is_recorded_as_outbox_only(
 
     assert (outcome.status, outcome.sent) == ("outbox_only", [])
     assert setup.delivery().delivered_at == now
+
+
+class SlowChannel(FakeChannel):
+    """A channel that takes a moment, so two deliveries of one notification overlap."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = threading.Lock()
+
+    def send(self, notification: Notification, rep: Rep) -> None:
+        time.sleep(0.2)
+        with self.lock:
+            self.sent += 1
+
+
+def test_the_same_notification_delivered_twice_at_once_is_sent_once(setup_for: Callable[..., Setup]) -> None:
+    slack = SlowChannel()
+    setup = setup_for(slack)
+    start = threading.Barrier(2)
+    outcomes: list[Any] = []
+
+    def delivery() -> None:
+        start.wait()
+        try:
+            outcomes.append(setup.deliver())
+        except DeliveryFailed as exc:
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=delivery) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert slack.sent == 1
+    (loser,) = [o for o in outcomes if isinstance(o, DeliveryFailed)]
+    assert loser.retryable and "another delivery is sending it" in str(loser)
+    retried = setup.deliver()  # Lambda's retry of the copy that found it claimed
+    assert retried.already_settled and slack.sent == 1
+    assert (setup.delivery().status, setup.delivery().attempts) == ("delivered", 1)
+
+
+def test_a_claim_left_by_a_sender_that_died_is_taken_over_after_the_function_timeout(
+    setup_for: Callable[..., Setup],
+) -> None:
+    slack = FakeChannel()
+    setup = setup_for(slack)
+    crashed_at = setup.clock.now()
+    note = setup.notification
+    assert setup.outbox.claim(
+        note.rep_id, note.notification_id, token="dead", at=crashed_at, stale_before=crashed_at - CLAIM_TIMEOUT
+    )
+
+    with pytest.raises(DeliveryFailed):
+        setup.deliver()  # the sender may still be alive: nothing is sent
+    setup.clock.advance(seconds=CLAIM_TIMEOUT.total_seconds() + 1)
+    outcome = setup.deliver()
+
+    assert outcome.status == "delivered" and slack.sent == 1
+    assert setup.delivery().claimed_at is None
+
+
+def test_an_unexpected_failure_ends_the_claim_so_the_retry_need_not_wait(setup_for: Callable[..., Setup]) -> None:
+    slack = FakeChannel(error=RuntimeError("connection pool is closed"))  # type: ignore[arg-type]
+    setup = setup_for(slack)
+
+    with pytest.raises(RuntimeError):
+        setup.deliver()
+    slack.error = None
+    outcome = setup.deliver()
+
+    assert outcome.status == "delivered" and slack.sent == 1
 
 
 def test_sample_event_parses_as_a_queued_notification() -> None:

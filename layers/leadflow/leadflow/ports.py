@@ -221,7 +221,7 @@ class WebhookSecrets(Protocol):
         """The provider's webhook signing secret; None if no such provider is configured."""
 
 
-DeliveryStatus = Literal["delivered", "outbox_only", "failed", "retrying"]
+DeliveryStatus = Literal["delivered", "outbox_only", "failed", "retrying", "sending"]
 SETTLED: frozenset[str] = frozenset({"delivered", "outbox_only", "failed"})  # nothing more will be sent
 
 
@@ -245,6 +245,7 @@ class OutboxEntry:
     notification: Notification
     delivery: Delivery
 
+    claimed_at: datetime | None = None  # while a sender holds it (status "sending")
 
 class Outbox(Protocol):
     def queue(self, notification: Notification) -> bool:
@@ -261,11 +262,17 @@ class Outbox(Protocol):
     def record_attempt(
         self, rep_id: str, notification_id: str, *, status: DeliveryStatus, at: datetime, error: str | None
     ) -> None:
-        """Count one delivery attempt and keep its outcome; `delivered_at` is set when `status` is settled.
-        LookupError if the notification was never queued (an update must not create a half item)."""
+        """Count one delivery attempt and keep its outcome, ending its claim; `delivered_at` is set when `status` is
+        settled. LookupError if the notification was never queued (an update must not create a half item)."""
 
 
 class DeliveryFailed(Exception):
+    def claim(self, rep_id: str, notification_id: str, *, token: str, at: datetime, stale_before: datetime) -> bool:
+        """Take the notification for sending, in one conditional write: status `sending` with `token` and `at`, if it
+        is queued or retrying, or its sender's claim was taken before `stale_before` (a sender that died mid-send:
+        the function's timeout has passed). False, and no change, when it is settled, claimed by a live sender or
+        was never queued. record_attempt ends the claim."""
+
     """A channel did not take the message. `retryable`: a later attempt may succeed (5xx, 429, timeout, throttling);
     otherwise retrying cannot help (a revoked webhook, an address or sender the mail service rejects)."""
 

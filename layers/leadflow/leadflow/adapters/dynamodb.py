@@ -460,7 +460,7 @@ class DynamoOutbox:
     ) -> None:
         values: dict[str, Any] = {":one": 1, ":status": status}
         sets = [f"{layout.DELIVERY_STATUS} = :status"]
-        removes = []
+        removes = [layout.CLAIMED_BY, layout.CLAIMED_AT]
         if error is None:
             removes.append(layout.LAST_ERROR)
         else:
@@ -469,9 +469,7 @@ class DynamoOutbox:
         if status in SETTLED:
             sets.append(f"{layout.DELIVERED_AT} = :at")
             values[":at"] = layout.time_key(at)
-        expression = f"SET {', '.join(sets)} ADD {layout.DELIVERY_ATTEMPTS} :one"
-        if removes:
-            expression += f" REMOVE {', '.join(removes)}"
+        expression = f"SET {', '.join(sets)} ADD {layout.DELIVERY_ATTEMPTS} :one REMOVE {', '.join(removes)}"
         self._update(rep_id, notification_id, expression, values)
 
     def _update(self, rep_id: str, notification_id: str, expression: str, values: dict[str, Any]) -> None:
@@ -481,6 +479,34 @@ class DynamoOutbox:
                 UpdateExpression=expression,
                 ExpressionAttributeValues=values,
                 ConditionExpression="attribute_exists(pk)",
+    def claim(self, rep_id: str, notification_id: str, *, token: str, at: datetime, stale_before: datetime) -> bool:
+        try:
+            self._table.update_item(
+                Key=layout.notification_key(rep_id, notification_id),
+                UpdateExpression="SET #status = :sending, #token = :token, #at = :at",
+                ConditionExpression=(
+                    "attribute_exists(pk) AND (attribute_not_exists(#status) OR #status = :retrying"
+                    " OR (#status = :sending AND #at < :stale))"
+                ),
+                ExpressionAttributeNames={
+                    "#status": layout.DELIVERY_STATUS,
+                    "#token": layout.CLAIMED_BY,
+                    "#at": layout.CLAIMED_AT,
+                },
+                ExpressionAttributeValues={
+                    ":sending": "sending",
+                    ":retrying": "retrying",
+                    ":token": token,
+                    ":at": layout.time_key(at),
+                    ":stale": layout.time_key(stale_before),
+                },
+            )
+        except ClientError as exc:
+            if _code(exc) == CONDITION_FAILED:
+                return False
+            raise
+        return True
+
             )
         except ClientError as exc:
             if _code(exc) == CONDITION_FAILED:

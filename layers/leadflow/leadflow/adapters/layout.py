@@ -433,6 +433,8 @@ def outbox_entry_from_item(item: Mapping[str, Any]) -> OutboxEntry:
 
 
 # Erasure ----------------------------------------------------------------------------------------------------------
+CLAIMED_BY = "claim_token"  # the sender holding the notification (status "sending"), and since when
+CLAIMED_AT = "claimed_at"
 
 ERASURE_PREFIX = "ERASURE#"  # leads table: pk "ERASURE#<lead_id>", sk "ERASURE": ids, status and counts only
 SUPPRESSION_PREFIX = "SUPPRESSED#"  # leads table: pk "SUPPRESSED#<salted hash of the canonical email>"
@@ -444,6 +446,7 @@ INTAKE_IDEMPOTENCY_PREFIX = "leadflow-intake"
 
 def erasure_key(lead_id: str) -> Item:
     return {"pk": f"{ERASURE_PREFIX}{lead_id}", "sk": "ERASURE"}
+        claimed_at=datetime.fromisoformat(item[CLAIMED_AT]) if item.get(CLAIMED_AT) else None,
 
 
 def erasure_item(record: ErasureRecord) -> Item:

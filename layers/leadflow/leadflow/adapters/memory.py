@@ -393,6 +393,21 @@ class InMemoryOutbox:
             self._table.put(item)
 
     def _existing(self, rep_id: str, notification_id: str) -> layout.Item:
+    def claim(self, rep_id: str, notification_id: str, *, token: str, at: datetime, stale_before: datetime) -> bool:
+        with self._table.lock:
+            item = self._table.get(layout.notification_key(rep_id, notification_id))
+            if item is None:
+                return False
+            status = item.get(layout.DELIVERY_STATUS)
+            stale = status == "sending" and item[layout.CLAIMED_AT] < layout.time_key(stale_before)
+            if status not in (None, "retrying") and not stale:
+                return False
+            item.update(
+                {layout.DELIVERY_STATUS: "sending", layout.CLAIMED_BY: token, layout.CLAIMED_AT: layout.time_key(at)}
+            )
+            self._table.put(item)
+        return True
+
         item = self._table.get(layout.notification_key(rep_id, notification_id))
         if item is None:
             raise LookupError(f"notification {notification_id} of {rep_id} was never queued")
@@ -405,6 +420,8 @@ class InMemoryMatchIndex:
     def __init__(self) -> None:
         self._table = _Items()
 
+            item.pop(layout.CLAIMED_BY, None)
+            item.pop(layout.CLAIMED_AT, None)
     def candidates(self, keys: Sequence[str], per_key: int) -> list[IndexedRecord]:
         found: dict[str, IndexedRecord] = {}
         with self._table.lock:

@@ -1,21 +1,30 @@
 """Delivers a queued notification to its rep on every channel that reaches them (Slack, email), after the pipeline's
 notify step put it in the outbox; routing never waits for it.
 
-The outbox item is the record: each channel that took the message is kept as soon as it did, and each attempt's
-outcome after it, so a redelivered `notification.queued` sends nothing twice. Only a retryable failure raises: the
-caller (Lambda's asynchronous retries, then the dead-letter queue) tries again; a rejection is kept and logged.
+The outbox item is the record: a delivery first claims it (one conditional write, status `sending`), so of two
+copies of one `notification.queued` delivered at once only one sends; each channel that took the message is kept
+as soon as it did, and each attempt's outcome after it, so a redelivered event sends nothing twice. A claim older
+than the function's timeout belongs to a sender that died mid-send, and the next delivery takes it over. Only a
+retryable failure raises: the caller (Lambda's asynchronous retries, then the dead-letter queue) tries again; a
+rejection is kept and logged.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from leadflow.models.events import NotificationQueued
 from leadflow.models.rules import Rep, RepRoster
 from leadflow.observability import logger
-from leadflow.ports import Clock, ConfigStore, DeliveryFailed, DeliveryStatus, Notifier, Outbox
+from leadflow.ports import Clock, ConfigStore, DeliveryFailed, DeliveryStatus, Notifier, Outbox, OutboxEntry
 from leadflow.services.pipeline_deps import active_ruleset
+
+# Over DeliverFunction's Timeout (20 s in template.yaml; a test holds them together): Lambda has stopped a sender
+# whose claim is older, so taking it over cannot send twice.
+CLAIM_TIMEOUT = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -40,7 +49,13 @@ class DeliveryOutcome:
 
 def deliver(event: NotificationQueued, deps: DeliveryDeps) -> DeliveryOutcome:
     """Send the notification on the channels that reach its rep and have not taken it yet; raise DeliveryFailed
-    (retryable) after recording the attempt when any channel may take it later."""
+    (retryable) after recording the attempt when any channel may take it later, or while another delivery of it
+    is under way (it may yet fail; a retry finds it settled or its claim stale)."""
+    now = deps.clock.now()
+    claimed = deps.outbox.claim(
+        event.rep_id, event.notification_id, token=uuid.uuid4().hex, at=now, stale_before=now - CLAIM_TIMEOUT
+    )
+    # Read after claiming: the channels another sender recorded before its claim ended are skipped.
     entry = deps.outbox.get(event.rep_id, event.notification_id)
     if entry is None:
         # The notify step writes before it publishes, so this is an event about someone else's outbox: retrying
@@ -51,7 +66,21 @@ def deliver(event: NotificationQueued, deps: DeliveryDeps) -> DeliveryOutcome:
     if done.settled:
         assert done.status is not None
         return DeliveryOutcome(event.notification_id, done.status, sorted(done.sent), done.last_error, True)
+    if not claimed:
+        since = done.claimed_at.isoformat() if done.claimed_at else "just now"
+        raise DeliveryFailed(f"{event.notification_id}: another delivery is sending it (since {since})", retryable=True)
+    try:
+        return _send_claimed(entry, event, deps)
+    except DeliveryFailed:
+        raise  # recorded, and the claim ended, before it was raised
+    except Exception as exc:
+        # End the claim now, so Lambda's retry need not wait for it to go stale.
+        _record(deps, event, "retrying", sorted(done.sent), f"{type(exc).__name__}: {exc}")
+        raise
 
+
+def _send_claimed(entry: OutboxEntry, event: NotificationQueued, deps: DeliveryDeps) -> DeliveryOutcome:
+    done = entry.delivery
     notification = entry.notification
     rep = _rep(deps.config, notification.rep_id)
     if rep is None:
@@ -101,4 +130,4 @@ def _record(
     return DeliveryOutcome(event.notification_id, status, sent, error)
 
 
-__all__ = ["DeliveryDeps", "DeliveryOutcome", "deliver"]
+__all__ = ["CLAIM_TIMEOUT", "DeliveryDeps", "DeliveryOutcome", "deliver"]
