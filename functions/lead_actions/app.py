@@ -1,16 +1,17 @@
 """Sales actions on a lead: stage changes (`POST /v1/leads/{id}/stage`: accept, qualify, open_opportunity, win,
-disqualify), closed-loop outcomes (`POST /v1/leads/{id}/outcome`) and rep touches (`POST /v1/leads/{id}/touch`),
-behind the API key."""
+disqualify), closed-loop outcomes (`POST /v1/leads/{id}/outcome`), rep touches (`POST /v1/leads/{id}/touch`), and
+marketing consent (`POST /v1/leads/{id}/consent`), and a person's erasure and export (`DELETE /v1/leads/{id}`,
+`GET /v1/leads/{id}/export`), behind the API key."""
 
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from leadflow.api import sla_routes
+from leadflow.api import consent_routes, erasure_routes, sla_routes
 from leadflow.api.lifecycle_routes import router
 from leadflow.api.resolver import build_resolver, resolve_with_form_bodies
 from leadflow.observability import logger, tracer
 
-app = build_resolver(router, sla_routes.router)
+app = build_resolver(router, sla_routes.router, consent_routes.router, erasure_routes.router)
 
 
 @logger.inject_lambda_context(clear_state=True)

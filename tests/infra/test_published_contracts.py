@@ -40,6 +40,7 @@ def test_openapi_documents_every_route_with_its_request_schema() -> None:
         "/v1/leads/{lead_id}/stage",
         "/v1/leads/{lead_id}/outcome",
         "/v1/leads/{lead_id}/touch",
+        "/v1/leads/{lead_id}/consent",
         "/v1/leads/{lead_id}/reassign",
         "/v1/reps",
         "/v1/teams",

@@ -29,6 +29,10 @@ class Settings(BaseModel):
     webhook_secrets: dict[str, SecretStr] | None = None
     # Verified SES identity notifications are emailed from; empty (the default) = no email, Slack and outbox only.
     ses_from_address: str = ""
+    # The suppression list's salt: an SSM SecureString parameter's name on AWS (SUPPRESSION_SALT_PARAMETER), or the
+    # value itself from LEADFLOW_SUPPRESSION_SALT (the local runtime sets a fixed one). Without either, no erasure.
+    suppression_salt_parameter: str = ""
+    suppression_salt: SecretStr | None = None
 
     @field_validator("enrichment_url")
     @classmethod
@@ -60,6 +64,8 @@ class Settings(BaseModel):
                 webhook_secrets_path=env.get("WEBHOOK_SECRETS_PATH", "").strip(),
                 webhook_secrets=json.loads(env.get("LEADFLOW_WEBHOOK_SECRETS") or "null"),
                 ses_from_address=env.get("SES_FROM_ADDRESS", "").strip(),
+                suppression_salt_parameter=env.get("SUPPRESSION_SALT_PARAMETER", "").strip(),
+                suppression_salt=env.get("LEADFLOW_SUPPRESSION_SALT") or None,
             )
         except (ValidationError, ValueError) as exc:
             raise RuntimeError(f"leadflow is misconfigured; check the function's environment: {exc}") from exc

@@ -11,6 +11,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from leadflow.adapters.dynamodb import DynamoConfigStore, DynamoLeadStore, DynamoOutbox
+from leadflow.adapters.dynamodb_erasure import DynamoAuditLog, DynamoPersonalDataStore, DynamoSuppressionList
 from leadflow.adapters.dynamodb_matching import DynamoMatchIndex
 from leadflow.adapters.enrichment import ChainedProvider, CircuitBreaker, DirectoryProvider, HttpEnrichmentProvider
 from leadflow.adapters.eventbridge import EventBridgeBus
@@ -22,6 +23,7 @@ from leadflow.domain.enrichment import DomainDirectory
 from leadflow.ports import EnrichmentProvider, Notifier, WebhookSecrets
 from leadflow.services.delivery import DeliveryDeps
 from leadflow.services.engagement import EngagementDeps
+from leadflow.services.erasure import ErasureDeps
 from leadflow.services.pipeline_deps import PipelineDeps
 from leadflow.settings import settings
 
@@ -158,9 +160,56 @@ def pipeline_deps() -> PipelineDeps:
     )
 
 
+@cache
+def personal_data_store() -> DynamoPersonalDataStore:
+    config = settings()
+    tables = (config.leads_table, config.outbox_table, config.idempotency_table)
+    return DynamoPersonalDataStore(*(_dynamodb().Table(name) for name in tables))
+
+
+@cache
+def suppression_list() -> DynamoSuppressionList:
+    return DynamoSuppressionList(_dynamodb().Table(settings().leads_table))
+
+
+@cache
+def audit_log() -> DynamoAuditLog:
+    return DynamoAuditLog(_dynamodb().Table(settings().leads_table))
+
+
+@cache
+def suppression_salt() -> str:
+    """The salt of the suppression list's hashes: LEADFLOW_SUPPRESSION_SALT locally, else the SecureString parameter
+    SUPPRESSION_SALT_PARAMETER names. It never changes: a new salt would make every earlier entry unrecognisable."""
+    config = settings()
+    if config.suppression_salt is not None:
+        return config.suppression_salt.get_secret_value()
+    if not config.suppression_salt_parameter:
+        raise RuntimeError("no suppression salt: set SUPPRESSION_SALT_PARAMETER (or LEADFLOW_SUPPRESSION_SALT locally)")
+    from aws_lambda_powertools.utilities.parameters import get_parameter
+
+    return str(get_parameter(config.suppression_salt_parameter, decrypt=True))
+
+
+def erasure_deps() -> ErasureDeps:
+    return ErasureDeps(
+        store=lead_store(),
+        index=match_index(),
+        outbox=outbox(),
+        personal=personal_data_store(),
+        suppression=suppression_list(),
+        audit=audit_log(),
+        bus=event_bus(),
+        clock=current_clock(),
+        salt=suppression_salt(),
+    )
+
+
 def reset() -> None:
     """Forget every client and setting, as a new cold start would (tests and the local runtime use this)."""
     for cached in (_dynamodb, lead_store, match_index, config_store, outbox, event_bus, enrichment_provider, settings):
         cached.cache_clear()
     notifiers.cache_clear()
     webhook_secrets.cache_clear()
+    for erasure_cached in (personal_data_store, suppression_list, audit_log, suppression_salt):
+        erasure_cached.cache_clear()

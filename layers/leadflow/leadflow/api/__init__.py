@@ -10,6 +10,7 @@ def all_routers() -> tuple[APIGatewayRouter, ...]:
     import, so a function loads only the routes it serves)."""
     from leadflow.api import (
         config_routes,
+        consent_routes,
         curation_routes,
         intake_routes,
         lifecycle_routes,
@@ -26,6 +27,7 @@ def all_routers() -> tuple[APIGatewayRouter, ...]:
         lifecycle_routes.router,
         routing_routes.router,
         sla_routes.router,
+        consent_routes.router,
         webhook_routes.router,
         config_routes.router,
     )

@@ -1,0 +1,113 @@
+"""A person's rights over their data, behind the API key: `DELETE /v1/leads/{id}` forgets them everywhere and
+`GET /v1/leads/{id}/export` hands over everything held about them. Each request is audited (who, when, which lead,
+which action; no personal data) in the leads table and the log."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from leadflow import wiring
+from leadflow.api.errors import API_KEY, error_response, responses
+from leadflow.models.erasure import ErasureOut, PersonExport
+from leadflow.observability import logger
+from leadflow.services.erasure import LeadErasedAlready, Requester, erase, export
+from leadflow.services.lead_updates import LeadNotFound
+
+router = APIGatewayRouter()
+
+LeadId = Annotated[str, Path(pattern=r"^lead_[0-9a-z]{26}$", max_length=31, description="A lead's id, as `lead_...`.")]
+Actor = Annotated[
+    str | None,
+    Header(
+        alias="x-leadflow-actor",
+        max_length=128,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Who asks (a user or ticket id), kept in the audit record with the API key's id.",
+    ),
+]
+
+
+def _requester(actor: str | None) -> Requester:
+    context = router.current_event.request_context
+    return Requester(
+        actor=actor or "unnamed",
+        api_key_id=context.identity.api_key_id or "unknown",
+        request_id=context.request_id or "unknown",
+    )
+
+
+def _audited(action: str, lead_id: str, requester: Requester) -> None:
+    logger.info(
+        "personal data request",
+        extra={"action": action, "lead_id": lead_id, "actor": requester.actor, "api_key_id": requester.api_key_id},
+    )
+
+
+@router.delete(
+    "/v1/leads/<lead_id>",
+    summary="Erase a person everywhere",
+    description=(
+        "Deletes the lead, every lead merged into it, and every item that names the person: submissions, identity "
+        "claims, match-index entries, history, merge records, possible-duplicate links, account membership, webhook "
+        "event records, parked engagement, outbox messages, idempotency records and training examples. Keeps a salted "
+        "hash of each email on the suppression list and publishes `lead.erased` (ids and counts only). Answers 200 "
+        "with `status: done`; the same request again answers the same record. A request that fails half-way leaves "
+        "the erasure `in_progress`: send it again and it completes."
+    ),
+    responses=responses(
+        {
+            200: {
+                "description": "Erased (now or before): the erasure record, ids and counts only.",
+                "content": {"application/json": {"model": ErasureOut}},
+            }
+        },
+        403,
+        404,
+        e404="No lead with this id was ever stored (nor erased).",
+    ),
+    security=API_KEY,
+    tags=["privacy"],
+)
+def erase_lead(lead_id: LeadId, actor: Actor = None) -> Any:
+    requester = _requester(actor)
+    _audited("erase", lead_id, requester)
+    try:
+        return erase(lead_id, requester, wiring.erasure_deps())
+    except LeadNotFound:
+        return error_response(404, f"lead_id: no lead {lead_id}")
+
+
+@router.get(
+    "/v1/leads/<lead_id>/export",
+    summary="Export everything held about a person",
+    description=(
+        "The person's lead and the leads merged into it, their submissions, history, engagement (on the lead or "
+        "parked), outcomes, the notifications sent to reps about them, merge records and possible-duplicate links."
+    ),
+    responses=responses(
+        {
+            200: {
+                "description": "Everything held about the person, as JSON.",
+                "content": {"application/json": {"model": PersonExport}},
+            }
+        },
+        403,
+        404,
+        e404="No such lead, or the person was erased (the message says when).",
+    ),
+    security=API_KEY,
+    tags=["privacy"],
+)
+def export_lead(lead_id: LeadId, actor: Actor = None) -> Any:
+    requester = _requester(actor)
+    _audited("export", lead_id, requester)
+    try:
+        return export(lead_id, requester, wiring.erasure_deps())
+    except LeadNotFound:
+        return error_response(404, f"lead_id: no lead {lead_id}")
+    except LeadErasedAlready as exc:
+        erased_at = exc.record.erased_at.isoformat() if exc.record.erased_at else "earlier"
+        return error_response(404, f"lead_id: lead {lead_id} was erased at {erased_at}; nothing is held about it")
