@@ -121,6 +121,9 @@ class _Handler(BaseHTTPRequestHandler):
             )
             self._send(status, page, {"Content-Type": content_type, **extra})
             return
+        # The API routes take any Host, as API Gateway's do: the public ones (the lead form, the OpenAPI document)
+        # are meant for any page, and the rest need the API key, which a foreign page does not have. Only the
+        # control plane above, which shows leads through a cookie and moves the clock, checks the Host.
         headers = {k.lower(): v for k, v in self.headers.items()}
         matching = [(r, m) for r in self.server.routes if (m := r.pattern().match(url.path))]
         found = next(((r, m) for r, m in matching if r.method in (method, "ANY")), None)
@@ -143,9 +146,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _proxy_response(self, response: dict[str, Any]) -> None:
         body = response.get("body") or ""
-        # The API routes take any Host, as API Gateway's do: the public ones (the lead form, the OpenAPI document)
-        # are meant for any page, and the rest need the API key, which a foreign page does not have. Only the
-        # control plane above, which shows leads through a cookie and moves the clock, checks the Host.
         raw = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode("utf-8")
         headers = {k: str(v) for k, v in (response.get("headers") or {}).items()}
         for key, values in (response.get("multiValueHeaders") or {}).items():

@@ -234,6 +234,7 @@ class Delivery:
     attempts: int = 0
     delivered_at: datetime | None = None  # when the status became settled
     last_error: str | None = None
+    claimed_at: datetime | None = None  # while a sender holds it (status "sending")
 
     @property
     def settled(self) -> bool:
@@ -245,7 +246,6 @@ class OutboxEntry:
     notification: Notification
     delivery: Delivery
 
-    claimed_at: datetime | None = None  # while a sender holds it (status "sending")
 
 class Outbox(Protocol):
     def queue(self, notification: Notification) -> bool:
@@ -255,6 +255,12 @@ class Outbox(Protocol):
 
     def get(self, rep_id: str, notification_id: str) -> OutboxEntry | None:
         """The notification and its delivery so far (a strongly consistent read); None if it was never queued."""
+
+    def claim(self, rep_id: str, notification_id: str, *, token: str, at: datetime, stale_before: datetime) -> bool:
+        """Take the notification for sending, in one conditional write: status `sending` with `token` and `at`, if it
+        is queued or retrying, or its sender's claim was taken before `stale_before` (a sender that died mid-send:
+        the function's timeout has passed). False, and no change, when it is settled, claimed by a live sender or
+        was never queued. record_attempt ends the claim."""
 
     def record_sent(self, rep_id: str, notification_id: str, channel: str) -> None:
         """Keep that `channel` took the message (idempotent), before anything else can fail."""
@@ -267,12 +273,6 @@ class Outbox(Protocol):
 
 
 class DeliveryFailed(Exception):
-    def claim(self, rep_id: str, notification_id: str, *, token: str, at: datetime, stale_before: datetime) -> bool:
-        """Take the notification for sending, in one conditional write: status `sending` with `token` and `at`, if it
-        is queued or retrying, or its sender's claim was taken before `stale_before` (a sender that died mid-send:
-        the function's timeout has passed). False, and no change, when it is settled, claimed by a live sender or
-        was never queued. record_attempt ends the claim."""
-
     """A channel did not take the message. `retryable`: a later attempt may succeed (5xx, 429, timeout, throttling);
     otherwise retrying cannot help (a revoked webhook, an address or sender the mail service rejects)."""
 

@@ -79,6 +79,9 @@ class DynamoLeadStore:
                 assignments.append(f"#{name} = :{name}")
                 names[f"#{name}"] = name
                 values[f":{name}"] = value
+        expression = "SET " + ", ".join(assignments)
+        if status is not SubmissionStatus.RECEIVED:  # its run ended: the sweeper has nothing more to do with it
+            expression += " REMOVE " + ", ".join(layout.SUBMISSION_DUE_ATTRIBUTES)
         try:
             self._table.update_item(
                 Key=layout.submission_key(submission_id),
@@ -447,6 +450,34 @@ class DynamoOutbox:
         item = response.get("Item")
         return layout.outbox_entry_from_item(layout.from_dynamo(item)) if item else None
 
+    def claim(self, rep_id: str, notification_id: str, *, token: str, at: datetime, stale_before: datetime) -> bool:
+        try:
+            self._table.update_item(
+                Key=layout.notification_key(rep_id, notification_id),
+                UpdateExpression="SET #status = :sending, #token = :token, #at = :at",
+                ConditionExpression=(
+                    "attribute_exists(pk) AND (attribute_not_exists(#status) OR #status = :retrying"
+                    " OR (#status = :sending AND #at < :stale))"
+                ),
+                ExpressionAttributeNames={
+                    "#status": layout.DELIVERY_STATUS,
+                    "#token": layout.CLAIMED_BY,
+                    "#at": layout.CLAIMED_AT,
+                },
+                ExpressionAttributeValues={
+                    ":sending": "sending",
+                    ":retrying": "retrying",
+                    ":token": token,
+                    ":at": layout.time_key(at),
+                    ":stale": layout.time_key(stale_before),
+                },
+            )
+        except ClientError as exc:
+            if _code(exc) == CONDITION_FAILED:
+                return False
+            raise
+        return True
+
     def record_sent(self, rep_id: str, notification_id: str, channel: str) -> None:
         self._update(
             rep_id,
@@ -479,34 +510,6 @@ class DynamoOutbox:
                 UpdateExpression=expression,
                 ExpressionAttributeValues=values,
                 ConditionExpression="attribute_exists(pk)",
-    def claim(self, rep_id: str, notification_id: str, *, token: str, at: datetime, stale_before: datetime) -> bool:
-        try:
-            self._table.update_item(
-                Key=layout.notification_key(rep_id, notification_id),
-                UpdateExpression="SET #status = :sending, #token = :token, #at = :at",
-                ConditionExpression=(
-                    "attribute_exists(pk) AND (attribute_not_exists(#status) OR #status = :retrying"
-                    " OR (#status = :sending AND #at < :stale))"
-                ),
-                ExpressionAttributeNames={
-                    "#status": layout.DELIVERY_STATUS,
-                    "#token": layout.CLAIMED_BY,
-                    "#at": layout.CLAIMED_AT,
-                },
-                ExpressionAttributeValues={
-                    ":sending": "sending",
-                    ":retrying": "retrying",
-                    ":token": token,
-                    ":at": layout.time_key(at),
-                    ":stale": layout.time_key(stale_before),
-                },
-            )
-        except ClientError as exc:
-            if _code(exc) == CONDITION_FAILED:
-                return False
-            raise
-        return True
-
             )
         except ClientError as exc:
             if _code(exc) == CONDITION_FAILED:

@@ -417,6 +417,8 @@ DELIVERED_VIA = "delivered_via"  # a string set in DynamoDB (ADD is idempotent),
 DELIVERY_ATTEMPTS = "delivery_attempts"
 DELIVERED_AT = "delivered_at"
 LAST_ERROR = "last_error"
+CLAIMED_BY = "claim_token"  # the sender holding the notification (status "sending"), and since when
+CLAIMED_AT = "claimed_at"
 MAX_ERROR_CHARS = 500  # an error is kept for a person to read, not a response body to store
 
 
@@ -428,13 +430,12 @@ def outbox_entry_from_item(item: Mapping[str, Any]) -> OutboxEntry:
         attempts=int(item.get(DELIVERY_ATTEMPTS, 0)),
         delivered_at=datetime.fromisoformat(delivered_at) if delivered_at else None,
         last_error=item.get(LAST_ERROR),
+        claimed_at=datetime.fromisoformat(item[CLAIMED_AT]) if item.get(CLAIMED_AT) else None,
     )
     return OutboxEntry(notification_from_item(item), delivery)
 
 
 # Erasure ----------------------------------------------------------------------------------------------------------
-CLAIMED_BY = "claim_token"  # the sender holding the notification (status "sending"), and since when
-CLAIMED_AT = "claimed_at"
 
 ERASURE_PREFIX = "ERASURE#"  # leads table: pk "ERASURE#<lead_id>", sk "ERASURE": ids, status and counts only
 SUPPRESSION_PREFIX = "SUPPRESSED#"  # leads table: pk "SUPPRESSED#<salted hash of the canonical email>"
@@ -446,7 +447,6 @@ INTAKE_IDEMPOTENCY_PREFIX = "leadflow-intake"
 
 def erasure_key(lead_id: str) -> Item:
     return {"pk": f"{ERASURE_PREFIX}{lead_id}", "sk": "ERASURE"}
-        claimed_at=datetime.fromisoformat(item[CLAIMED_AT]) if item.get(CLAIMED_AT) else None,
 
 
 def erasure_item(record: ErasureRecord) -> Item:

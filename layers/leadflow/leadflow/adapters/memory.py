@@ -371,28 +371,6 @@ class InMemoryOutbox:
             item = self._table.get(layout.notification_key(rep_id, notification_id))
         return layout.outbox_entry_from_item(item) if item else None
 
-    def record_sent(self, rep_id: str, notification_id: str, channel: str) -> None:
-        with self._table.lock:
-            item = self._existing(rep_id, notification_id)
-            item[layout.DELIVERED_VIA] = sorted({*item.get(layout.DELIVERED_VIA, []), channel})
-            self._table.put(item)
-
-    def record_attempt(
-        self, rep_id: str, notification_id: str, *, status: DeliveryStatus, at: datetime, error: str | None
-    ) -> None:
-        with self._table.lock:
-            item = self._existing(rep_id, notification_id)
-            item[layout.DELIVERY_STATUS] = status
-            item[layout.DELIVERY_ATTEMPTS] = item.get(layout.DELIVERY_ATTEMPTS, 0) + 1
-            if error is None:
-                item.pop(layout.LAST_ERROR, None)
-            else:
-                item[layout.LAST_ERROR] = error[: layout.MAX_ERROR_CHARS]
-            if status in SETTLED:
-                item[layout.DELIVERED_AT] = layout.time_key(at)
-            self._table.put(item)
-
-    def _existing(self, rep_id: str, notification_id: str) -> layout.Item:
     def claim(self, rep_id: str, notification_id: str, *, token: str, at: datetime, stale_before: datetime) -> bool:
         with self._table.lock:
             item = self._table.get(layout.notification_key(rep_id, notification_id))
@@ -408,6 +386,30 @@ class InMemoryOutbox:
             self._table.put(item)
         return True
 
+    def record_sent(self, rep_id: str, notification_id: str, channel: str) -> None:
+        with self._table.lock:
+            item = self._existing(rep_id, notification_id)
+            item[layout.DELIVERED_VIA] = sorted({*item.get(layout.DELIVERED_VIA, []), channel})
+            self._table.put(item)
+
+    def record_attempt(
+        self, rep_id: str, notification_id: str, *, status: DeliveryStatus, at: datetime, error: str | None
+    ) -> None:
+        with self._table.lock:
+            item = self._existing(rep_id, notification_id)
+            item[layout.DELIVERY_STATUS] = status
+            item.pop(layout.CLAIMED_BY, None)
+            item.pop(layout.CLAIMED_AT, None)
+            item[layout.DELIVERY_ATTEMPTS] = item.get(layout.DELIVERY_ATTEMPTS, 0) + 1
+            if error is None:
+                item.pop(layout.LAST_ERROR, None)
+            else:
+                item[layout.LAST_ERROR] = error[: layout.MAX_ERROR_CHARS]
+            if status in SETTLED:
+                item[layout.DELIVERED_AT] = layout.time_key(at)
+            self._table.put(item)
+
+    def _existing(self, rep_id: str, notification_id: str) -> layout.Item:
         item = self._table.get(layout.notification_key(rep_id, notification_id))
         if item is None:
             raise LookupError(f"notification {notification_id} of {rep_id} was never queued")
@@ -420,8 +422,6 @@ class InMemoryMatchIndex:
     def __init__(self) -> None:
         self._table = _Items()
 
-            item.pop(layout.CLAIMED_BY, None)
-            item.pop(layout.CLAIMED_AT, None)
     def candidates(self, keys: Sequence[str], per_key: int) -> list[IndexedRecord]:
         found: dict[str, IndexedRecord] = {}
         with self._table.lock:
