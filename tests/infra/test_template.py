@@ -15,10 +15,8 @@ ENV_FROM_RESOURCES = {
 }
 
 # Statements allowed on Resource "*": CloudWatch Logs delivery for Express executions has no
-# resource-level permissions, nor has listing SSM parameter metadata (names, never values), which SAM's
-# SSMParameterWithSlashPrefixReadPolicy grants beside reading the webhook secrets' path.
+# resource-level permissions.
 UNSCOPED_ACTIONS = {
-    "ssm:DescribeParameters",
     "logs:CreateLogDelivery",
     "logs:GetLogDelivery",
     "logs:UpdateLogDelivery",
@@ -146,7 +144,7 @@ def test_every_function_gets_the_contract_environment(template: dict[str, Any], 
         properties = function["Properties"]
         assert set(variables) <= set(properties["Environment"]["Variables"]), logical_id
         assert (properties["Runtime"], properties["Architectures"]) == ("python3.11", ["arm64"])
-        assert properties["TracingConfig"] == {"Mode": "Active"}
+        assert properties["TracingConfig"] == {"Mode": {"Ref": "Tracing"}}
         assert len(properties["Layers"]) == 1
     notify = translated["Resources"]["NotifyFunction"]["Properties"]["Environment"]["Variables"]
     assert "API_BASE_URL" in notify
@@ -169,6 +167,7 @@ def test_each_function_gets_only_the_table_and_bus_access_it_needs(template: dic
             put_events,
         },
         "DecayFunction": {("DynamoDBCrudPolicy", "LeadsTable"), ("DynamoDBReadPolicy", "ConfigTable"), put_events},
+        "SweepFunction": {put_events},  # + reading the due index and re-filing submissions, tested below
         "TrainModelFunction": {("DynamoDBReadPolicy", "LeadsTable"), ("DynamoDBCrudPolicy", "ConfigTable")},
         "DedupeFunction": {("DynamoDBCrudPolicy", "LeadsTable"), put_events},
         "EnrichFunction": {("DynamoDBCrudPolicy", "LeadsTable"), put_events},
@@ -184,8 +183,7 @@ def test_each_function_gets_only_the_table_and_bus_access_it_needs(template: dic
         "WebhooksFunction": {
             ("DynamoDBCrudPolicy", "LeadsTable"),
             put_events,
-            ("SSMParameterWithSlashPrefixReadPolicy", "/${AWS::StackName}/webhooks/*"),
-        },
+        },  # + reading the webhook secrets, tested below
         "CurateFunction": {
             ("DynamoDBCrudPolicy", "LeadsTable"),
             ("DynamoDBReadPolicy", "ConfigTable"),
@@ -333,6 +331,7 @@ def test_scheduled_jobs_run_on_their_schedules(template: dict[str, Any]) -> None
         "DecayFunction": "rate(1 hour)",
         "RecycleFunction": "rate(1 day)",
         "TrainModelFunction": "rate(7 days)",
+        "SweepFunction": "rate(5 minutes)",
     }
 
 
@@ -373,16 +372,29 @@ def test_tables_are_on_demand_encrypted_backed_up_and_lead_data_is_kept(template
         assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("Retain", "Retain"), name
 
 
-def test_webhooks_read_each_providers_secret_under_the_path_they_are_given(template: dict[str, Any]) -> None:
+def test_webhooks_read_each_providers_secret_under_the_path_they_are_given_and_nothing_else(
+    template: dict[str, Any],
+) -> None:
     properties = template["Resources"]["WebhooksFunction"]["Properties"]
     path = properties["Environment"]["Variables"]["WEBHOOK_SECRETS_PATH"]["Fn::Sub"]
-    (readable,) = [
-        p["SSMParameterWithSlashPrefixReadPolicy"]
-        for p in properties["Policies"]
-        if "SSMParameterWithSlashPrefixReadPolicy" in p
+    ssm = [
+        statement
+        for policy in properties["Policies"]
+        for statement in policy.get("Statement", [])
+        if "ssm:" in str(statement["Action"])
     ]
 
-    assert path.endswith("/") and readable["ParameterName"]["Fn::Sub"] == f"{path}*"
+    assert path.endswith("/")
+    assert ssm == [
+        {
+            "Sid": "ReadWebhookSecrets",
+            "Effect": "Allow",
+            "Action": "ssm:GetParameter",
+            "Resource": {
+                "Fn::Sub": f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{path}*"
+            },
+        }
+    ]
 
 
 def test_delivery_may_only_read_and_update_outbox_items_and_email_as_the_configured_sender(
@@ -423,3 +435,25 @@ def test_queued_notifications_are_delivered_asynchronously_with_retries_and_dead
         "events.amazonaws.com",
         {"Fn::GetAtt": ["NotificationQueuedRule", "Arn"]},
     )
+
+
+def test_the_sweeper_may_only_read_the_due_index_and_re_file_submissions(
+    template: dict[str, Any], translated: dict[str, Any]
+) -> None:
+    properties = template["Resources"]["SweepFunction"]["Properties"]
+    (inline,) = [policy["Statement"] for policy in properties["Policies"] if "Statement" in policy]
+    grants = {statement["Sid"]: statement for statement in inline}
+
+    assert set(grants) == {"ReadDueSubmissions", "RefileSubmissions"}
+    assert (grants["ReadDueSubmissions"]["Action"], grants["ReadDueSubmissions"]["Resource"]) == (
+        "dynamodb:Query",
+        {"Fn::Sub": "${LeadsTable.Arn}/index/by_due"},
+    )
+    refile = grants["RefileSubmissions"]
+    assert refile["Action"] == ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+    assert refile["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["SUBMISSION#*"]}}
+    # Asynchronous (a schedule): a failed run goes to the dead-letter queue after one retry.
+    invoke = translated["Resources"]["SweepFunctionEventInvokeConfig"]["Properties"]
+    assert invoke["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["EventDeliveryDeadLetterQueue", "Arn"]
+    }

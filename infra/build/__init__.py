@@ -1,0 +1,1 @@
+"""Build-time checks of what `sam build` produces (never shipped in the layer)."""
