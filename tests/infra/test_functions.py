@@ -22,6 +22,7 @@ FUNCTIONS = {
     "LeadActionsFunction": "functions/lead_actions/",
     "RecycleFunction": "functions/recycle/",
     "DecayFunction": "functions/decay/",
+    "SweepFunction": "functions/sweep/",
     "TrainModelFunction": "functions/train_model/",
     "ConfigApiFunction": "functions/config_api/",
     "RoutingApiFunction": "functions/routing_api/",

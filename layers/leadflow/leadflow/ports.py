@@ -67,7 +67,18 @@ class LeadStore(Protocol):
 
     def mark_submission(
         self, submission_id: str, status: SubmissionStatus, *, lead_id: str | None = None, error: str | None = None
-    ) -> None: ...
+    ) -> None:
+        """Set the status; lead_id and error only when given (None leaves them as they are). Any status but
+        `received` takes the submission out of the sweeper's due index. LookupError if unknown."""
+
+    def due_submissions(self, until: datetime, limit: int = 100) -> list[str]:
+        """Ids of submissions still `received` whose sweep is due at or before `until`, earliest first per shard, at
+        most `limit`. Reads only the sparse due index, as due_leads does."""
+
+    def reschedule_submission(self, submission_id: str, *, sweeps: int, due_at: datetime) -> bool:
+        """Count one more sweep (`sweeps` is the new count) of a submission still `received` and file it again at
+        `due_at`, with one conditional write; False, and no change, if it is no longer received or another sweeper
+        counted this sweep first."""
 
     def claim_identity(self, kind: str, value: str, lead_id: str) -> str:
         """Claim `kind:value` for `lead_id` with one conditional write; return whichever lead owns it now."""

@@ -25,6 +25,7 @@ from leadflow.services.delivery import DeliveryDeps
 from leadflow.services.engagement import EngagementDeps
 from leadflow.services.erasure import ErasureDeps
 from leadflow.services.pipeline_deps import PipelineDeps
+from leadflow.services.sweep import SweepDeps
 from leadflow.settings import settings
 
 # Standard retry mode backs off on throttling; a Lambda's own timeout bounds the total.
@@ -144,6 +145,10 @@ def delivery_deps() -> DeliveryDeps:
 
 def engagement_deps() -> EngagementDeps:
     return EngagementDeps(store=lead_store(), bus=event_bus(), clock=current_clock())
+
+
+def sweep_deps() -> SweepDeps:
+    return SweepDeps(store=lead_store(), bus=event_bus(), clock=current_clock())
 
 
 def pipeline_deps() -> PipelineDeps:

@@ -85,7 +85,7 @@ class DynamoLeadStore:
         try:
             self._table.update_item(
                 Key=layout.submission_key(submission_id),
-                UpdateExpression="SET " + ", ".join(assignments),
+                UpdateExpression=expression,
                 # Without the condition, UpdateItem would create a stray item holding only these attributes.
                 ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeNames=names,
@@ -95,6 +95,34 @@ class DynamoLeadStore:
             if _code(exc) == CONDITION_FAILED:
                 raise LookupError(f"no submission {submission_id!r} to mark {status.value}") from exc
             raise
+
+    def due_submissions(self, until: datetime, limit: int = 100) -> list[str]:
+        return [key.removeprefix("SUBMISSION#") for key in self._due_keys(layout.SWEEP_JOB, until, limit)]
+
+    def reschedule_submission(self, submission_id: str, *, sweeps: int, due_at: datetime) -> bool:
+        # Condition on the count as read: two sweepers that found the same entry count (and republish) it once.
+        counted = "sweeps = :previous" if sweeps > 1 else "(attribute_not_exists(sweeps) OR sweeps = :previous)"
+        keys = layout.submission_due_keys(submission_id, due_at)
+        try:
+            self._table.update_item(
+                Key=layout.submission_key(submission_id),
+                UpdateExpression="SET sweeps = :sweeps, due_at = :due_at, gsi3pk = :gsi3pk, gsi3sk = :gsi3sk",
+                ConditionExpression=f"#status = :received AND {counted}",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":sweeps": sweeps,
+                    ":previous": sweeps - 1,
+                    ":due_at": due_at.isoformat(),
+                    ":gsi3pk": keys["gsi3pk"],
+                    ":gsi3sk": keys["gsi3sk"],
+                    ":received": SubmissionStatus.RECEIVED.value,
+                },
+            )
+        except ClientError as exc:
+            if _code(exc) == CONDITION_FAILED:
+                return False
+            raise
+        return True
 
     def claim_identity(self, kind: str, value: str, lead_id: str) -> str:
         item = {**layout.identity_key(kind, value), "kind": kind, "value": value, "lead_id": lead_id}
@@ -240,6 +268,9 @@ class DynamoLeadStore:
         return Page(items=[layout.lead_from_item(item) for item in items], cursor=next_cursor)
 
     def due_leads(self, job: str, until: datetime, limit: int = 100) -> list[str]:
+        return [key.removeprefix("LEAD#") for key in self._due_keys(job, until, limit)]
+
+    def _due_keys(self, job: str, until: datetime, limit: int) -> list[str]:
         # One Query per shard of the sparse keys-only index, reading only entries due by `until`.
         found: list[str] = []
         for shard in range(layout.DUE_SHARDS):
@@ -250,7 +281,7 @@ class DynamoLeadStore:
                 "Limit": limit - len(found),
             }
             response = self._table.query(**request)
-            found += [str(item["pk"]).removeprefix("LEAD#") for item in response["Items"]]
+            found += [str(item["pk"]) for item in response["Items"]]
             if len(found) >= limit:
                 break
         return found

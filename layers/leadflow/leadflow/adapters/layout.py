@@ -21,7 +21,7 @@ from pydantic import TypeAdapter
 from leadflow.models.account import Account
 from leadflow.models.lead import Activity, HistoryEntry, Lead, Outcome
 from leadflow.models.merge import MergeRecord
-from leadflow.models.submission import StoredSubmission
+from leadflow.models.submission import StoredSubmission, SubmissionStatus
 from leadflow.ports import (
     AuditEntry,
     ConcurrentUpdate,
@@ -47,6 +47,7 @@ MERGE_PREFIX = "MERGE#"
 PARKED_PREFIX = "PARKED#"  # leads table: pk "PARKED#<email_canonical>", sk "<activity event_id>"
 BY_DUE = "by_due"  # leads table, sparse, keys only: gsi3pk "DUE#<job>#<shard>", gsi3sk "<due_at>#<lead_id>"
 DUE_SHARDS = 8  # due entries spread over this many partitions, so one busy hour never makes a hot partition
+SWEEP_JOB = "sweep"  # the due index's job for submissions: gsi3pk "DUE#sweep#<shard>", gsi3sk "<due_at>#<sub id>"
 # Training examples, one per lead with an outcome: pk "OUTCOMES", sk "<closed_at>#<lead_id>". One partition is
 # enough: deals close at a few per minute at most, far below a partition's write limit, and a trainer reads them all.
 OUTCOMES_PARTITION = "OUTCOMES"
@@ -252,7 +253,22 @@ def owner_partition(owner_id: str) -> str:
 
 
 def submission_item(submission: StoredSubmission) -> Item:
-    return {**submission_key(submission.submission_id), **normalise(submission.model_dump(mode="json"))}
+    """The submission with its sweep entry in the due index while it is `received` (sparse: a processed, failed or
+    spam submission has none)."""
+    item: Item = {**submission_key(submission.submission_id), **normalise(submission.model_dump(mode="json"))}
+    if submission.due_at is not None and submission.status is SubmissionStatus.RECEIVED:
+        item.update(submission_due_keys(submission.submission_id, submission.due_at))
+    return item
+
+
+def submission_due_keys(submission_id: str, due_at: datetime) -> Item:
+    return {
+        "gsi3pk": due_partition(SWEEP_JOB, due_shard(submission_id)),
+        "gsi3sk": f"{time_key(due_at)}#{submission_id}",
+    }
+
+
+SUBMISSION_DUE_ATTRIBUTES = ("gsi3pk", "gsi3sk", "due_at")  # what leaves a submission when it is no longer received
 
 
 def submission_from_item(item: Mapping[str, Any]) -> StoredSubmission:

@@ -88,7 +88,26 @@ class InMemoryLeadStore:
                 item["lead_id"] = lead_id
             if error is not None:
                 item["error"] = error
+            if status is not SubmissionStatus.RECEIVED:
+                for name in layout.SUBMISSION_DUE_ATTRIBUTES:
+                    item.pop(name, None)
             self._table.put(item)
+
+    def due_submissions(self, until: datetime, limit: int = 100) -> list[str]:
+        return self._due(layout.SWEEP_JOB, until, limit)
+
+    def reschedule_submission(self, submission_id: str, *, sweeps: int, due_at: datetime) -> bool:
+        with self._table.lock:
+            item = self._table.get(layout.submission_key(submission_id))
+            if item is None or item["status"] != SubmissionStatus.RECEIVED.value:
+                return False
+            if item.get("sweeps", 0) != sweeps - 1:
+                return False
+            item.update(
+                {"sweeps": sweeps, "due_at": due_at.isoformat(), **layout.submission_due_keys(submission_id, due_at)}
+            )
+            self._table.put(item)
+        return True
 
     def claim_identity(self, kind: str, value: str, lead_id: str) -> str:
         key = layout.identity_key(kind, value)
@@ -211,6 +230,9 @@ class InMemoryLeadStore:
         return Page(items=[layout.lead_from_item(item) for item in items], cursor=next_cursor)
 
     def due_leads(self, job: str, until: datetime, limit: int = 100) -> list[str]:
+        return self._due(job, until, limit)
+
+    def _due(self, job: str, until: datetime, limit: int) -> list[str]:
         last = layout.due_sort_key_until(until)
         found: list[str] = []
         with self._table.lock:

@@ -142,3 +142,11 @@ class StoredSubmission(BaseModel):
     lead_id: str | None = None
     error: str | None = None
     idempotency_key: str | None = None
+    due_at: datetime | None = Field(
+        default=None,
+        description=(
+            "When the sweeper republishes the submission if it is still `received` (its run was lost in a crash); "
+            "cleared once it is processed, failed or spam."
+        ),
+    )
+    sweeps: int = Field(default=0, description="How many times the sweeper republished it.")

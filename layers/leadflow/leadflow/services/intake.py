@@ -6,6 +6,7 @@ from leadflow.ids import new_id
 from leadflow.models.events import LeadSubmitted
 from leadflow.models.submission import StoredSubmission, SubmissionIn, SubmissionStatus
 from leadflow.ports import Clock, EventBus, LeadStore
+from leadflow.services.sweep import first_sweep_at
 
 
 def accept_submission(
@@ -14,7 +15,8 @@ def accept_submission(
     """Store the submission, then publish `lead.submitted`; a honeypot hit is stored as spam and goes no further.
 
     If publishing fails the submission is still stored (status `received`) and the error propagates, so the caller
-    answers 5xx and the client retries; the pipeline joins a retried submission to the same lead.
+    answers 5xx and the client retries; the pipeline joins a retried submission to the same lead. A submission whose
+    run never finishes is published again by the sweeper (leadflow.services.sweep).
     """
     now = clock.now()
     submission = StoredSubmission(
@@ -23,6 +25,7 @@ def accept_submission(
         status=SubmissionStatus.SPAM if data.is_spam else SubmissionStatus.RECEIVED,
         data=data,
         idempotency_key=idempotency_key,
+        due_at=None if data.is_spam else first_sweep_at(now),  # picked up again if its run is lost
     )
     store.put_submission(submission)
     if submission.status is SubmissionStatus.RECEIVED:
