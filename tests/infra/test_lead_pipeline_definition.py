@@ -120,8 +120,8 @@ def test_pipeline_has_the_contract_shape(asl: dict[str, Any]) -> None:
     assert path_from("FromSubmission") == ["FromSubmission", "Dedupe", "Enrich", "Score", "IsMql"]
     assert path_from("FromEngagement") == ["FromEngagement", "Score", "IsMql"]
     assert path_from("FromRescoreRequest") == ["FromRescoreRequest", "Score", "IsMql"]
-    # Both route and notify a new MQL the same way.
-    assert [c["Next"] for c in states["IsMql"]["Choices"]] == ["Route"]
+    # Both route and notify a new MQL the same way; an owned lead whose rep was never told is only notified.
+    assert [c["Next"] for c in states["IsMql"]["Choices"]] == ["Route", "Notify"]
     assert states["IsMql"]["Default"] == "IsSubmission"
     assert (states["Route"]["Next"], states["Notify"]["Next"]) == ("Notify", "IsSubmission")
     assert [c["Next"] for c in states["IsSubmission"]["Choices"]] == ["MarkProcessed"]
@@ -156,3 +156,31 @@ def test_local_step_functions_interpreter_accepts_the_definition(asl_text: str, 
     definition = PLACEHOLDER.sub(lambda match: values[match.group(1)], asl_text)
     json.loads(definition)
     AmazonStateLanguageParser.parse(definition)
+
+
+def test_an_owned_lead_is_never_routed_again_but_is_notified_while_its_notification_is_owed(
+    asl: dict[str, Any],
+) -> None:
+    route, notify = asl["States"]["IsMql"]["Choices"]
+    assert route["And"] == [
+        {"Variable": "$.lead.stage", "StringEquals": "mql"},
+        {"Variable": "$.lead.owner_id", "IsNull": True},
+    ]
+    assert {"Variable": "$.needs_notification", "BooleanEquals": True} in notify["And"]
+    # Notify is idempotent per assignment, so a timeout or a lost race is retried like the other steps.
+    retried = {error for retry in asl["States"]["Notify"]["Retry"] for error in retry["ErrorEquals"]}
+    assert {"ConcurrentUpdate", "Sandbox.Timedout", "Lambda.TooManyRequestsException"} <= retried
+
+
+def test_a_finished_or_failed_submission_leaves_the_sweepers_due_index(asl: dict[str, Any]) -> None:
+    from leadflow.adapters.layout import SUBMISSION_DUE_ATTRIBUTES
+
+    for state in ("MarkProcessed", "RecordFailure"):
+        expression = asl["States"][state]["Parameters"]["UpdateExpression"]
+        removed = {name.strip() for name in expression.split(" REMOVE ")[1].split(",")}
+        assert set(SUBMISSION_DUE_ATTRIBUTES) <= removed, state
+
+
+def test_a_lambda_that_times_out_is_retried_in_every_step(asl: dict[str, Any]) -> None:
+    for step in ("Dedupe", "Enrich", "Score", "Route", "Notify"):
+        assert "Sandbox.Timedout" in asl["States"][step]["Retry"][0]["ErrorEquals"], step

@@ -8,6 +8,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field, computed_field
 
+from leadflow.models.routing import is_queue
 from leadflow.models.sla import SlaState, Touch
 from leadflow.models.submission import CustomValue, Source
 
@@ -128,6 +129,9 @@ class Score(BaseModel):
     def cell(self) -> str:
         """The grade matrix cell: fit grade and engagement level, e.g. B2."""
         return f"{self.grade}{self.level}"
+
+
+PIPELINE_ACTOR = "leadflow"  # the actor of the assignments the lead pipeline's Route step makes
 
 
 class Assignment(BaseModel):
@@ -273,10 +277,29 @@ class Lead(BaseModel):
         default=None, description="Seconds from capture (`created_at`) to the first touch."
     )
     sla: SlaState | None = Field(default=None, description="The SLA timer of the current assignment, if any.")
+    notified_assignment: datetime | None = Field(
+        default=None,
+        description=(
+            "The `assigned_at` of the routing assignment whose rep the lead pipeline has told; differs from "
+            "`assignment.assigned_at` while that notification is still owed (a Notify step that failed)."
+        ),
+    )
 
     @property
     def submission_count(self) -> int:
         return len(self.submission_ids)
+
+    @property
+    def notification_owed(self) -> bool:
+        """Whether the rep of the pipeline's current assignment has not been told yet (its Notify step failed or
+        never ran). A queue is never told; reassignments by a manager or the SLA timer are told where they are made."""
+        assignment = self.assignment
+        return (
+            assignment is not None
+            and assignment.actor == PIPELINE_ACTOR
+            and not is_queue(assignment.rep_id)
+            and self.notified_assignment != assignment.assigned_at
+        )
 
 
 HistoryKind = Literal[

@@ -347,29 +347,51 @@ def route(state: PipelineState, deps: PipelineDeps) -> PipelineState:
 
 
 def notify(state: PipelineState, deps: PipelineDeps) -> PipelineState:
-    """Queue the assigned rep's notification in the outbox, once per assignment."""
+    """Queue the assigned rep's notification in the outbox, once per assignment, and note on the lead that the rep
+    was told, so a replayed run (redrive, sweeper) notifies exactly when this step never finished.
+
+    Each part is idempotent, and a retry redoes what an earlier attempt may not have finished: the outbox keeps one
+    item per notification id, history one entry per ref, and delivery sends a notification once however often
+    notification.queued arrives. The lead is marked last, so a marked lead was announced."""
     lead = state.require_lead()
     if lead.assignment is None or is_queue(lead.owner_id):  # a queue is worked from its listing, not notified
         return state
-    notification = assignment_notification(lead, lead.assignment, deps.api_base_url)
-    if deps.outbox.queue(notification):
-        deps.store.add_history(
-            lead.lead_id,
-            HistoryEntry(
-                at=notification.created_at,
-                kind="notified",
-                ref=notification.notification_id,
-                detail={"rep_id": notification.rep_id, "channel": notification.channel},
-            ),
-        )
-        deps.bus.publish(
-            [
-                NotificationQueued(
-                    notification_id=notification.notification_id,
-                    lead_id=lead.lead_id,
-                    rep_id=notification.rep_id,
-                    channel=notification.channel,
-                )
-            ]
-        )
-    return state
+    assignment = lead.assignment
+    notification = assignment_notification(lead, assignment, deps.api_base_url)
+    if not deps.outbox.queue(notification):
+        stored = deps.store.get_lead(lead.lead_id)
+        if stored is not None and stored.notified_assignment == assignment.assigned_at:
+            return state.model_copy(update={"lead": stored})  # a retry of a finished attempt: nothing more to do
+        # Queued by an attempt that failed before it announced the notification: announce it now.
+    deps.store.add_history(
+        lead.lead_id,
+        HistoryEntry(
+            at=notification.created_at,
+            kind="notified",
+            ref=notification.notification_id,
+            detail={"rep_id": notification.rep_id, "channel": notification.channel},
+        ),
+    )
+    deps.bus.publish(
+        [
+            NotificationQueued(
+                notification_id=notification.notification_id,
+                lead_id=lead.lead_id,
+                rep_id=notification.rep_id,
+                channel=notification.channel,
+            )
+        ]
+    )
+    return state.model_copy(update={"lead": _mark_notified(deps, lead.lead_id, assignment.assigned_at)})
+
+
+def _mark_notified(deps: PipelineDeps, lead_id: str, assigned_at: datetime) -> Lead:
+    def mark(lead: Lead) -> Lead | None:
+        # Only the assignment that was notified: a reassignment since then is told where it is made.
+        if lead.assignment is None or lead.assignment.assigned_at != assigned_at:
+            return None
+        if lead.notified_assignment == assigned_at:
+            return None
+        return lead.model_copy(update={"notified_assignment": assigned_at})
+
+    return update_existing_lead(deps.store, lead_id, mark)
