@@ -104,6 +104,8 @@ def test_api_routes_and_api_key_requirements(translated: dict[str, Any]) -> None
         ("GET", "/v1/teams"): ("RoutingApiFunction", True),
         ("POST", "/v1/leads/{lead_id}/reassign"): ("RoutingApiFunction", True),
         ("POST", "/v1/leads/{lead_id}/touch"): ("LeadActionsFunction", True),
+        ("DELETE", "/v1/leads/{lead_id}"): ("LeadActionsFunction", True),
+        ("GET", "/v1/leads/{lead_id}/export"): ("LeadActionsFunction", True),
         ("POST", "/v1/leads/{lead_id}/consent"): ("LeadActionsFunction", True),
         ("GET", "/v1/accounts/{account_id}"): ("LeadsApiFunction", True),
         ("GET", "/v1/openapi.json"): ("LeadsApiFunction", False),

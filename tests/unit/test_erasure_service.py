@@ -4,6 +4,7 @@ that fails half-way completes on retry, repeated requests agree, and nothing kep
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -14,7 +15,15 @@ from leadflow.models.lead import HistoryEntry
 from leadflow.models.submission import StoredSubmission, SubmissionIn
 from leadflow.services import pipeline
 from leadflow.services.curation import merge_pair
-from leadflow.services.erasure import ErasureDeps, LeadErasedAlready, Requester, email_hash, erase, export
+from leadflow.services.erasure import (
+    ErasureDeps,
+    LeadErasedAlready,
+    Requester,
+    email_hash,
+    erase,
+    export,
+    is_suppressed,
+)
 from leadflow.services.lead_updates import LeadNotFound
 from leadflow.services.pipeline_deps import PipelineDeps
 
@@ -191,3 +200,39 @@ def test_an_erased_person_cannot_be_exported(deps: PipelineDeps) -> None:
 
     with pytest.raises(LeadErasedAlready):
         export(lead_id, DPO, erasing)
+
+
+@pytest.mark.parametrize(("consent", "expected"), [(False, False), (True, True)])
+def test_a_returning_person_is_accepted_with_only_the_consent_their_new_form_gives(
+    deps: PipelineDeps, consent: bool, expected: bool
+) -> None:
+    # Given a person who gave consent and was erased
+    lead_id, _ = a_person(deps)
+    erasing = erasure_deps(deps)
+    erase(lead_id, DPO, erasing)
+    returning = replace(deps, suppressed=lambda email: is_suppressed(email, erasing.suppression, SALT))
+
+    # When the same address sends a form again
+    new_id = submit(returning, 3, WORK.upper(), form_id="ebook-download", consent=consent)
+
+    # Then it is a new lead, kept, with consent only if this form gave it, and its history says why
+    lead = returning.store.get_lead(new_id)
+    assert lead is not None and new_id != lead_id
+    assert lead.consent is expected
+    if not consent:
+        assert lead.consent_record is not None and lead.consent_record.source == "suppression"
+    [entry] = [e for e in returning.store.history(new_id) if e.kind == "submission"]
+    assert entry.detail["returning_after_erasure"] is True
+
+
+def test_a_second_form_after_the_return_keeps_the_consent_given_then(deps: PipelineDeps) -> None:
+    lead_id, _ = a_person(deps)
+    erasing = erasure_deps(deps)
+    erase(lead_id, DPO, erasing)
+    returning = replace(deps, suppressed=lambda email: is_suppressed(email, erasing.suppression, SALT))
+    new_id = submit(returning, 3, WORK, form_id="demo-request", consent=True)
+
+    again = submit(returning, 4, WORK, form_id="ebook-download", consent=False)
+
+    lead = returning.store.get_lead(again)
+    assert again == new_id and lead is not None and lead.consent is True

@@ -23,7 +23,7 @@ from leadflow.domain.enrichment import DomainDirectory
 from leadflow.ports import EnrichmentProvider, Notifier, WebhookSecrets
 from leadflow.services.delivery import DeliveryDeps
 from leadflow.services.engagement import EngagementDeps
-from leadflow.services.erasure import ErasureDeps
+from leadflow.services.erasure import ErasureDeps, is_suppressed
 from leadflow.services.pipeline_deps import PipelineDeps
 from leadflow.services.sweep import SweepDeps
 from leadflow.settings import settings
@@ -162,6 +162,7 @@ def pipeline_deps() -> PipelineDeps:
         directory=domain_directory(),
         enrichment=enrichment_provider(),
         api_base_url=settings().api_base_url,
+        suppressed=suppression_check(),
     )
 
 
@@ -196,6 +197,44 @@ def suppression_salt() -> str:
     return str(get_parameter(config.suppression_salt_parameter, decrypt=True))
 
 
+class SuppressionCheck:
+    """Whether a canonical email's person was erased, for the dedupe step. Without a salt (none configured, or its
+    parameter not created yet) nothing can have been erased, so nothing is suppressed; a missing parameter is
+    asked again after SALT_MAX_AGE, as Powertools caches a found one."""
+
+    SALT_MAX_AGE = 300
+
+    def __init__(self) -> None:
+        self._missing_until = 0.0
+
+    def __call__(self, email_canonical: str) -> bool:
+        salt = self._salt()
+        return salt is not None and is_suppressed(email_canonical, suppression_list(), salt)
+
+    def _salt(self) -> str | None:
+        config = settings()
+        if config.suppression_salt is not None:
+            return config.suppression_salt.get_secret_value()
+        if not config.suppression_salt_parameter or self._missing_until > time.monotonic():
+            return None
+        from aws_lambda_powertools.utilities.parameters import get_parameter
+        from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
+        try:
+            return str(get_parameter(config.suppression_salt_parameter, decrypt=True, max_age=self.SALT_MAX_AGE))
+        except GetParameterError as exc:
+            cause = exc.__context__
+            if not (isinstance(cause, ClientError) and cause.response["Error"]["Code"] == "ParameterNotFound"):
+                raise
+        self._missing_until = time.monotonic() + self.SALT_MAX_AGE
+        return None
+
+
+@cache
+def suppression_check() -> SuppressionCheck:
+    return SuppressionCheck()
+
+
 def erasure_deps() -> ErasureDeps:
     return ErasureDeps(
         store=lead_store(),
@@ -216,5 +255,5 @@ def reset() -> None:
         cached.cache_clear()
     notifiers.cache_clear()
     webhook_secrets.cache_clear()
-    for erasure_cached in (personal_data_store, suppression_list, audit_log, suppression_salt):
+    for erasure_cached in (personal_data_store, suppression_list, audit_log, suppression_salt, suppression_check):
         erasure_cached.cache_clear()

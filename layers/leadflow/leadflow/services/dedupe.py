@@ -17,7 +17,7 @@ from leadflow.domain.identity import canonical_email, canonical_phone, email_fla
 from leadflow.domain.matching import MatchRecord, MatchResult, PreparedRecord, blocking_keys, compare, decide, prepare
 from leadflow.domain.merge import apply_submission
 from leadflow.models.events import LeadCreated, LeadPossibleDuplicate, LeadUpdated, PipelineState, SubmissionRun
-from leadflow.models.lead import EmailQuality, HistoryEntry, Lead
+from leadflow.models.lead import ConsentRecord, EmailQuality, HistoryEntry, Lead
 from leadflow.models.rules import MatchingRuleSet
 from leadflow.models.submission import StoredSubmission, SubmissionIn, SubmissionStatus
 from leadflow.ports import ConcurrentUpdate, DuplicateLink, IndexedRecord
@@ -90,12 +90,20 @@ def _surviving(deps: PipelineDeps, lead_id: str) -> str:
     return lead_id
 
 
-def _resolve_owner(run: SubmissionRun, deps: PipelineDeps, canonical: str) -> tuple[str, Match | None]:
+def _resolve_owner(run: SubmissionRun, deps: PipelineDeps, canonical: str) -> tuple[str, Match | None, bool]:
+    """The lead the submission joins, the match that decided it, and whether the email was new to leadflow."""
     candidate_id = lead_id_for(run.submission_id)
     # A claim points at a merged-away lead only in a race with a merge; join() follows it then, without a read here.
     owner = deps.store.claim_identity("email", canonical, candidate_id)
     if owner != candidate_id or deps.store.get_lead(candidate_id) is not None:
-        return owner, None  # a known email (or a retry of this very submission)
+        return owner, None, False  # a known email (or a retry of this very submission)
+    owner, match = _match_new_email(run, deps, canonical, candidate_id)
+    return owner, match, True
+
+
+def _match_new_email(
+    run: SubmissionRun, deps: PipelineDeps, canonical: str, candidate_id: str
+) -> tuple[str, Match | None]:
     rules = active_ruleset(deps.config, "matching", MatchingRuleSet)
     match = best_match(prepare(match_record(candidate_id, run.submission)), deps, rules)
     if match is None or match.decision != "merge":
@@ -118,8 +126,14 @@ def with_match_keys(lead: Lead) -> Lead:
     return lead.model_copy(update={"match_keys": blocking_keys(prepare(match_record(lead.lead_id, lead)))})
 
 
-def _join(run: SubmissionRun, deps: PipelineDeps, lead_id: str) -> tuple[Lead, bool, list[str]]:
-    """Apply the submission to `lead_id` (creating it when new): (lead, created, the keys it was filed under)."""
+def _join(
+    run: SubmissionRun, deps: PipelineDeps, lead_id: str, *, returning: bool = False
+) -> tuple[Lead, bool, list[str]]:
+    """Apply the submission to `lead_id` (creating it when new): (lead, created, the keys it was filed under).
+
+    `returning`: the email is on the suppression list (its person was erased). The person is back by their own
+    action, so the submission is kept; but marketing consent is only what this submission gives (fresh consent),
+    never what a lead it joins held, and a withdrawal is recorded when it gives none."""
     submission = StoredSubmission(
         submission_id=run.submission_id, received_at=run.received_at, data=run.submission, lead_id=lead_id
     )
@@ -135,6 +149,9 @@ def _join(run: SubmissionRun, deps: PipelineDeps, lead_id: str) -> tuple[Lead, b
         created = lead is None
         previous_keys = list(lead.match_keys) if lead else []
         joined = with_match_keys(apply_submission(lead, submission, lead_id, deps.clock.now()))
+        if returning and not run.submission.consent:
+            record = ConsentRecord(consent=False, source="suppression", at=run.received_at, ref=run.submission_id)
+            joined = joined.model_copy(update={"consent": False, "consent_record": record})
         flags = email_flags(joined.email)
         quality = EmailQuality(typo_of=flags.typo_of, disposable=flags.disposable, role=flags.role)
         return joined.model_copy(update={"email_quality": quality})
@@ -147,10 +164,12 @@ def _join(run: SubmissionRun, deps: PipelineDeps, lead_id: str) -> tuple[Lead, b
 def dedupe(state: PipelineState, deps: PipelineDeps) -> PipelineState:
     run = state.require_submission()
     canonical = canonical_email(run.submission.email)
-    lead_id, match = _resolve_owner(run, deps, canonical)
+    lead_id, match, new_email = _resolve_owner(run, deps, canonical)
+    # Only a new email can be a returning person: once their new lead exists, its consent evolves as any lead's.
+    returning = new_email and deps.suppressed is not None and deps.suppressed(canonical)
     for _ in range(MAX_MERGE_HOPS):
         try:
-            lead, created, previous_keys = _join(run, deps, lead_id)
+            lead, created, previous_keys = _join(run, deps, lead_id, returning=returning)
             break
         except _MergedAway as moved:
             lead_id = moved.survivor
@@ -160,15 +179,24 @@ def dedupe(state: PipelineState, deps: PipelineDeps) -> PipelineState:
     phone = canonical_phone(lead.phone, lead.country)
     if phone:
         deps.store.claim_identity("phone", phone, lead_id)  # first lead with this number: a lookup aid for matching
-    _record(run, deps, lead, created, canonical, match)
+    _record(run, deps, lead, created, canonical, match, returning=returning)
     return state.model_copy(update={"lead": lead})
 
 
 def _record(
-    run: SubmissionRun, deps: PipelineDeps, lead: Lead, created: bool, canonical: str, match: Match | None
+    run: SubmissionRun,
+    deps: PipelineDeps,
+    lead: Lead,
+    created: bool,
+    canonical: str,
+    match: Match | None,
+    *,
+    returning: bool = False,
 ) -> None:
     """History, the submission's link to its lead, and the events of this step."""
     detail: dict[str, object] = {"form_id": run.submission.form_id, "source": run.submission.source().model_dump()}
+    if returning:
+        detail["returning_after_erasure"] = True
     if match is not None and match.decision == "merge":
         detail["matched"] = {"probability": match.result.probability, "evidence": _evidence(match)}
     deps.store.add_history(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -29,6 +30,8 @@ class PipelineDeps:
     directory: DomainDirectory
     enrichment: EnrichmentProvider
     api_base_url: str = ""
+    # Whether a canonical email is on the suppression list (its person was erased); None: no list to ask.
+    suppressed: Callable[[str], bool] | None = None
 
 
 def active_ruleset(config: ConfigStore, kind: str, model: type[RuleSetT]) -> RuleSetT:
