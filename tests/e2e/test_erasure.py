@@ -107,6 +107,8 @@ def test_an_erased_person_is_found_in_no_table_and_no_file(tmp_path: Path) -> No
         assert document["notifications"] and document["outcomes"] and document["engagement"]
 
         assert files_holding(data, [work, phone_e164]), "the journal holds the person before the erasure"
+        record_id = layout.idempotency_record_id(f"k-{surname}")
+        assert any(item.get("id", {}).get("S") == record_id for _, item in Journal(data).recorded_items())
 
         # When the person is erased (and the request is repeated)
         erased = client.request("DELETE", f"/v1/leads/{lead_id}", headers={"x-api-key": client.api_key})
@@ -125,8 +127,7 @@ def test_an_erased_person_is_found_in_no_table_and_no_file(tmp_path: Path) -> No
     needles = [work, private, surname, phone_e164, phone.replace(" ", "")]
     items = list(Journal(data).recorded_items())
     assert [item for _, item in items if any(n.lower() in json.dumps(item).lower() for n in needles)] == []
-    key = layout.idempotency_record_id(f"k-{surname}")
-    assert not [item for _, item in items if item.get("id", {}).get("S") == key]
+    assert not [item for _, item in items if item.get("id", {}).get("S") == record_id]
     digest = hmac.new(LOCAL_SUPPRESSION_SALT.encode(), work.encode(), hashlib.sha256).hexdigest()
     assert any(item["pk"]["S"] == f"{layout.SUPPRESSION_PREFIX}{digest}" for _, item in items if "pk" in item)
     naming_lead = {
@@ -142,3 +143,10 @@ def test_an_erased_person_is_found_in_no_table_and_no_file(tmp_path: Path) -> No
     with RuntimeProcess(data) as restarted:
         assert restarted.client.get(f"/v1/leads/{lead_id}").status == 404
     assert files_holding(data, needles) == {}
+
+    # And when the person comes back on their own, their form is kept, without the consent they gave before
+    with RuntimeProcess(data) as restarted:
+        back = processed(restarted.client, restarted.client.post_lead({"email": work, "form_id": "newsletter"}))
+        returned = restarted.client.get(f"/v1/leads/{back}").json()
+    assert back != lead_id and returned["consent"] is False
+    assert returned["history"][0]["detail"]["returning_after_erasure"] is True
