@@ -144,3 +144,65 @@ def test_a_lead_sales_acted_on_ends_its_timer_without_a_breach_and_is_never_hand
     ended = lead(deps)
     assert ended.owner_id == "ana" and ended.sla is not None and ended.sla.status == "ended"
     assert bus(deps).of_type(LeadSlaBreached) == []
+
+
+# -- a timer acts only on a lead that is still its rep's ------------------------------------------------------------
+
+
+def test_an_escalation_after_no_rep_could_take_the_lead_names_the_queue_it_waits_in(deps: PipelineDeps) -> None:
+    routing = {"fallback_queue": "queue:unassigned", "rules": [{"id": "all", "assign": {"pool": [{"rep": "ana"}]}}]}
+    deps.config.publish("routing", routing)
+    given_a1_lead(deps)
+    timer = start_timer(SlaTimerState(lead_id="lead_1", rep_id="ana", timer_id=TIMER), deps)
+    clock(deps).advance(minutes=6)
+
+    moved = breach_and_reassign(check_timer(timer, deps), deps)
+    assert (moved.decision, lead(deps).owner_id) == ("escalate", "queue:unassigned")
+    escalate(moved, deps)
+
+    (message,) = [n for n in deps.outbox.recent() if n.rep_id == "dana-whitfield"]
+    assert "it waits in queue:unassigned" in message.body and "owned by ana" not in message.body
+    assert message.payload["owner_id"] == "queue:unassigned"
+
+
+def test_a_timer_does_not_reassign_a_lead_a_manager_moved_after_the_deadline_check(deps: PipelineDeps) -> None:
+    given_a1_lead(deps)
+    timer = start_timer(SlaTimerState(lead_id="lead_1", rep_id="ana", timer_id=TIMER), deps)
+    clock(deps).advance(minutes=6)
+    checked = check_timer(timer, deps)
+    assert checked.decision == "reassign"
+    moved = lead(deps).model_copy(update={"owner_id": "cy"})  # a manager's reassignment lands in between
+    deps.store.save_lead(moved, expected_version=moved.version)
+
+    after = breach_and_reassign(checked, deps)
+
+    assert after.decision == "end" and lead(deps).owner_id == "cy"
+    assert bus(deps).of_type(LeadSlaBreached) == [] and bus(deps).of_type(LeadAssigned) == []
+
+
+def test_a_timer_never_escalates_a_lead_that_went_back_to_marketing(deps: PipelineDeps) -> None:
+    given_a1_lead(deps)
+    timer = start_timer(SlaTimerState(lead_id="lead_1", rep_id="ana", timer_id=TIMER), deps)
+    clock(deps).advance(minutes=6)
+    checked = check_timer(timer, deps)
+    released = lead(deps).model_copy(update={"stage": Stage.NEW, "owner_id": None, "assignment": None})
+    deps.store.save_lead(released, expected_version=released.version)
+
+    after = escalate(checked, deps)  # as the ASL's Catch would, after a failed reassignment
+
+    assert after.decision == "end"
+    sla = lead(deps).sla
+    assert sla is not None and sla.status == "ended"
+    assert bus(deps).of_type(LeadEscalated) == [] and deps.outbox.recent() == []
+
+
+def test_a_timer_ends_when_its_lead_was_merged_into_another(deps: PipelineDeps) -> None:
+    given_a1_lead(deps)
+    timer = start_timer(SlaTimerState(lead_id="lead_1", rep_id="ana", timer_id=TIMER), deps)
+    tombstone = lead(deps).model_copy(update={"merged_into": "lead_2"})
+    deps.store.save_lead(tombstone, expected_version=tombstone.version)
+
+    after = run_to_deadline(deps, timer)
+
+    assert after.decision == "end"
+    assert bus(deps).of_type(LeadSlaBreached) == [] and bus(deps).of_type(LeadAssigned) == []

@@ -80,7 +80,8 @@ def merge_leads(
     the better of the two, never lowered. Submissions count once even when both leads hold one, in time order; the
     newest consent decision holds (without records, consent given on either lead); created_at, first_source come
     from the older lead, last_submitted_at, last_source from the lead heard from last; the owner (with the
-    assignment and its SLA) is the survivor's, else the other's; the
+    assignment) is the survivor's, else the other's, and the SLA the survivor's (a timer watches one lead id: the
+    other lead's ends with it); the
     stage is the more advanced one (disqualified only when both are). `score` is None: scores are not added up
     (behaviour rules cap and count per form), so the caller rescores the merged lead. The caller also moves the
     other lead's history and identity claims to the survivor, and keeps the returned record to undo the merge."""
@@ -106,7 +107,6 @@ def merge_leads(
             "last_source": newer.last_source or survivor.last_source or other.last_source,
             "owner_id": owner.owner_id,
             "assignment": owner.assignment,
-            "sla": owner.sla,
             "stage": _more_advanced(survivor.stage, other.stage),
             "score": None,
             "merged_from": list(dict.fromkeys([*survivor.merged_from, other.lead_id, *other.merged_from])),

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from leadflow.domain.identity import canonical_phone
 from leadflow.domain.lead_merge import merge_leads, unmerge
+from leadflow.domain.survivorship import email_identities
 from leadflow.models.events import LeadMerged, LeadUnmerged
-from leadflow.models.lead import HistoryEntry, Lead
+from leadflow.models.lead import HistoryEntry, Lead, Stage
 from leadflow.models.merge import MergeRecord
+from leadflow.models.routing import is_queue
 from leadflow.models.rules import MatchingRuleSet
 from leadflow.services.dedupe import record_fields, with_match_keys
 from leadflow.services.lead_updates import LeadNotFound
 from leadflow.services.pipeline import rescore_lead
 from leadflow.services.pipeline_deps import PipelineDeps, active_ruleset
+from leadflow.services.routing import release_owner
 
 
 class CannotMerge(Exception):
@@ -31,8 +34,18 @@ def _lead(deps: PipelineDeps, lead_id: str) -> Lead:
 
 
 def _identities(lead: Lead) -> list[tuple[str, str]]:
+    """Every identity the lead holds: each of its addresses, and its phone."""
     phone = canonical_phone(lead.phone, lead.country)
-    return [("email", lead.email_canonical), *([("phone", phone)] if phone else [])]
+    return [*(("email", email) for email in email_identities(lead)), *([("phone", phone)] if phone else [])]
+
+
+def _counted(lead: Lead) -> bool:
+    """Whether the lead counts against its owner's open leads (closed and recycled leads gave theirs back)."""
+    return (
+        lead.owner_id is not None
+        and not is_queue(lead.owner_id)
+        and lead.stage not in (Stage.DISQUALIFIED, Stage.CUSTOMER, Stage.RECYCLED)
+    )
 
 
 def merge_pair(lead_id: str, other_id: str, *, actor: str, deps: PipelineDeps) -> Lead:
@@ -52,11 +65,21 @@ def merge_pair(lead_id: str, other_id: str, *, actor: str, deps: PipelineDeps) -
     outcome = merge_leads(survivor, other, rules, evidence=evidence, actor=actor, now=now)
     deps.store.put_merge_record(outcome.record)  # first: if a later write fails, the merge can still be undone
     merged = deps.store.save_lead(with_match_keys(outcome.merged), expected_version=survivor.version)
-    # A tombstone is no job's business: out of the due index with it.
+    # A tombstone is no job's business: out of the due index with it, and its SLA over.
+    sla = other.sla.model_copy(update={"status": "ended"}) if other.sla and other.sla.status == "running" else other.sla
     tombstone = other.model_copy(
-        update={"merged_into": lead_id, "match_keys": [], "updated_at": now, "due_at": None, "due_job": None}
+        update={
+            "merged_into": lead_id,
+            "match_keys": [],
+            "updated_at": now,
+            "due_at": None,
+            "due_job": None,
+            "sla": sla,
+        }
     )
     deps.store.save_lead(tombstone, expected_version=other.version)
+    if _counted(other) and merged.owner_id != other.owner_id and other.owner_id is not None:
+        release_owner(deps.config, other.owner_id)  # two open leads of one person are one now
     for kind, value in _identities(other):
         deps.store.move_identity(kind, value, other_id, lead_id)
     deps.index.unfile(other_id, other.match_keys)
