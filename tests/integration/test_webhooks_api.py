@@ -235,12 +235,19 @@ def test_the_signature_is_checked_before_the_body_is_parsed(client: Client) -> N
     assert reply.status == 401
 
 
-@pytest.mark.parametrize("provider", ["hubspot", "Generic", "a" * 65])
+@pytest.mark.parametrize("provider", ["hubspot", "Generic", "a" * 64])
 def test_an_unknown_provider_is_404_naming_it(client: Client, provider: str) -> None:
     reply = post_events(client, engagement(email=unique_email()), provider=provider)
 
     assert reply.status == 404
-    assert provider[:64] in reply.json()["message"]
+    assert provider in reply.json()["message"]
+
+
+def test_a_provider_name_longer_than_any_provider_is_422(client: Client) -> None:
+    reply = post_events(client, engagement(email=unique_email()), provider="a" * 65)
+
+    assert reply.status == 422
+    assert {error["field"] for error in reply.json()["errors"]} == {"provider"}
 
 
 def test_a_malformed_event_is_422_naming_the_event_and_the_field(client: Client) -> None:

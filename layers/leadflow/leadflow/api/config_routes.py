@@ -14,13 +14,16 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, Field, ValidationError
 
 from leadflow import wiring
-from leadflow.api.errors import error_response
+from leadflow.api.errors import API_KEY, WITH_BODY, error_response, responses
 from leadflow.models.rules import RULESET_KINDS, parse_ruleset
 from leadflow.services.routing import routing_reference_problems
 
 router = APIGatewayRouter()
 
-Kind = Annotated[str, Path(pattern=r"^[a-z]{1,32}$", description="The rule set: " + ", ".join(RULESET_KINDS) + ".")]
+Kind = Annotated[
+    str,
+    Path(pattern=r"^[a-z]{1,32}$", max_length=32, description="The rule set: " + ", ".join(RULESET_KINDS) + "."),
+]
 
 
 class ConfigDocument(BaseModel):
@@ -39,7 +42,18 @@ def _known(kind: str) -> None:
         raise NotFoundError(f"kind: no rule set {kind!r}; expected one of: {', '.join(RULESET_KINDS)}")
 
 
-@router.get("/v1/config/<kind>", summary="The active version of a rule set", tags=["config"])
+@router.get(
+    "/v1/config/<kind>",
+    summary="The active version of a rule set",
+    responses=responses(
+        {200: {"description": "The active version.", "content": {"application/json": {"model": ConfigDocument}}}},
+        403,
+        404,
+        e404="No such kind, or none of it published yet.",
+    ),
+    security=API_KEY,
+    tags=["config"],
+)
 def get_config(kind: Kind) -> ConfigDocument:
     _known(kind)
     found = wiring.config_store().active(kind)
@@ -54,11 +68,15 @@ def get_config(kind: Kind) -> ConfigDocument:
     summary="Publish a new version of a rule set",
     description="The whole rule set, as in infra/config/<kind>.yaml (in JSON). Validated before it is stored: an "
     "invalid rule set is refused with 422, each problem naming its rule, and the active version stays.",
-    responses={
-        200: {"description": "Published and active."},
-        404: {"description": "No such kind."},
-        422: {"description": "Invalid."},
-    },
+    responses=responses(
+        {200: {"description": "Published and active.", "content": {"application/json": {"model": Published}}}},
+        *WITH_BODY,
+        403,
+        404,
+        e404="No such kind.",
+        e422="Invalid: each problem names its rule; the active version stays.",
+    ),
+    security=API_KEY,
     tags=["config"],
 )
 def put_config(kind: Kind, body: Annotated[dict[str, Any], Body()]) -> Published:

@@ -7,28 +7,32 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow import wiring
-from leadflow.api.errors import error_response
+from leadflow.api.errors import API_KEY, WITH_BODY, error_response, responses
 from leadflow.models.lead import Lead
 from leadflow.services.curation import CannotMerge, dismiss_pair, merge_pair, unmerge_lead
 from leadflow.services.lead_updates import LeadNotFound
 
 router = APIGatewayRouter()
 
-LeadId = Annotated[str, Path(pattern=r"^lead_[0-9a-z]{26}$", description="A lead's id, as `lead_...`.")]
+LeadId = Annotated[str, Path(pattern=r"^lead_[0-9a-z]{26}$", max_length=31, description="A lead's id, as `lead_...`.")]
 
 
 class DuplicateDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     action: Literal["merge", "dismiss"] = Field(
         description="`merge`: the other lead is merged into this one (undoable); `dismiss`: they are different people."
     )
-    actor: str = Field(default="api", max_length=128, description="Who decided, for the lead's history.")
+    actor: str = Field(default="api", min_length=1, max_length=128, description="Who decided, for the lead's history.")
 
 
 class UnmergeRequest(BaseModel):
-    actor: str = Field(default="api", max_length=128)
+    model_config = ConfigDict(extra="forbid")
+
+    actor: str = Field(default="api", min_length=1, max_length=128, description="Who undid it, for the history.")
 
 
 class UnmergeResult(BaseModel):
@@ -45,7 +49,21 @@ def _refused(exc: Exception) -> Any:
 @router.post(
     "/v1/leads/<lead_id>/duplicates/<other_id>",
     summary="Resolve a possible duplicate: merge the other lead into this one, or dismiss the link",
-    responses={200: {"description": "Done."}, 404: {"description": "No such lead."}, 409: {"description": "Refused."}},
+    responses=responses(
+        {
+            200: {
+                "description": "This lead, after the merge or dismissal.",
+                "content": {"application/json": {"model": Lead}},
+            }
+        },
+        *WITH_BODY,
+        403,
+        404,
+        409,
+        e404="No such lead.",
+        e409="Refused: the message says why (the same lead twice, a lead already merged, ...).",
+    ),
+    security=API_KEY,
     tags=["duplicates"],
 )
 def resolve_duplicate(lead_id: LeadId, other_id: LeadId, decision: Annotated[DuplicateDecision, Body()]) -> Any:
@@ -54,19 +72,27 @@ def resolve_duplicate(lead_id: LeadId, other_id: LeadId, decision: Annotated[Dup
         if decision.action == "merge":
             return merge_pair(lead_id, other_id, actor=decision.actor, deps=deps)
         dismiss_pair(lead_id, other_id, actor=decision.actor, deps=deps)
-        return deps.store.get_lead(lead_id)
     except (CannotMerge, LeadNotFound) as exc:
         return _refused(exc)
+    lead = deps.store.get_lead(lead_id)
+    if lead is None:  # erased between the dismissal and this read
+        raise NotFoundError(f"lead_id: no lead {lead_id}")
+    return lead
 
 
 @router.post(
     "/v1/leads/<lead_id>/unmerge",
     summary="Undo the latest merge into this lead: both leads return to their state before it",
-    responses={
-        200: {"description": "Both leads."},
-        404: {"description": "No such lead."},
-        409: {"description": "Refused."},
-    },
+    responses=responses(
+        {200: {"description": "Both leads.", "content": {"application/json": {"model": UnmergeResult}}}},
+        *WITH_BODY,
+        403,
+        404,
+        409,
+        e404="No such lead.",
+        e409="Refused: nothing was merged into this lead, or the merge can no longer be undone.",
+    ),
+    security=API_KEY,
     tags=["duplicates"],
 )
 def unmerge(lead_id: LeadId, request: Annotated[UnmergeRequest, Body()]) -> Any:

@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from leadflow import wiring
-from leadflow.api.errors import error_response
+from leadflow.api.errors import API_KEY, WITH_BODY, error_response, responses
 from leadflow.domain.lifecycle import InvalidAction, TransitionNotAllowed
 from leadflow.models.lead import Lead
 from leadflow.models.lifecycle import OutcomeRequest, StageRequest
@@ -23,13 +23,22 @@ from leadflow.services.pipeline_deps import MissingConfig
 
 router = APIGatewayRouter()
 
-LeadId = Annotated[str, Path(pattern=r"^lead_[0-9a-z]{26}$", description="A lead's id, as `lead_...`.")]
-RESPONSES: dict[int, OpenAPIResponse] = {
-    200: {"description": "The lead after the change (unchanged when the same request was already carried out)."},
-    404: {"description": "No such lead."},
-    409: {"description": "The lead's stage does not allow this: the message names the stage and what it allows."},
-    422: {"description": "A field is missing, unknown or invalid: `errors[].field` names it."},
-}
+LeadId = Annotated[str, Path(pattern=r"^lead_[0-9a-z]{26}$", max_length=31, description="A lead's id, as `lead_...`.")]
+RESPONSES: dict[int, OpenAPIResponse] = responses(
+    {
+        200: {
+            "description": "The lead after the change (unchanged when the same request was already carried out).",
+            "content": {"application/json": {"model": Lead}},
+        }
+    },
+    *WITH_BODY,
+    403,
+    404,
+    409,
+    503,
+    e404="No such lead.",
+    e409="The lead's stage does not allow this: the message names the stage and what it allows.",
+)
 
 
 @router.exception_handler(LeadNotFound)
@@ -65,6 +74,7 @@ def _no_config(exc: MissingConfig) -> Response[str]:
         "comes back. Every change is a `lead.stage_changed` event with the actor and the reason."
     ),
     responses=RESPONSES,
+    security=API_KEY,
     tags=["lifecycle"],
 )
 def stage_action(lead_id: LeadId, request: Annotated[StageRequest, Body()]) -> Lead:
@@ -79,6 +89,7 @@ def stage_action(lead_id: LeadId, request: Annotated[StageRequest, Body()]) -> L
         "delay applies from `closed_at`. The latest outcome recorded for a lead replaces any earlier one."
     ),
     responses=RESPONSES,
+    security=API_KEY,
     tags=["lifecycle"],
 )
 def outcome(lead_id: LeadId, request: Annotated[OutcomeRequest, Body()]) -> Lead:

@@ -13,6 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from leadflow import wiring
+from leadflow.api.errors import API_KEY, responses
 from leadflow.domain.identity import canonical_email
 from leadflow.domain.scoring import score_lead
 from leadflow.models.api import (
@@ -24,16 +25,32 @@ from leadflow.models.api import (
     ScoreExplanation,
     SubmissionView,
 )
+from leadflow.models.email_address import checked_email
 from leadflow.models.lead import Stage
 from leadflow.models.rules import ScoringRuleSet
+from leadflow.models.submission import MAX_EMAIL_LENGTH
 from leadflow.services.pipeline_deps import active_ruleset
 
 router = APIGatewayRouter()
 
-LeadId = Annotated[str, Path(pattern=r"^lead_[0-9a-z]{26}$", description="The lead's id, as `lead_...`.")]
+LeadId = Annotated[
+    str, Path(pattern=r"^lead_[0-9a-z]{26}$", max_length=31, description="The lead's id, as `lead_...`.")
+]
+REP_ID = r"^[A-Za-z0-9:._-]{1,64}$"  # a rep id or a queue (`queue:unassigned`)
 
 
-@router.get("/v1/leads/<lead_id>", summary="A lead with its score, stage, owner and history", tags=["leads"])
+@router.get(
+    "/v1/leads/<lead_id>",
+    summary="A lead with its score, stage, owner and history",
+    responses=responses(
+        {200: {"description": "The lead.", "content": {"application/json": {"model": LeadDetail}}}},
+        403,
+        404,
+        e404="No such lead.",
+    ),
+    security=API_KEY,
+    tags=["leads"],
+)
 def get_lead(lead_id: LeadId) -> LeadDetail:
     store = wiring.lead_store()
     lead = store.get_lead(lead_id)
@@ -58,6 +75,14 @@ def get_lead(lead_id: LeadId) -> LeadDetail:
     description="Fit and engagement under the active scoring rules at the time of the request: engagement decays "
     "from the events' times, so this is never stale. Every line names its rule; every event's points are listed "
     "as earned, with the rule's half-life.",
+    responses=responses(
+        {200: {"description": "The score now.", "content": {"application/json": {"model": ScoreExplanation}}}},
+        403,
+        404,
+        503,
+        e404="No such lead.",
+    ),
+    security=API_KEY,
     tags=["leads"],
 )
 def get_score(lead_id: LeadId) -> ScoreExplanation:
@@ -81,19 +106,35 @@ def get_score(lead_id: LeadId) -> ScoreExplanation:
     )
 
 
-@router.get("/v1/leads", summary="List leads by stage, owner or email", tags=["leads"])
+@router.get(
+    "/v1/leads",
+    summary="List leads by stage, owner or email",
+    description="Any other query parameter is refused (422), so that a misspelt filter never answers with every lead.",
+    responses=responses(
+        {200: {"description": "A page of leads.", "content": {"application/json": {"model": LeadList}}}}, 403
+    ),
+    security=API_KEY,
+    tags=["leads"],
+)
 def list_leads(
     stage: Annotated[Stage | None, Query(description="Only leads in this lifecycle stage.")] = None,
-    owner: Annotated[str | None, Query(max_length=64, description="Only leads owned by this rep id.")] = None,
+    owner: Annotated[
+        str | None, Query(pattern=REP_ID, max_length=64, description="Only leads owned by this rep id (or queue).")
+    ] = None,
     email: Annotated[
-        str | None, Query(max_length=320, description="The lead with this email, matched canonically.")
+        str | None,
+        Query(min_length=3, max_length=MAX_EMAIL_LENGTH, description="The lead with this email, matched canonically."),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=2048, description="`next_cursor` of the previous page.")] = None,
 ) -> LeadList:
     store = wiring.lead_store()
     if email is not None:
-        lead_id = store.lead_for_identity("email", canonical_email(email))
+        try:
+            address = checked_email(email)
+        except ValueError as exc:
+            raise RequestValidationError([{"loc": ("query", "email"), "msg": str(exc), "type": "value_error"}]) from exc
+        lead_id = store.lead_for_identity("email", canonical_email(address))
         lead = store.get_lead(lead_id) if lead_id else None
         matches = [lead] if lead and (stage is None or lead.stage == stage) and owner in (None, lead.owner_id) else []
         return LeadList(items=matches)
@@ -109,10 +150,17 @@ def list_leads(
 @router.get(
     "/v1/submissions/<submission_id>",
     summary="Where a submission is: received, processed (with its lead), spam or failed",
+    responses=responses(
+        {200: {"description": "The submission.", "content": {"application/json": {"model": SubmissionView}}}},
+        403,
+        404,
+        e404="No such submission.",
+    ),
+    security=API_KEY,
     tags=["intake"],
 )
 def get_submission(
-    submission_id: Annotated[str, Path(pattern=r"^sub_[0-9a-z]{26}$")],
+    submission_id: Annotated[str, Path(pattern=r"^sub_[0-9a-z]{26}$", max_length=30)],
 ) -> SubmissionView:
     submission = wiring.lead_store().get_submission(submission_id)
     if submission is None:
@@ -131,9 +179,22 @@ def get_submission(
 MAX_COMMITTEE = 100
 
 
-@router.get("/v1/accounts/<account_id>", summary="An account and its leads (the buying committee)", tags=["accounts"])
+@router.get(
+    "/v1/accounts/<account_id>",
+    summary="An account and its leads (the buying committee)",
+    responses=responses(
+        {200: {"description": "The account.", "content": {"application/json": {"model": AccountView}}}},
+        403,
+        404,
+        e404="No such account.",
+    ),
+    security=API_KEY,
+    tags=["accounts"],
+)
 def get_account(
-    account_id: Annotated[str, Path(pattern=r"^[a-z0-9.-]{1,253}$", description="The company's email domain.")],
+    account_id: Annotated[
+        str, Path(pattern=r"^[a-z0-9.-]{1,253}$", max_length=253, description="The company's email domain.")
+    ],
 ) -> AccountView:
     store = wiring.lead_store()
     account = store.get_account(account_id)

@@ -7,7 +7,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from leadflow import __version__
@@ -18,10 +20,36 @@ from leadflow.settings import settings
 API_TITLE = "leadflow"
 
 
+METHODS_WITH_BODY = ("POST", "PUT", "PATCH")
+
+
+def refuse_unknown_query_parameters(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """A query parameter the route does not declare is refused (422 naming it) rather than ignored: a filter the
+    API silently dropped (`?utm_source=google`) would answer with everything, which looks like a match."""
+    route = app.context.get("_route")
+    declared = {field.alias for field in route.dependant.query_params} if route is not None else set()
+    sent = app.current_event.multi_value_query_string_parameters or app.current_event.query_string_parameters or {}
+    unknown = sorted(name for name in sent if name not in declared)
+    if unknown:
+        accepted = ", ".join(sorted(declared)) or "none"
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("query", name[:64]),
+                    "msg": f"unknown query parameter; accepted: {accepted}",
+                    "type": "extra_forbidden",
+                }
+                for name in unknown
+            ]
+        )
+    return next_middleware(app)
+
+
 def build_resolver(*routers: APIGatewayRouter) -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True)
     for router in routers:
         app.include_router(router)
+    app.use(middlewares=[refuse_unknown_query_parameters])
 
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response[str]:
@@ -36,13 +64,12 @@ def build_resolver(*routers: APIGatewayRouter) -> APIGatewayRestResolver:
 
 def openapi_document(*routers: APIGatewayRouter) -> dict[str, Any]:
     app = build_resolver(*routers)
-    schema = app.get_openapi_json_schema(title=API_TITLE, version=__version__)
+    schema = app.get_openapi_json_schema(
+        title=API_TITLE,
+        version=__version__,
+        security_schemes={"apiKey": APIKey(name="x-api-key", in_=APIKeyIn.header)},
+    )
     document: dict[str, Any] = json.loads(schema)
-    document.setdefault("components", {}).setdefault("securitySchemes", {})["apiKey"] = {
-        "type": "apiKey",
-        "in": "header",
-        "name": "x-api-key",
-    }
     return document
 
 
@@ -86,7 +113,7 @@ def resolve_with_form_bodies(app: APIGatewayRestResolver, event: dict[str, Any],
     method = (event.get("httpMethod") or "").upper()
     if method == "OPTIONS":
         return preflight(event)
-    if method == "POST":
+    if method in METHODS_WITH_BODY:
         try:
             event = normalise_body(event, settings().max_body_bytes)
         except BodyRejected as exc:

@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow import wiring
-from leadflow.api.errors import error_response
+from leadflow.api.errors import API_KEY, WITH_BODY, error_response, responses
 from leadflow.clock import current_clock
 from leadflow.domain.availability import local_day, outside_hours_reason, unavailable_reason
 from leadflow.domain.routing import NoEligibleRep
@@ -32,13 +32,23 @@ from leadflow.services.routing import (
 
 router = APIGatewayRouter()
 
-LeadId = Annotated[str, Path(pattern=r"^lead_[0-9a-z]{26}$", description="A lead's id, as `lead_...`.")]
-RESPONSES: dict[int, OpenAPIResponse] = {
-    200: {"description": "The lead with its new owner and `assignment` (why, candidates, who was skipped)."},
-    404: {"description": "No such lead."},
-    409: {"description": "The lead is closed, or the named rep takes no leads; or nobody can take it."},
-    422: {"description": "A field is missing, unknown or invalid (e.g. an unknown `to_rep`)."},
-}
+LeadId = Annotated[str, Path(pattern=r"^lead_[0-9a-z]{26}$", max_length=31, description="A lead's id, as `lead_...`.")]
+RESPONSES: dict[int, OpenAPIResponse] = responses(
+    {
+        200: {
+            "description": "The lead with its new owner and `assignment` (why, candidates, who was skipped).",
+            "content": {"application/json": {"model": Lead}},
+        }
+    },
+    *WITH_BODY,
+    403,
+    404,
+    409,
+    503,
+    e404="No such lead.",
+    e409="The lead is closed, or the named rep takes no leads; or nobody can take it.",
+    e422="A field is missing, unknown or invalid (e.g. an unknown `to_rep`): `errors[].field` names it.",
+)
 
 
 class ReassignRequest(BaseModel):
@@ -46,7 +56,9 @@ class ReassignRequest(BaseModel):
 
     actor: Annotated[str, Field(min_length=1, max_length=200, description="Who asks (a manager's id or email).")]
     reason: Annotated[str, Field(min_length=1, max_length=1000, description="Why, for the lead's history.")]
-    to_rep: str | None = Field(default=None, description="The new owner; omitted: the routing rules choose.")
+    to_rep: str | None = Field(
+        default=None, min_length=1, max_length=64, description="The new owner; omitted: the routing rules choose."
+    )
 
 
 class RepStatus(BaseModel):
@@ -104,7 +116,15 @@ def _roster() -> RepRoster:
     return active_ruleset(wiring.config_store(), "reps", RepRoster)
 
 
-@router.get("/v1/reps", summary="The reps, whether they can take leads now, and their load", tags=["routing"])
+@router.get(
+    "/v1/reps",
+    summary="The reps, whether they can take leads now, and their load",
+    responses=responses(
+        {200: {"description": "The roster's reps.", "content": {"application/json": {"model": RepList}}}}, 403, 503
+    ),
+    security=API_KEY,
+    tags=["routing"],
+)
 def list_reps() -> RepList:
     roster = _roster()
     config = wiring.config_store()
@@ -134,7 +154,15 @@ def list_reps() -> RepList:
     return RepList(roster_version=roster.version, reps=reps)
 
 
-@router.get("/v1/teams", summary="The teams: routing pools with member weights, and their managers", tags=["routing"])
+@router.get(
+    "/v1/teams",
+    summary="The teams: routing pools with member weights, and their managers",
+    responses=responses(
+        {200: {"description": "The roster's teams.", "content": {"application/json": {"model": TeamList}}}}, 403, 503
+    ),
+    security=API_KEY,
+    tags=["routing"],
+)
 def list_teams() -> TeamList:
     roster = _roster()
     return TeamList(roster_version=roster.version, teams=list(roster.teams))
@@ -149,6 +177,7 @@ def list_teams() -> TeamList:
         "Announces `lead.reassigned` and `lead.assigned`; the lead's history keeps the actor and the reason."
     ),
     responses=RESPONSES,
+    security=API_KEY,
     tags=["routing"],
 )
 def reassign(lead_id: LeadId, request: Annotated[ReassignRequest, Body()]) -> Lead:

@@ -10,18 +10,26 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from leadflow import wiring
+from leadflow.api.errors import API_KEY, WITH_BODY, responses
 from leadflow.models.lead import Lead
 from leadflow.models.sla import TouchRequest
 from leadflow.services.sla import touch_lead
 
 router = APIGatewayRouter()
 
-LeadId = Annotated[str, Path(pattern=r"^lead_[0-9a-z]{26}$", description="A lead's id, as `lead_...`.")]
-RESPONSES: dict[int, OpenAPIResponse] = {
-    200: {"description": "The lead with its first touch and speed to lead (unchanged by a later touch)."},
-    404: {"description": "No such lead."},
-    422: {"description": "A field is missing or invalid: `errors[].field` names it."},
-}
+LeadId = Annotated[str, Path(pattern=r"^lead_[0-9a-z]{26}$", max_length=31, description="A lead's id, as `lead_...`.")]
+RESPONSES: dict[int, OpenAPIResponse] = responses(
+    {
+        200: {
+            "description": "The lead with its first touch and speed to lead (unchanged by a later touch).",
+            "content": {"application/json": {"model": Lead}},
+        }
+    },
+    *WITH_BODY,
+    403,
+    404,
+    e404="No such lead.",
+)
 
 
 @router.post(
@@ -33,6 +41,7 @@ RESPONSES: dict[int, OpenAPIResponse] = {
         "history only. Every touch is a `lead.touched` event."
     ),
     responses=RESPONSES,
+    security=API_KEY,
     tags=["sla"],
 )
 def touch(lead_id: LeadId, request: Annotated[TouchRequest, Body()]) -> Lead:

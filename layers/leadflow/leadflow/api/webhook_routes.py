@@ -20,7 +20,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from aws_lambda_powertools.metrics import MetricUnit
 
 from leadflow import wiring
-from leadflow.api.errors import error_response
+from leadflow.api.errors import WITH_BODY, error_response, responses
 from leadflow.api.form_bodies import JSON, BodyRejected
 from leadflow.domain.webhook_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureRejected, verify
 from leadflow.models.engagement import EngagementAccepted, EventsInvalid, parse_events
@@ -83,18 +83,28 @@ def _invalid(exc: EventsInvalid) -> Response[str]:
         f"`{SIGNATURE_HEADER}: v1=<hex>` with the unix time in `{TIMESTAMP_HEADER}`. Each event is handled once "
         "per provider and `event_id`; the answer lists what became of each."
     ),
-    responses={
-        202: {"description": "Received; `results` has a receipt per event, in order."},
-        401: {"description": "Missing, malformed or wrong signature, or a timestamp outside five minutes."},
-        404: {"description": "No such provider."},
-        413: {"description": "Body over 256 KiB."},
-        415: {"description": "Content type other than application/json."},
-        422: {"description": "Invalid event; `errors` names each event (index and event_id) and field."},
-    },
+    responses=responses(
+        {
+            202: {
+                "description": "Received; `results` has a receipt per event, in order.",
+                "content": {"application/json": {"model": EngagementAccepted}},
+            }
+        },
+        *WITH_BODY,
+        401,
+        404,
+        e404="No such provider.",
+        e413="Body over 256 KiB.",
+        e415="Content type other than application/json.",
+        e422="Invalid event; `errors` names each event (index and event_id) and field.",
+    ),
     tags=["webhooks"],
 )
 def receive_webhook(
-    provider: Annotated[str, Path(description="Who sends the events, such as `generic`.")],
+    # Only the length is bounded here (422): any other name outside PROVIDER is an unknown provider (404).
+    provider: Annotated[
+        str, Path(max_length=64, description="Who sends the events, such as `generic`: 1-64 of a-z, 0-9, `_`, `-`.")
+    ],
 ) -> Response[Any]:
     # Provider names outside the pattern are unknown providers too: they never reach SSM.
     secret = wiring.webhook_secrets().secret(provider) if PROVIDER.fullmatch(provider) else None

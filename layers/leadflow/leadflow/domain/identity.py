@@ -14,6 +14,8 @@ from typing import Literal
 import phonenumbers
 from rapidfuzz.distance import DamerauLevenshtein
 
+from leadflow.models.email_address import nfkc
+
 _DISPLAY_NAME = re.compile(r"\s*[^<>]*<\s*([^<>]+?)\s*>\s*")
 _GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 
@@ -25,11 +27,12 @@ def strip_display_name(raw: str) -> str:
 
 
 def canonical_email(raw: str) -> str:
-    """The key two spellings of one mailbox share: lowercase, no display name, no +tag, and for Gmail no dots.
+    """The key two spellings of one mailbox share: compatibility forms folded (fullwidth letters are ASCII), lowercase,
+    no display name, no +tag, and for Gmail no dots.
 
     Plus-tags are dropped for every domain: most providers deliver `a+x@` to `a@`, and treating two leads as
     one person is cheaper to undo than a sales rep calling someone twice. Raises ValueError without an @."""
-    address = strip_display_name(raw).lower()
+    address = strip_display_name(nfkc(raw)).lower()
     local, at, domain = address.rpartition("@")
     if not at or not local or not domain:
         raise ValueError(f"not an email address: {raw!r}")
@@ -46,7 +49,7 @@ def canonical_email(raw: str) -> str:
 
 def email_domain(email: str) -> str:
     """The domain part of an address, lowercase, without a display name or trailing dot."""
-    _, at, domain = strip_display_name(email).rpartition("@")
+    _, at, domain = strip_display_name(nfkc(email)).rpartition("@")
     if not at or not domain:
         raise ValueError(f"not an email address: {email!r}")
     return domain.lower().rstrip(".")
@@ -306,7 +309,7 @@ def is_disposable(domain: str) -> bool:
 
 def email_flags(raw: str) -> EmailFlags:
     """Flags for an address; raises ValueError when `raw` has no @."""
-    address = strip_display_name(raw)
+    address = strip_display_name(nfkc(raw))
     local, at, domain = address.rpartition("@")
     if not at or not local or not domain:
         raise ValueError(f"not an email address: {raw!r}")

@@ -12,7 +12,6 @@ import re
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -25,7 +24,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from leadflow.models.email_address import checked_email
 from leadflow.models.lead import EngagementType, PropertyValue
+from leadflow.models.submission import MAX_EMAIL_LENGTH
 
 MAX_EVENTS = 100
 MAX_PROPERTIES = 50
@@ -58,7 +59,7 @@ class EngagementEventIn(BaseModel):
         ),
     ]
     type: EngagementType
-    email: Annotated[str, Field(max_length=320)] | None = Field(
+    email: Annotated[str, Field(max_length=MAX_EMAIL_LENGTH)] | None = Field(
         default=None, description="Whose event it is, by email address; give this or `lead_id`."
     )
     lead_id: Annotated[str, Field(pattern=LEAD_ID_PATTERN)] | None = Field(
@@ -86,13 +87,7 @@ class EngagementEventIn(BaseModel):
     @field_validator("email")
     @classmethod
     def _email_is_valid(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        try:
-            validate_email(value, check_deliverability=False)
-        except EmailNotValidError as exc:
-            raise ValueError(f"not a valid email address: {exc}") from exc
-        return value
+        return None if value is None else checked_email(value)
 
     @field_validator("occurred_at", mode="before")
     @classmethod

@@ -21,6 +21,7 @@ from leadflow.models.config_entry import NamedEntry, first_repeated
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 Code = Annotated[str, Field(pattern=CODE_PATTERN)]
 DEFAULT_QUALIFICATION_FIELDS = ("budget", "authority", "need", "timeline")
+MAX_DEAL_AMOUNT = 1e12  # larger than any deal; keeps amounts storable and sums of them exact enough for reports
 
 
 class ReasonCode(NamedEntry):
@@ -106,7 +107,13 @@ class OutcomeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     result: Literal["won", "lost"]
-    amount: float | None = Field(default=None, ge=0, allow_inf_nan=False, description="The deal's value.")
+    amount: float | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_DEAL_AMOUNT,
+        allow_inf_nan=False,
+        description="The deal's value, in `currency`: from 0 to a trillion.",
+    )
     currency: str | None = Field(
         default=None, pattern=r"^[A-Z]{3}$", description="ISO 4217 code (`EUR`); required with `amount`."
     )

@@ -2,22 +2,65 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from email_validator import EmailNotValidError, validate_email
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+
+from leadflow.models.email_address import checked_email
 
 MAX_CUSTOM_FIELDS = 50
 MAX_CUSTOM_FIELD_KEY_LENGTH = 64
 MAX_CUSTOM_FIELD_VALUE_LENGTH = 1000
-CUSTOM_FIELD_KEY = re.compile(r"^[A-Za-z0-9_.-]+$")
+# As for webhook properties: a form field holds a count or an amount, never a physical constant. The bounds keep
+# every value storable (DynamoDB: 38 digits, magnitudes 1E-130 to 1E+125) and comparable by the scoring rules.
+MAX_CUSTOM_NUMBER = 10**15
+MIN_CUSTOM_FRACTION = 1e-15
+CUSTOM_FIELD_KEY_PATTERN = r"^[A-Za-z0-9_.-]+$"
+CUSTOM_FIELD_KEY = re.compile(CUSTOM_FIELD_KEY_PATTERN)
+MAX_EMAIL_LENGTH = 254  # RFC 5321: a forward path holds at most 256 octets, two of them the angle brackets
 
 ShortText = Annotated[str, Field(max_length=200)]
 UrlText = Annotated[str, Field(max_length=2048)]
 CustomValue = str | int | float | bool | None
+"""A custom field's value as stored; what a request may send is `CustomFieldValue`."""
+
+
+def _flat_custom_value(value: Any) -> Any:
+    """One clear error per bad value, named `fields.<name>` by its position, before the union below would list
+    one failure per member type."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        if len(value) > MAX_CUSTOM_FIELD_VALUE_LENGTH:
+            raise ValueError(f"is {len(value)} characters long; at most {MAX_CUSTOM_FIELD_VALUE_LENGTH} allowed")
+        return value
+    if isinstance(value, int | float):
+        magnitude = abs(value)
+        if not math.isfinite(magnitude) or magnitude > MAX_CUSTOM_NUMBER or 0 < magnitude < MIN_CUSTOM_FRACTION:
+            raise ValueError(
+                f"must be a number between -1e15 and 1e15 (and 0 or at least 1e-15 from it), got {value!r}"
+            )
+        return value
+    raise ValueError(f"must be a string, number, boolean or null, not {type(value).__name__}: fields are flat")
+
+
+# The member types carry the bounds into the JSON schema (and so the OpenAPI document); the validator in front
+# enforces them with one message per field.
+CustomFieldValue = Annotated[
+    Annotated[str, Field(max_length=MAX_CUSTOM_FIELD_VALUE_LENGTH)]
+    | bool
+    | Annotated[int, Field(ge=-MAX_CUSTOM_NUMBER, le=MAX_CUSTOM_NUMBER)]
+    | Annotated[float, Field(ge=-MAX_CUSTOM_NUMBER, le=MAX_CUSTOM_NUMBER, allow_inf_nan=False)]
+    | None,
+    BeforeValidator(_flat_custom_value),
+]
+CustomFieldName = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_CUSTOM_FIELD_KEY_LENGTH, pattern=CUSTOM_FIELD_KEY_PATTERN)
+]
 
 
 class Source(BaseModel):
@@ -43,7 +86,7 @@ class SubmissionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    email: Annotated[str, Field(max_length=320, description="The prospect's email address.")]
+    email: Annotated[str, Field(max_length=MAX_EMAIL_LENGTH, description="The prospect's email address.")]
     first_name: ShortText | None = None
     last_name: ShortText | None = None
     phone: Annotated[str, Field(max_length=40)] | None = None
@@ -63,11 +106,12 @@ class SubmissionIn(BaseModel):
     utm_content: ShortText | None = None
     referrer: UrlText | None = None
     page_url: UrlText | None = None
-    fields: dict[str, CustomValue] = Field(
+    fields: Annotated[dict[CustomFieldName, CustomFieldValue], Field(max_length=MAX_CUSTOM_FIELDS)] = Field(
         default_factory=dict,
         description=(
             f"Custom form fields: at most {MAX_CUSTOM_FIELDS} keys of at most {MAX_CUSTOM_FIELD_KEY_LENGTH} "
-            f"characters ([A-Za-z0-9_.-]), string values of at most {MAX_CUSTOM_FIELD_VALUE_LENGTH} characters."
+            f"characters ([A-Za-z0-9_.-]); flat values: strings of at most {MAX_CUSTOM_FIELD_VALUE_LENGTH} "
+            "characters, numbers between -1e15 and 1e15, booleans or null."
         ),
     )
     hp: Annotated[str, Field(max_length=1000)] | None = Field(
@@ -77,28 +121,22 @@ class SubmissionIn(BaseModel):
     @field_validator("email")
     @classmethod
     def _email_is_valid(cls, value: str) -> str:
-        try:
-            # Syntax only: a DNS lookup on the request path would make intake slow and flaky.
-            validate_email(_strip_display_name(value), check_deliverability=False)
-        except EmailNotValidError as exc:
-            raise ValueError(f"not a valid email address: {exc}") from exc
-        return value
+        return checked_email(value)
 
-    @field_validator("fields")
+    @field_validator("fields", mode="before")
     @classmethod
-    def _custom_fields_within_limits(cls, value: dict[str, Any]) -> dict[str, Any]:
+    def _custom_fields_within_limits(cls, value: Any) -> Any:
+        # Count and names first, with messages a form builder understands; each value is checked on its own
+        # (CustomFieldValue), so that its error names `fields.<name>`.
+        if not isinstance(value, dict):
+            return value
         if len(value) > MAX_CUSTOM_FIELDS:
             raise ValueError(f"at most {MAX_CUSTOM_FIELDS} custom fields are allowed, got {len(value)}")
-        for key, item in value.items():
-            if len(key) > MAX_CUSTOM_FIELD_KEY_LENGTH or not CUSTOM_FIELD_KEY.match(key):
+        for key in value:
+            if not isinstance(key, str) or len(key) > MAX_CUSTOM_FIELD_KEY_LENGTH or not CUSTOM_FIELD_KEY.match(key):
                 raise ValueError(
-                    f"custom field name {key[:80]!r} must be 1-{MAX_CUSTOM_FIELD_KEY_LENGTH} characters "
+                    f"custom field name {str(key)[:80]!r} must be 1-{MAX_CUSTOM_FIELD_KEY_LENGTH} characters "
                     "of [A-Za-z0-9_.-]"
-                )
-            if isinstance(item, str) and len(item) > MAX_CUSTOM_FIELD_VALUE_LENGTH:
-                raise ValueError(
-                    f"custom field {key!r} is {len(item)} characters long; "
-                    f"at most {MAX_CUSTOM_FIELD_VALUE_LENGTH} allowed"
                 )
         return value
 
@@ -117,12 +155,6 @@ class SubmissionIn(BaseModel):
             referrer=self.referrer,
             page_url=self.page_url,
         )
-
-
-def _strip_display_name(value: str) -> str:
-    """`Ada Lovelace <ada@example.com>` is how mail clients paste addresses; validate the address inside."""
-    match = re.fullmatch(r"\s*[^<>]*<\s*([^<>]+?)\s*>\s*", value)
-    return match.group(1) if match else value
 
 
 class SubmissionStatus(StrEnum):
