@@ -1,0 +1,93 @@
+"""Consent and an owned MQL's demotion on the local runtime, over HTTP: an unsubscribe webhook withdraws consent and
+sends an unaccepted MQL back to marketing with its owner released; the consent API records a decision from an
+email link; bad requests are 4xx naming the field."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from leadflow.domain.webhook_signature import signed_headers
+
+from infra.local.runtime import LocalRuntime
+from tests.http_client import Client, Reply
+from tests.names import unique_surname
+
+LOCAL_SECRET = "local-webhook-secret"  # what the local runtime configures for the `generic` provider
+MISSING = "lead_00000000000000000000000000"
+
+
+def post(client: Client, path: str, body: dict[str, Any], *, api_key: str | None = None) -> Reply:
+    headers = {"content-type": "application/json", "x-api-key": client.api_key if api_key is None else api_key}
+    return client.request("POST", path, json.dumps(body).encode(), headers)
+
+
+def an_owned_mql(client: Client, runtime: LocalRuntime) -> dict[str, Any]:
+    surname = unique_surname()
+    reply = client.post_lead(
+        {
+            "email": f"dana.{surname}@snowflake.com".lower(),
+            "last_name": surname,
+            "title": "VP of Engineering",
+            "form_id": "demo-request",
+            "consent": True,
+        }
+    )
+    assert reply.status == 202, reply.body
+    runtime.wait_for_executions()
+    lead_id = client.get(f"/v1/submissions/{reply.json()['submission_id']}").json()["lead_id"]
+    lead: dict[str, Any] = client.get(f"/v1/leads/{lead_id}").json()
+    assert (lead["stage"], lead["consent"]) == ("mql", True) and lead["owner_id"] is not None
+    return lead
+
+
+def test_an_unsubscribe_webhook_withdraws_consent_and_releases_the_unaccepted_mql(
+    client: Client, runtime: LocalRuntime
+) -> None:
+    mql = an_owned_mql(client, runtime)
+    event = {
+        "event_id": f"unsub-{uuid.uuid4().hex[:8]}",
+        "type": "unsubscribe",
+        "lead_id": mql["lead_id"],
+        "occurred_at": datetime.now(UTC).isoformat(),  # after the opt-in on the form: an older one would not count
+    }
+    body = json.dumps(event).encode()
+    headers = {"content-type": "application/json", **signed_headers(LOCAL_SECRET, body, datetime.now(UTC))}
+
+    reply = client.request("POST", "/v1/webhooks/generic", body, headers)
+    runtime.wait_for_executions()
+
+    assert reply.status == 202, reply.body
+    lead = client.get(f"/v1/leads/{mql['lead_id']}").json()
+    assert (lead["consent"], lead["consent_record"]["source"]) == (False, "unsubscribe:generic")
+    assert (lead["stage"], lead["owner_id"], lead["assignment"]) == ("new", None, None)
+    kinds = [entry["kind"] for entry in lead["history"]]
+    assert "consent_changed" in kinds and "unassigned" in kinds
+    (demotion,) = [e for e in lead["history"] if e["kind"] == "stage_changed" and e["detail"]["to"] == "new"]
+    assert demotion["detail"]["reason"].startswith(f"unsubscribe event generic:{event['event_id']} (-40")
+
+
+def test_the_consent_api_records_an_email_link_unsubscribe(client: Client, runtime: LocalRuntime) -> None:
+    mql = an_owned_mql(client, runtime)
+
+    reply = post(client, f"/v1/leads/{mql['lead_id']}/consent", {"consent": False, "source": "email-link"})
+
+    assert reply.status == 200, reply.body
+    assert reply.json()["consent"] is False
+    assert reply.json()["consent_record"]["source"] == "email-link"
+    lead = client.get(f"/v1/leads/{mql['lead_id']}").json()
+    assert [e["detail"]["source"] for e in lead["history"] if e["kind"] == "consent_changed"] == ["email-link"]
+
+
+def test_the_consent_api_needs_the_api_key_a_known_lead_and_a_valid_source(client: Client) -> None:
+    without_key = post(client, f"/v1/leads/{MISSING}/consent", {"consent": False, "source": "crm"}, api_key="")
+    unknown = post(client, f"/v1/leads/{MISSING}/consent", {"consent": False, "source": "crm"})
+    bad_source = post(client, f"/v1/leads/{MISSING}/consent", {"consent": False, "source": "Email Link!"})
+    missing = post(client, f"/v1/leads/{MISSING}/consent", {"source": "crm"})
+
+    assert without_key.status == 403
+    assert unknown.status == 404 and "lead_id" in unknown.json()["message"]
+    assert bad_source.status == 422 and "source" in json.dumps(bad_source.json())
+    assert missing.status == 422 and "consent" in json.dumps(missing.json())
