@@ -41,6 +41,7 @@ def test_openapi_documents_every_route_with_its_request_schema() -> None:
         "/v1/leads/{lead_id}/outcome",
         "/v1/leads/{lead_id}/touch",
         "/v1/leads/{lead_id}/consent",
+        "/v1/leads/{lead_id}/export",
         "/v1/leads/{lead_id}/reassign",
         "/v1/reps",
         "/v1/teams",
@@ -50,3 +51,4 @@ def test_openapi_documents_every_route_with_its_request_schema() -> None:
     body = openapi["paths"]["/v1/leads"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert body["$ref"].endswith("/SubmissionIn")
     assert "email" in openapi["components"]["schemas"]["SubmissionIn"]["required"]
+    assert {"get", "delete"} <= set(openapi["paths"]["/v1/leads/{lead_id}"])
