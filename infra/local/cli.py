@@ -4,6 +4,7 @@ duplicate leads in a CSV file, train and apply the predictive lead score."""
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import sys
@@ -17,7 +18,13 @@ CONFIG_DIR_DEFAULT = Path(__file__).resolve().parents[1] / "config"  # infra/con
 
 
 def _run(args: argparse.Namespace) -> int:
+    from leadflow.log_masking import mask_handlers
+
     from infra.local.runtime import LocalRuntime, RuntimeOptions, describe
+
+    # The runtime's own console lines (and every library's) are masked like the functions' lines.
+    logging.basicConfig(format="%(message)s")
+    mask_handlers()
 
     options = RuntimeOptions(
         port=args.port,

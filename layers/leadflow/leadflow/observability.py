@@ -15,7 +15,11 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
-logger = Logger()
+from leadflow.log_masking import MaskingFormatter, mask_handlers
+
+# Every line masked (leadflow/log_masking.py): no email, phone or name reaches the logs, whoever logged it.
+logger = Logger(logger_formatter=MaskingFormatter())
+mask_handlers()  # the Lambda runtime's own handler, which library loggers and uncaught errors reach
 metrics = Metrics()
 
 
