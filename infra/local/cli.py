@@ -35,6 +35,7 @@ def _run(args: argparse.Namespace) -> int:
         # Unset: the runtime's own origins on --port, so a page it serves can post the form on any port.
         allowed_origins=os.environ.get("LEADFLOW_ALLOWED_ORIGINS") or None,
         log_level=os.environ.get("LEADFLOW_LOG_LEVEL", "WARNING"),
+        faults=os.environ.get("LEADFLOW_FAULTS") or None,
     )
     runtime = LocalRuntime(options).start()
     print(describe(runtime), flush=True)
@@ -50,9 +51,15 @@ def _run(args: argparse.Namespace) -> int:
 def _redrive(args: argparse.Namespace) -> int:
     import boto3
 
-    from infra.local.redrive import redrive_pipeline_failures
+    from infra.local.redrive import redrive_local, redrive_pipeline_failures
 
-    count = redrive_pipeline_failures(boto3.Session(), args.queue_url, args.bus)
+    if args.local is not None:
+        count = redrive_local(args.local, os.environ.get("LEADFLOW_API_KEY", "local-dev-key"))
+    elif args.queue_url and args.bus:
+        count = redrive_pipeline_failures(boto3.Session(), args.queue_url, args.bus)
+    else:
+        print("leadflow redrive: give --queue-url and --bus (a deployed stack), or --local", file=sys.stderr)
+        return 2
     print(f"redrove {count} failed submission(s)")
     return 0
 
@@ -102,8 +109,14 @@ def main(argv: list[str] | None = None) -> int:
     push.set_defaults(func=_config_push)
 
     redrive = commands.add_parser("redrive", help="republish the submissions in the pipeline dead-letter queue")
-    redrive.add_argument("--queue-url", required=True, help="the stack's PipelineDeadLetterQueueUrl output")
-    redrive.add_argument("--bus", required=True, help="the stack's EventBusName output")
+    redrive.add_argument("--queue-url", help="the stack's PipelineDeadLetterQueueUrl output")
+    redrive.add_argument("--bus", help="the stack's EventBusName output")
+    redrive.add_argument(
+        "--local",
+        nargs="?",
+        const=f"http://127.0.0.1:{os.environ.get('PORT', '3000')}",
+        help="redrive the running local runtime's dead-letter queue instead (default http://127.0.0.1:$PORT)",
+    )
     redrive.set_defaults(func=_redrive)
 
     schemas = commands.add_parser("schemas", help="regenerate infra/schemas/ (event schemas and OpenAPI) from the code")

@@ -4,7 +4,10 @@ the schedules; and the runtime's controls for scripts and e2e tests:
 - `POST /_local/clock/advance` with `{"days": 1}` (weeks/days/hours/minutes/seconds): move the clock forward, fire
   the schedules that came due, answer once everything settled with the new time and the schedules' runs;
 - `POST /_local/schedules/<FunctionLogicalId>/fire`: run a function's schedule now;
-- `POST /_local/clock?hours=24` (the dashboard's buttons) and `GET /_local/state`.
+- `POST /_local/clock?hours=24` (the dashboard's buttons) and `GET /_local/state`;
+- `POST /_local/redrive`: republish every failed run in the pipeline's dead-letter queue (`{"redriven": n}`);
+- `GET /_local/faults`, `POST /_local/faults` with `{"NotifyFunction": {"rate": 0.1, "kind": "raise"}, "seed": 7}`:
+  the failures injected into functions (raise, timeout, throttle; infra/local/faults.py), `{}` for none.
 
 Every one of them first passes the control plane's guard (infra/local/control_plane.py): the runtime's own Host, no
 cross-site request, and the API key (`x-api-key`, or the cookie `/?key=...` and the login form set for a browser).
@@ -135,9 +138,10 @@ class Dashboard:
             return self._advance(body)
         if (fire := _FIRE.match(path)) and method == "POST":
             return self._fire(fire.group(1), query)
+        if path == "/_local/faults":
+            return self._faults(method, body)
         if path == "/_local/redrive" and method == "POST":
-            self.runtime.redrive()
-            return 200, "text/html", _BACK
+            return self._redrive(query)
         if path == "/":
             return 200, "text/html; charset=utf-8", self.html().encode()
         return 404, "application/json", json.dumps({"message": f"{path}: no such local page"}).encode()
@@ -156,6 +160,23 @@ class Dashboard:
             return _message(504, str(exc))
         document = {"clock": self.runtime.clock.now().isoformat(), "fired": [_firing(f) for f in fired]}
         return 200, JSON, json.dumps(document).encode()
+
+    def _redrive(self, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
+        redriven = self.runtime.redrive()
+        if query.get("then") == ["dashboard"]:
+            return 200, "text/html", _BACK
+        return 200, JSON, json.dumps({"redriven": redriven}).encode()
+
+    def _faults(self, method: str, body: bytes) -> tuple[int, str, bytes]:
+        """GET: the faults in force and how many were injected; POST: replace them (`{}` clears every one)."""
+        runner = self.runtime.runner
+        assert runner is not None
+        if method == "POST":
+            try:
+                runner.faults.configure_json(body.decode("utf-8", errors="replace") or "{}", runner.logical_ids())
+            except ValueError as exc:
+                return _message(400, str(exc))
+        return 200, JSON, json.dumps(runner.faults.describe()).encode()
 
     def _fire(self, logical_id: str, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
         try:
@@ -223,7 +244,7 @@ class Dashboard:
 <meta http-equiv="refresh" content="3"><style>{_STYLE}</style></head><body>
 <h1>leadflow — local runtime</h1>
 <p>Clock: <b>{clock}</b> {_button("/_local/clock", "+1 hour", 1)} {_button("/_local/clock", "+1 day", 24)}</p>
-<p>Dead letters: <b>{dead}</b> {_button("/_local/redrive", "Redrive")}
+<p>Dead letters: <b>{dead}</b> {_button("/_local/redrive?then=dashboard", "Redrive")}
 &nbsp; <a href="/v1/openapi.json">OpenAPI</a> &nbsp; <a href="/_local/state">state as JSON</a></p>
 <h2>Leads</h2>{leads}<h2>Outbox</h2>{outbox}<h2>Pipeline executions</h2>{executions}
 <h2>Schedules</h2>{schedules}

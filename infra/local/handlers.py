@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infra.local.deployment import FunctionSpec
+from infra.local.faults import Faults, InjectedFailure, InjectedThrottle, InjectedTimeout
 from infra.local.template import REPO_ROOT
 
 
@@ -48,6 +49,7 @@ class FunctionRunner:
         self._import_lock = threading.Lock()
         self.invocations: dict[str, int] = {name: 0 for name in functions}
         self._faults: dict[str, Exception] = {}
+        self.faults = Faults()  # faults at a rate (LEADFLOW_FAULTS, POST /_local/faults)
 
     def spec(self, name: str) -> FunctionSpec:
         if name not in self._functions:
@@ -71,18 +73,33 @@ class FunctionRunner:
             return self._handlers[name]
 
     def inject_fault(self, logical_id: str, error: Exception | None) -> None:
-        """Make a function fail (as a Lambda error) until cleared with None: the local stand-in for an outage."""
+        """Make a function fail with `error` on every call until cleared with None: the local stand-in for an
+        outage. `faults` injects failures, timeouts and throttles at a rate."""
         name = self.by_logical_id(logical_id)
         if error is None:
             self._faults.pop(name, None)
         else:
             self._faults[name] = error
 
+    def logical_ids(self) -> list[str]:
+        return sorted(spec.logical_id for spec in self._functions.values())
+
     def __call__(self, name: str, event: Any) -> Any:
         spec = self.spec(name)
         self.invocations[name] = self.invocations.get(name, 0) + 1
         if name in self._faults:
             raise self._faults[name]
+        fault = self.faults.roll(spec.logical_id)
+        if fault == "throttle":
+            raise InjectedThrottle(f"Rate exceeded: {spec.logical_id} was throttled (injected)")
+        if fault == "raise":
+            raise InjectedFailure(f"{spec.logical_id} failed (injected)")
+        result = self._run(name, spec, event)
+        if fault == "timeout":  # after the handler: its writes happened, only the answer is lost
+            raise InjectedTimeout(f"Task timed out after {spec.timeout:.2f} seconds (injected)")
+        return result
+
+    def _run(self, name: str, spec: FunctionSpec, event: Any) -> Any:
         context = LocalContext(
             function_name=name,
             invoked_function_arn=f"arn:aws:lambda:{self._region}:{self._account_id}:function:{name}",

@@ -1,7 +1,9 @@
-"""Keeps the local runtime's DynamoDB data across restarts: a snapshot plus an append-only journal of item writes.
+"""Keeps the local runtime's DynamoDB data and SQS messages across restarts: for each, a snapshot plus an
+append-only journal of writes.
 
 Every write is appended (and flushed) before the request that made it answers, so a stopped or killed runtime
-loses no accepted submission. Start-up replays snapshot then journal, then compacts both into a new snapshot.
+loses no accepted submission and no dead letter. Start-up replays snapshot then journal, then compacts both into a
+new snapshot.
 """
 
 from __future__ import annotations
@@ -61,6 +63,76 @@ class Journal:
     def compact(self, tables: dict[str, list[tuple[Item, Item]]]) -> None:
         """Write the current items as the snapshot (atomically) and start an empty journal."""
         document = {t: [{"key": k, "item": i} for k, i in items] for t, items in tables.items()}
+        with self._lock:
+            tmp = self._snapshot.with_suffix(".tmp")
+            tmp.write_text(json.dumps(document), encoding="utf-8")
+            os.replace(tmp, self._snapshot)
+            if self._handle is not None:
+                self._handle.close()
+                self._handle = None
+            self._journal.write_text("", encoding="utf-8")
+
+    def close(self) -> None:
+        with self._lock:
+            if self._handle is not None:
+                self._handle.close()
+                self._handle = None
+
+
+class QueueJournal:
+    """Keeps the local runtime's SQS messages (the dead-letter queues above all) across restarts, as Journal keeps
+    DynamoDB items: every message sent or deleted is appended (and flushed) at once, so a killed runtime keeps each
+    failed run it had put in a dead-letter queue, and a redriven one does not come back.
+
+    A message's id is moto's, which changes when a restart sends it again; the snapshot written at start-up and at a
+    clean stop names the messages by their new ids."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._snapshot = folder / "sqs-snapshot.json"
+        self._journal = folder / "sqs-journal.jsonl"
+        self._lock = threading.Lock()
+        self._handle: Any = None
+
+    def recorded_messages(self) -> list[tuple[str, str, Item]]:
+        """(queue name, body, message attributes) of every message sent and not deleted, oldest first."""
+        live: dict[str, tuple[str, str, Item]] = {}
+        if self._snapshot.exists():
+            for entry in json.loads(self._snapshot.read_text(encoding="utf-8")):
+                live[entry["id"]] = (entry["queue"], entry["body"], entry.get("attributes") or {})
+        if self._journal.exists():
+            with self._journal.open(encoding="utf-8") as lines:
+                for line in lines:
+                    if not line.strip():
+                        continue
+                    try:
+                        entry = json.loads(line)
+                    except json.JSONDecodeError:
+                        break  # a write cut short by a kill: everything before it is intact
+                    if entry.get("deleted"):
+                        live.pop(entry["id"], None)
+                    else:
+                        live[entry["id"]] = (entry["queue"], entry["body"], entry.get("attributes") or {})
+        return list(live.values())
+
+    def sent(self, queue: str, message_id: str, body: str, attributes: Item) -> None:
+        self._append({"queue": queue, "id": message_id, "body": body, "attributes": attributes})
+
+    def deleted(self, queue: str, message_id: str) -> None:
+        self._append({"queue": queue, "id": message_id, "deleted": True})
+
+    def _append(self, entry: Item) -> None:
+        line = json.dumps(entry, separators=(",", ":"))
+        with self._lock:
+            if self._handle is None:
+                self._handle = self._journal.open("a", encoding="utf-8")
+            self._handle.write(line + "\n")
+            self._handle.flush()
+
+    def compact(self, messages: list[tuple[str, str, str, Item]]) -> None:
+        """Write (queue, id, body, attributes) of every live message as the snapshot and start an empty journal."""
+        document = [{"queue": q, "id": i, "body": b, "attributes": a} for q, i, b, a in messages]
         with self._lock:
             tmp = self._snapshot.with_suffix(".tmp")
             tmp.write_text(json.dumps(document), encoding="utf-8")

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from moto.awslambda.models import LambdaFunction
+from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionContext, ActionResult
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import DynamoDBBackend
@@ -27,6 +28,7 @@ from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
 from moto.events.models import Rule
+from moto.sqs.models import Queue, SQSBackend
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
@@ -53,6 +55,9 @@ HOOKED: dict[str, Callable[..., Any]] = {
     "ExecutionWorker._get_evaluation_environment": ExecutionWorker._get_evaluation_environment,
     "LimitedSizeDict.__setitem__": LimitedSizeDict.__setitem__,
     "ActionResult.execute_result": ActionResult.execute_result,
+    "SQSBackend.send_message": SQSBackend.send_message,
+    "SQSBackend.purge_queue": SQSBackend.purge_queue,
+    "Queue.delete_message": Queue.delete_message,
 }
 EXPECTED_PARAMETERS: dict[str, list[str]] = {
     "LambdaFunction._invoke_lambda": ["self", "event"],
@@ -67,6 +72,9 @@ EXPECTED_PARAMETERS: dict[str, list[str]] = {
     "ExecutionWorker._get_evaluation_environment": ["self"],
     "LimitedSizeDict.__setitem__": ["self", "key", "value"],
     "ActionResult.execute_result": ["self", "context"],
+    "SQSBackend.send_message": ["self", "queue_name", "message_body", "message_attributes"],
+    "SQSBackend.purge_queue": ["self", "queue_name"],
+    "Queue.delete_message": ["self", "receipt_handle"],
 }
 
 
@@ -90,9 +98,13 @@ def run_lambdas_in_process(runner: LambdaRunner) -> None:
         payload = json.loads(event) if isinstance(event, str | bytes) else (event or {})
         try:
             result = runner(self.function_name, payload)
-        except Exception as exc:  # noqa: BLE001 - every handler error becomes a Lambda function error
+        except Exception as exc:  # every handler error becomes a Lambda function error (or a service error)
+            service_error = getattr(exc, "service_error", None)
+            if service_error:  # Lambda itself refused (a throttle): the Invoke call fails, no function error
+                raise LambdaServiceError(service_error, str(exc), int(getattr(exc, "status", 500))) from exc
             error = {
-                "errorType": type(exc).__name__,
+                # A runtime's own errors (Sandbox.Timedout) are not Python class names: an exception may name one.
+                "errorType": getattr(exc, "error_type", None) or type(exc).__name__,
                 "errorMessage": str(exc),
                 "stackTrace": traceback.format_exception(exc)[-5:],
             }
@@ -100,6 +112,15 @@ def run_lambdas_in_process(runner: LambdaRunner) -> None:
         return json.dumps(result), False, ""
 
     LambdaFunction._invoke_lambda = invoke  # type: ignore[method-assign]
+
+
+class LambdaServiceError(JsonRESTError):
+    """An error of the Lambda service's Invoke call, as AWS answers it (TooManyRequestsException with 429); Step
+    Functions names it `Lambda.<code>`."""
+
+    def __init__(self, code: str, message: str, status: int) -> None:
+        super().__init__(code, message)
+        self.code = status
 
 
 # --- EventBridge: deliver to Step Functions and Lambda targets ---------------------------------------------------
@@ -315,6 +336,50 @@ def answer_items_as_json() -> None:
         return status, headers, body
 
     ActionResult.execute_result = execute_result  # type: ignore[method-assign]
+
+
+# --- SQS: a message journal ----------------------------------------------------------------------------------------
+
+QueueSent = Callable[[str, str, str, dict[str, Any]], None]
+"""(queue name, message id, body, message attributes)"""
+QueueDeleted = Callable[[str, str], None]
+"""(queue name, message id)"""
+
+
+def journal_queue_messages(on_sent: QueueSent | None, on_deleted: QueueDeleted | None) -> None:
+    """SQS keeps a message until it is deleted, across anything that happens to its reader; moto keeps it in memory.
+    Report every message sent (a rule's target or dead letter, a Lambda destination, a client) and every message
+    deleted or purged, so the runtime can keep its queues across a restart. None: report nothing (a runtime that
+    persists nothing must not write to the folder of one that ran before it in this process)."""
+    original_send = HOOKED["SQSBackend.send_message"]
+    original_delete = HOOKED["Queue.delete_message"]
+    original_purge = HOOKED["SQSBackend.purge_queue"]
+    if on_sent is None or on_deleted is None:
+        SQSBackend.send_message = original_send  # type: ignore[method-assign]
+        Queue.delete_message = original_delete  # type: ignore[method-assign]
+        SQSBackend.purge_queue = original_purge  # type: ignore[method-assign]
+        return
+
+    def send_message(self: SQSBackend, queue_name: str, message_body: str, *args: Any, **kwargs: Any) -> Any:
+        message = original_send(self, queue_name, message_body, *args, **kwargs)
+        on_sent(queue_name, message.id, message.body, dict(message.message_attributes or {}))
+        return message
+
+    def delete_message(self: Queue, receipt_handle: str) -> None:
+        ids = [message.id for message in self._messages if message.had_receipt_handle(receipt_handle)]
+        original_delete(self, receipt_handle)
+        for message_id in ids:
+            on_deleted(self.name, message_id)
+
+    def purge_queue(self: SQSBackend, queue_name: str) -> None:
+        ids = [message.id for message in self.get_queue(queue_name)._messages]
+        original_purge(self, queue_name)
+        for message_id in ids:
+            on_deleted(queue_name, message_id)
+
+    SQSBackend.send_message = send_message  # type: ignore[method-assign]
+    Queue.delete_message = delete_message  # type: ignore[method-assign]
+    SQSBackend.purge_queue = purge_queue  # type: ignore[method-assign]
 
 
 # --- Step Functions: reuse the interpreter's AWS clients -----------------------------------------------------------

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import boto3
 import yaml
@@ -19,13 +20,14 @@ from boto3.dynamodb.types import TypeDeserializer
 from moto import mock_aws
 from moto.core.config import DefaultConfig
 from moto.dynamodb.models import dynamodb_backends
+from moto.sqs.models import sqs_backends
 
 from infra.local import moto_hooks
 from infra.local.clock import VirtualClock
 from infra.local.deployment import ACCOUNT_ID, Deployment, deploy
 from infra.local.handlers import FunctionRunner
 from infra.local.http_api import ApiServer
-from infra.local.journal import Journal
+from infra.local.journal import Journal, QueueJournal
 from infra.local.scheduler import Firing, Scheduler
 from infra.local.template import REPO_ROOT, TEMPLATE_PATH, LocalNames, load_template
 
@@ -51,6 +53,7 @@ class RuntimeOptions:
     stack_name: str = "leadflow"
     allowed_origins: str | None = None  # None: the runtime's own origins, on the port it serves
     log_level: str = "WARNING"
+    faults: str | None = None  # JSON, as POST /_local/faults takes it (infra/local/faults.py); None: no faults
 
 
 class LocalRuntime:
@@ -60,6 +63,7 @@ class LocalRuntime:
         self._mock: Any = None
         self._server: ApiServer | None = None
         self._journal: Journal | None = None
+        self._queue_journal: QueueJournal | None = None
         self.deployment: Deployment | None = None
         self.runner: FunctionRunner | None = None
         self.session: boto3.Session | None = None
@@ -91,6 +95,8 @@ class LocalRuntime:
             REGION,
             one_at_a_time={route.function for route in self.deployment.routes},
         )
+        if self.options.faults:
+            self.runner.faults.configure_json(self.options.faults, self.runner.logical_ids())
         # Built (and its expressions parsed) before anything else starts: a schedule it cannot fire fails start-up.
         self.scheduler = Scheduler(
             self.clock, self.deployment.schedules, self.runner, account_id=ACCOUNT_ID, region=REGION
@@ -104,6 +110,10 @@ class LocalRuntime:
             self._journal = Journal(self.options.data_dir)
             self._restore()
             self._resume_clock()
+            self._queue_journal = QueueJournal(self.options.data_dir)
+            self._restore_queues()
+        queues = self._queue_journal
+        moto_hooks.journal_queue_messages(queues.sent if queues else None, queues.deleted if queues else None)
         moto_hooks.serialise_dynamodb_writes(self._record_write if self._journal else None)
         moto_hooks.query_partitions_not_tables()
         moto_hooks.size_items_once()
@@ -126,6 +136,9 @@ class LocalRuntime:
             self.scheduler.stop()
         self.wait_for_executions(timeout=10)
         self._stop_waiting_executions()
+        if self._queue_journal is not None:
+            self._queue_journal.compact(self._all_messages())
+            self._queue_journal.close()
         if self._journal is not None:
             self._journal.compact(self._all_items())
             self._journal.close()
@@ -375,6 +388,23 @@ class LocalRuntime:
                 backend.put_item(table, item)
         self._journal.compact(self._all_items())
 
+    def _restore_queues(self) -> None:
+        """Send every message the queue journal kept to its queue again (dead letters above all), then compact."""
+        assert self._queue_journal is not None
+        backend = sqs_backends[ACCOUNT_ID][REGION]
+        for queue, body, attributes in self._queue_journal.recorded_messages():
+            if queue in backend.queues:
+                backend.send_message(queue, body, message_attributes=attributes)
+        self._queue_journal.compact(self._all_messages())
+
+    def _all_messages(self) -> list[tuple[str, str, str, dict[str, Any]]]:
+        backend = sqs_backends[ACCOUNT_ID][REGION]
+        return [
+            (name, message.id, message.body, dict(message.message_attributes or {}))
+            for name, queue in backend.queues.items()
+            for message in list(queue._messages)
+        ]
+
     def _all_items(self) -> dict[str, list[tuple[dict[str, Any], dict[str, Any]]]]:
         backend = self._backend()
         tables: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
@@ -437,7 +467,9 @@ def describe(runtime: LocalRuntime) -> str:
     for route in runtime.deployment.routes:
         lock = " [x-api-key]" if route.api_key_required else ""
         lines.append(f"  {route.method:6} {route.path}{lock}")
-    lines.append(f"  dashboard: {runtime.url}/   clock x{runtime.clock.speed:g}: {runtime.clock.now().isoformat()}")
+    # The key once in the address bar; the dashboard then keeps it in a cookie and sends the browser to `/`.
+    lines.append(f"  dashboard: {runtime.url}/?key={quote(runtime.options.api_key)}")
+    lines.append(f"  clock x{runtime.clock.speed:g}: {runtime.clock.now().isoformat()}")
     lines.append(f"  schedules (on the runtime's clock; POST {runtime.url}/_local/clock/advance moves it):")
     for schedule in runtime.schedules():
         when = f"next {schedule['next_fire']}" if schedule["next_fire"] else "disabled or done"

@@ -175,3 +175,23 @@ def test_item_answers_dumped_as_json_are_what_motos_serializer_gives() -> None:
     finally:
         ActionResult.execute_result = original  # type: ignore[method-assign]
     assert answers["hooked"] == answers["moto"]
+
+
+def test_every_sqs_message_sent_or_deleted_passes_through_the_journaled_methods() -> None:
+    """The queue journal sees sends and deletes at SQSBackend.send_message and Queue.delete_message: batches, rule
+    targets and dead letters must still go through them."""
+    from moto.events.models import Rule
+    from moto.sqs.models import SQSBackend
+
+    assert "self.send_message(" in inspect.getsource(SQSBackend.send_message_batch)
+    assert "self.delete_message(" in inspect.getsource(SQSBackend.delete_message_batch)
+    assert "queue.delete_message(" in inspect.getsource(SQSBackend.delete_message)
+    assert ".send_message(" in inspect.getsource(Rule._send_to_sqs_queue)
+
+
+def test_the_interpreter_still_names_a_lambda_service_error_after_its_code() -> None:
+    """An injected throttle is a TooManyRequestsException of the Invoke call; Step Functions' Retry matches it as
+    Lambda.TooManyRequestsException."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_lambda
+
+    assert 'f"Lambda.{error_code}"' in inspect.getsource(state_task_service_lambda)
