@@ -223,6 +223,23 @@ def test_a_submission_leaves_the_sweep_index_when_processed_failed_or_spam_but_n
     assert processed is not None and processed.due_at is None
 
 
+def test_a_failed_submission_run_again_is_filed_for_the_sweeper_again_and_a_filed_one_keeps_its_time(
+    stores: Stores,
+) -> None:
+    stores.leads.put_submission(received("redriven", NOW))
+    stores.leads.put_submission(received("first-run", NOW))
+    stores.leads.mark_submission("redriven", SubmissionStatus.FAILED, error="Score failed")
+    later = NOW + timedelta(hours=2)
+
+    stores.leads.mark_submission("redriven", SubmissionStatus.RECEIVED, lead_id="lead-1", sweep_at=later)
+    stores.leads.mark_submission("first-run", SubmissionStatus.RECEIVED, lead_id="lead-2", sweep_at=later)
+
+    assert stores.leads.due_submissions(NOW) == ["first-run"]
+    assert sorted(stores.leads.due_submissions(later)) == ["first-run", "redriven"]
+    redriven = stores.leads.get_submission("redriven")
+    assert redriven is not None and (redriven.status, redriven.due_at) == (SubmissionStatus.RECEIVED, later)
+
+
 def test_rescheduling_counts_a_sweep_once_and_files_the_submission_later(stores: Stores) -> None:
     stores.leads.put_submission(received("sub-1", NOW))
     later = NOW + timedelta(minutes=10)

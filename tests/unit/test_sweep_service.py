@@ -7,13 +7,14 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
-from leadflow.models.events import LeadSubmitted, PipelineFailed
+from leadflow.models.events import LeadSubmitted, PipelineFailed, PipelineState
 from leadflow.models.submission import StoredSubmission, SubmissionIn, SubmissionStatus
+from leadflow.services import pipeline
 from leadflow.services.intake import accept_submission
 from leadflow.services.pipeline_deps import PipelineDeps
 from leadflow.services.sweep import MAX_SWEEPS, STUCK_ERROR, SweepDeps, SweepRun, sweep_stuck_submissions
 
-from tests.unit.conftest import bus, clock, memory_deps
+from tests.unit.conftest import bus, clock, load_config, memory_deps
 
 START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -121,3 +122,19 @@ def test_two_sweeps_at_once_republish_a_stuck_submission_once(deps: PipelineDeps
     assert sum(run.republished for run in runs) == 10
     assert len({event.submission_id for event in bus(deps).of_type(LeadSubmitted)}) == 10
     assert len(bus(deps).of_type(LeadSubmitted)) == 10
+
+
+def test_a_failed_submission_whose_redriven_run_is_lost_too_is_swept_again() -> None:
+    deps = memory_deps(START, {"matching": load_config("matching.yaml")})
+    failed = accepted(deps)
+    deps.store.mark_submission(failed.submission_id, SubmissionStatus.FAILED, error="Score failed")
+    assert sweep_after(deps, 60).republished == 0  # failed: the dead-letter queue has it, not the sweeper
+
+    # A redrive starts the run again; it gets through dedupe, then the runtime dies.
+    pipeline.dedupe(
+        PipelineState(submission_id=failed.submission_id, received_at=failed.received_at, submission=failed.data),
+        deps,
+    )
+    assert status(deps, failed.submission_id).status is SubmissionStatus.RECEIVED
+
+    assert sweep_after(deps, 5).republished == 1

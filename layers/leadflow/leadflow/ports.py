@@ -66,10 +66,17 @@ class LeadStore(Protocol):
     def get_submission(self, submission_id: str) -> StoredSubmission | None: ...
 
     def mark_submission(
-        self, submission_id: str, status: SubmissionStatus, *, lead_id: str | None = None, error: str | None = None
+        self,
+        submission_id: str,
+        status: SubmissionStatus,
+        *,
+        lead_id: str | None = None,
+        error: str | None = None,
+        sweep_at: datetime | None = None,
     ) -> None:
         """Set the status; lead_id and error only when given (None leaves them as they are). Any status but
-        `received` takes the submission out of the sweeper's due index. LookupError if unknown."""
+        `received` takes the submission out of the sweeper's due index; `received` with `sweep_at` files it there
+        unless it is filed already (a failed submission run again). LookupError if unknown."""
 
     def due_submissions(self, until: datetime, limit: int = 100) -> list[str]:
         """Ids of submissions still `received` whose sweep is due at or before `until`, earliest first per shard, at

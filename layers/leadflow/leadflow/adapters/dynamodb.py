@@ -68,9 +68,14 @@ class DynamoLeadStore:
         return layout.submission_from_item(item) if item else None
 
     def mark_submission(
-        self, submission_id: str, status: SubmissionStatus, *, lead_id: str | None = None, error: str | None = None
+        self,
+        submission_id: str,
+        status: SubmissionStatus,
+        *,
+        lead_id: str | None = None,
+        error: str | None = None,
+        sweep_at: datetime | None = None,
     ) -> None:
-        """Set the status; lead_id and error only when given (None leaves them as they are). LookupError if unknown."""
         assignments = ["#status = :status"]
         names = {"#status": "status"}
         values: dict[str, Any] = {":status": status.value}
@@ -78,6 +83,11 @@ class DynamoLeadStore:
             if value is not None:
                 assignments.append(f"#{name} = :{name}")
                 names[f"#{name}"] = name
+                values[f":{name}"] = value
+        if status is SubmissionStatus.RECEIVED and sweep_at is not None:
+            due = {**layout.submission_due_keys(submission_id, sweep_at), "due_at": sweep_at.isoformat()}
+            for name, value in due.items():  # an entry already there keeps its time
+                assignments.append(f"{name} = if_not_exists({name}, :{name})")
                 values[f":{name}"] = value
         expression = "SET " + ", ".join(assignments)
         if status is not SubmissionStatus.RECEIVED:  # its run ended: the sweeper has nothing more to do with it

@@ -76,9 +76,14 @@ class InMemoryLeadStore:
         return layout.submission_from_item(item) if item else None
 
     def mark_submission(
-        self, submission_id: str, status: SubmissionStatus, *, lead_id: str | None = None, error: str | None = None
+        self,
+        submission_id: str,
+        status: SubmissionStatus,
+        *,
+        lead_id: str | None = None,
+        error: str | None = None,
+        sweep_at: datetime | None = None,
     ) -> None:
-        """Set the status; lead_id and error only when given (None leaves them as they are). LookupError if unknown."""
         with self._table.lock:
             item = self._table.get(layout.submission_key(submission_id))
             if item is None:
@@ -91,6 +96,10 @@ class InMemoryLeadStore:
             if status is not SubmissionStatus.RECEIVED:
                 for name in layout.SUBMISSION_DUE_ATTRIBUTES:
                     item.pop(name, None)
+            elif sweep_at is not None:
+                due = {**layout.submission_due_keys(submission_id, sweep_at), "due_at": sweep_at.isoformat()}
+                for name, value in due.items():
+                    item.setdefault(name, value)
             self._table.put(item)
 
     def due_submissions(self, until: datetime, limit: int = 100) -> list[str]:

@@ -23,6 +23,7 @@ from leadflow.models.submission import StoredSubmission, SubmissionIn, Submissio
 from leadflow.ports import ConcurrentUpdate, DuplicateLink, IndexedRecord
 from leadflow.services.lead_updates import update_lead
 from leadflow.services.pipeline_deps import PipelineDeps, active_ruleset
+from leadflow.services.sweep import first_sweep_at
 
 CANDIDATES_PER_KEY = 20  # bounds the reads per key; a block larger than this is not about one person anyway
 MAX_MERGE_HOPS = 5
@@ -202,8 +203,11 @@ def _record(
     deps.store.add_history(
         lead.lead_id, HistoryEntry(at=run.received_at, kind="submission", ref=run.submission_id, detail=detail)
     )
-    # Linked, not yet processed: the state machine's last state marks it processed, a Catch marks it failed.
-    deps.store.mark_submission(run.submission_id, SubmissionStatus.RECEIVED, lead_id=lead.lead_id)
+    # Linked, not yet processed: the state machine's last state marks it processed, a Catch marks it failed. A
+    # failed submission run again (a redrive) is filed for the sweeper again, so a run lost now is not lost for good.
+    deps.store.mark_submission(
+        run.submission_id, SubmissionStatus.RECEIVED, lead_id=lead.lead_id, sweep_at=first_sweep_at(deps.clock.now())
+    )
     events: list[LeadCreated | LeadUpdated | LeadPossibleDuplicate] = [
         LeadCreated(lead_id=lead.lead_id, submission_id=run.submission_id, email_canonical=canonical)
         if created
