@@ -13,7 +13,7 @@ import pytest
 
 from infra.local import cli
 from infra.local.dashboard import Dashboard
-from infra.local.runtime import LocalRuntime, RuntimeOptions
+from infra.local.runtime import LocalRuntime, RuntimeOptions, describe
 from tests.http_client import Client
 
 KEY = "local-dev-key"
@@ -228,3 +228,11 @@ def test_the_leadflow_command_leaves_the_origins_to_the_port_unless_configured(
         cli.main(["run", "--port", "8080", "--data-dir", "unused"])
 
     assert [o.allowed_origins for o in started] == [None, "https://www.example.com"]
+
+
+def test_the_dashboard_link_the_runtime_prints_logs_the_browser_in(runtime: LocalRuntime) -> None:
+    (link,) = [line.split("dashboard: ", 1)[1] for line in describe(runtime).splitlines() if "dashboard: " in line]
+
+    answer = send(runtime, "GET", link.removeprefix(runtime.url), {"Host": own_host(runtime)})
+
+    assert answer.status == 303 and "HttpOnly" in answer.headers["set-cookie"]
