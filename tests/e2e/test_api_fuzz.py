@@ -114,6 +114,8 @@ def test_every_answer_is_documented_and_none_is_a_server_error(tmp_path: Path) -
         lead_id = a_processed_lead(running)
         # Every operation of the document, none excluded; those on a lead also on one that exists.
         operations = [result.ok() for result in schema.get_all_operations()]
+        # Erasing the lead goes last: every operation before it still finds the lead it is given.
+        operations.sort(key=lambda operation: operation.method.upper() == "DELETE")
         for operation in operations:
             for mode, examples in EXAMPLES.items():
                 fuzzer.fuzz(operation, mode, examples)
