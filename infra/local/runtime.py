@@ -470,7 +470,7 @@ def describe(runtime: LocalRuntime) -> str:
     # The key once in the address bar; the dashboard then keeps it in a cookie and sends the browser to `/`.
     lines.append(f"  dashboard: {runtime.url}/?key={quote(runtime.options.api_key)}")
     lines.append(f"  clock x{runtime.clock.speed:g}: {runtime.clock.now().isoformat()}")
-    lines.append(f"  schedules (on the runtime's clock; POST {runtime.url}/_local/clock/advance moves it):")
+    lines.append(f"  schedules (runtime's clock; POST {runtime.url}/_local/clock/advance with the key moves it):")
     for schedule in runtime.schedules():
         when = f"next {schedule['next_fire']}" if schedule["next_fire"] else "disabled or done"
         lines.append(f"    {schedule['function']:28} {schedule['expression']:24} {when}")
