@@ -68,6 +68,9 @@ def proxy_event(
 
 class ApiServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 turns away a burst of concurrent clients (a benchmark, a load test) before a
+    # thread can accept them: reset where the kernel aborts on overflow, held back by SYN retries elsewhere.
+    request_queue_size = 128
 
     def __init__(
         self,
@@ -91,12 +94,27 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         return  # request lines would drown the runtime's own output
 
+    def __getattr__(self, name: str) -> Any:
+        # http.server dispatches to do_<METHOD> and answers a method without one (TRACE, CONNECT, made-up ones)
+        # with its own 501 HTML page; API Gateway routes every method, and answers one no route has in JSON.
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (a malformed request line, headers too long, an unsupported protocol) in the
+        API's JSON shape rather than an HTML page."""
+        self.close_connection = True
+        self._json(code, {"message": message or self.responses.get(code, ("Error",))[0]})
+
     def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        if self.command == "HEAD":
+            return  # the length of the answer a GET would get, and no body (RFC 9110)
         try:
             self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
@@ -108,7 +126,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         method = self.command.upper()
         url = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
+        declared = self.headers.get("Content-Length") or "0"
+        if not declared.isdigit():
+            self.send_error(400, f"Content-Length: {declared[:32]!r} is not a number of bytes")
+            return
+        length = int(declared)
         if length > API_GATEWAY_MAX_PAYLOAD:
             self._json(413, {"message": f"body: {length} bytes is over API Gateway's {API_GATEWAY_MAX_PAYLOAD} bytes"})
             self.close_connection = True
@@ -128,9 +150,13 @@ class _Handler(BaseHTTPRequestHandler):
         matching = [(r, m) for r in self.server.routes if (m := r.pattern().match(url.path))]
         found = next(((r, m) for r, m in matching if r.method in (method, "ANY")), None)
         if found is None:
-            allowed = sorted({r.method for r, _ in matching})
-            message = f"{method} {url.path}: no such route" + (f"; allowed: {', '.join(allowed)}" if allowed else "")
-            self._json(405 if allowed else 404, {"message": message})
+            # What API Gateway (REST) answers for any method and path no route has: it does not tell a caller which
+            # paths exist.
+            self._send(
+                403,
+                json.dumps({"message": "Missing Authentication Token"}).encode(),
+                {"Content-Type": "application/json", "x-amzn-ErrorType": "MissingAuthenticationTokenException"},
+            )
             return
         route, match = found
         if route.api_key_required and headers.get("x-api-key") != self.server.api_key:
