@@ -26,6 +26,7 @@ from leadflow.services.erasure import (
 )
 from leadflow.services.lead_updates import LeadNotFound
 from leadflow.services.pipeline_deps import PipelineDeps
+from leadflow.services.routing import open_counter
 
 from tests.unit.conftest import load_config, memory_deps
 
@@ -48,6 +49,7 @@ def erasure_deps(deps: PipelineDeps) -> ErasureDeps:
         store=deps.store,
         index=deps.index,
         outbox=deps.outbox,
+        config=deps.config,
         personal=InMemoryPersonalDataStore(deps.store, deps.index, deps.outbox),
         suppression=InMemorySuppressionList(),
         audit=InMemoryAuditLog(),
@@ -236,3 +238,19 @@ def test_a_second_form_after_the_return_keeps_the_consent_given_then(deps: Pipel
 
     lead = returning.store.get_lead(again)
     assert again == new_id and lead is not None and lead.consent is True
+
+
+def test_erasing_an_owned_open_lead_gives_its_rep_the_capacity_back(deps: PipelineDeps) -> None:
+    lead_id, _ = a_person(deps)
+    lead = deps.store.get_lead(lead_id)
+    assert lead is not None and lead.owner_id is not None
+    before = deps.config.counter(open_counter(lead.owner_id))
+    erasing = erasure_deps(deps)
+    assert isinstance(erasing.personal, InMemoryPersonalDataStore)
+    erasing.personal.fail_after = 3
+
+    with pytest.raises(ConnectionError):
+        erase(lead_id, DPO, erasing)
+    erase(lead_id, DPO, erasing)
+
+    assert deps.config.counter(open_counter(lead.owner_id)) == before - 1  # once, though asked twice

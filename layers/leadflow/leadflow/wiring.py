@@ -240,6 +240,7 @@ def erasure_deps() -> ErasureDeps:
         store=lead_store(),
         index=match_index(),
         outbox=outbox(),
+        config=config_store(),
         personal=personal_data_store(),
         suppression=suppression_list(),
         audit=audit_log(),

@@ -20,11 +20,13 @@ from leadflow.domain.identity import canonical_email, canonical_phone
 from leadflow.models.erasure import ErasureOut, NotificationOut, PersonExport, PossibleDuplicateOut
 from leadflow.models.events import LeadErased
 from leadflow.models.lead import Activity, Lead
+from leadflow.models.routing import is_queue
 from leadflow.models.submission import StoredSubmission
 from leadflow.ports import (
     AuditEntry,
     AuditLog,
     Clock,
+    ConfigStore,
     ErasureRecord,
     EventBus,
     Footprint,
@@ -35,6 +37,8 @@ from leadflow.ports import (
     SuppressionList,
 )
 from leadflow.services.lead_updates import LeadNotFound
+from leadflow.services.lifecycle import CLOSED_STAGES
+from leadflow.services.routing import release_owner
 
 MAX_MERGE_HOPS = 5
 
@@ -61,6 +65,7 @@ class ErasureDeps:
     store: LeadStore
     index: MatchIndex
     outbox: Outbox
+    config: ConfigStore
     personal: PersonalDataStore
     suppression: SuppressionList
     audit: AuditLog
@@ -193,6 +198,10 @@ def _start(lead_id: str, deps: ErasureDeps) -> tuple[ErasureRecord, list[Lead]]:
     # Under every id of the person, first: a retry naming any of them continues this erase.
     for each in dict.fromkeys((lead_id, *lead_ids)):
         deps.personal.put_erasure(_under(record, each))
+    # Once, on the attempt that wrote the record: an open lead the rep owned no longer counts against their capacity
+    # (leads merged into it gave theirs back at the merge).
+    if survivor.owner_id is not None and not is_queue(survivor.owner_id) and survivor.stage not in CLOSED_STAGES:
+        release_owner(deps.config, survivor.owner_id)
     return record, leads
 
 
