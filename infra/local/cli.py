@@ -18,13 +18,15 @@ CONFIG_DIR_DEFAULT = Path(__file__).resolve().parents[1] / "config"  # infra/con
 
 
 def _run(args: argparse.Namespace) -> int:
-    from leadflow.log_masking import mask_handlers
+    from leadflow.log_masking import MaskingFilter
 
     from infra.local.runtime import LocalRuntime, RuntimeOptions, describe
 
-    # The runtime's own console lines (and every library's) are masked like the functions' lines.
-    logging.basicConfig(format="%(message)s")
-    mask_handlers()
+    # The runtime's own console lines (a failed scheduled run quotes its error) are masked like the functions' lines.
+    # On the `infra` logger, not the root: the functions' Powertools lines would reach a root handler a second time.
+    console = logging.StreamHandler()
+    console.addFilter(MaskingFilter())
+    logging.getLogger("infra").addHandler(console)
 
     options = RuntimeOptions(
         port=args.port,
