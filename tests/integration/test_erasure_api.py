@@ -24,7 +24,7 @@ def delete(client: Client, lead_id: str, **headers: str) -> Reply:
     return client.request("DELETE", f"/v1/leads/{lead_id}", headers={"x-api-key": client.api_key, **headers})
 
 
-def a_person(client: Client) -> tuple[str, dict[str, str]]:
+def a_person(client: Client) -> tuple[str, dict[str, Any]]:
     """A demo request that becomes an MQL, is routed and notified, plus a signed webhook event about it."""
     surname = unique_surname()
     person = {
