@@ -513,3 +513,17 @@ def test_default_survivorship_config_is_valid() -> None:
     rules = MergeRules.model_validate(load_config("matching.yaml")["survivorship"])
 
     assert rules.source_trust
+
+
+def test_unmerge_gives_the_other_lead_its_addresses_back_and_keeps_one_given_since() -> None:
+    survivor = lead("lead-a", email="ada@northwind.example", emails=["ada@northwind.example"])
+    other = lead("lead-b", email="ada@gmail.com", emails=["ada@gmail.com"])
+    outcome = merge(survivor, other)
+    later = saved(outcome.merged).model_copy(
+        update={"emails": [*outcome.merged.emails, "ada+events@northwind.example"]}
+    )
+
+    restored, restored_other = unmerge(outcome.record, later)
+
+    assert restored.emails == ["ada@northwind.example", "ada+events@northwind.example"]
+    assert restored_other.emails == ["ada@gmail.com"]

@@ -364,6 +364,8 @@ def _changes_since(before: Lead, after: Lead, current: Lead) -> dict[str, Any]:
             value: Any = _carry_dict(before.fields, after.fields, current.fields)
         elif name == "verified_fields":
             value = _carry_list(before.verified_fields, after.verified_fields, current.verified_fields)
+        elif name == "emails":  # an address the other lead brought goes back with it; one given since stays
+            value = _carry_list(before.emails, after.emails, current.emails)
         elif getattr(current, name) != getattr(after, name):
             value = getattr(current, name)
         else:
