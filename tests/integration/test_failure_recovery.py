@@ -4,6 +4,7 @@ injected into pipeline steps (raise, time out, throttle), redrive from the dead-
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,6 +35,12 @@ def faults(runtime: LocalRuntime) -> Iterator[Any]:
 
     yield configure
     runner.faults.configure({})
+
+
+def demo_request(tag: str) -> dict[str, Any]:
+    """A VP's demo request from a person no other test uses: a shared name would make possible duplicates."""
+    token = uuid.uuid4().hex[:10]
+    return vp_demo_request(unique_email(tag, "snowflake.com"), first_name=f"Q{token[:5]}", last_name=f"X{token[5:]}")
 
 
 def post(client: Client, document: dict[str, Any]) -> str:
@@ -69,7 +76,7 @@ def test_redrive_after_an_injected_notify_failure_tells_each_rep_exactly_once(
     runtime: LocalRuntime, client: Client, faults: Any
 ) -> None:
     faults({"NotifyFunction": {"rate": 1, "kind": "raise"}})
-    submissions = [post(client, vp_demo_request(unique_email(f"notify{n}", "snowflake.com"))) for n in range(3)]
+    submissions = [post(client, demo_request(f"notify{n}")) for n in range(3)]
     failed = [client.wait_for_submission(sid) for sid in submissions]
     runtime.wait_for_executions()
     faults({})
@@ -92,7 +99,7 @@ def test_redrive_after_a_route_step_that_timed_out_having_routed_routes_the_lead
 ) -> None:
     # Each attempt routes (the first one wins), then times out: the retries change nothing, the run fails.
     faults({"RouteFunction": {"rate": 1, "kind": "timeout"}})
-    submission_id = post(client, vp_demo_request(unique_email("route", "snowflake.com")))
+    submission_id = post(client, demo_request("route"))
     failed = client.wait_for_submission(submission_id, timeout=30)
     runtime.wait_for_executions()
     faults({})
@@ -116,7 +123,7 @@ def test_a_throttled_or_timed_out_step_is_retried_by_the_state_machine(
 ) -> None:
     assert runtime.runner is not None
     faults({"EnrichFunction": {"rate": 1, "kind": kind}})
-    submission_id = post(client, vp_demo_request(unique_email(kind, "snowflake.com")))
+    submission_id = post(client, demo_request(kind))
     wait_until(lambda: runtime.runner is not None and runtime.runner.faults.describe()["injected"])
     faults({})  # the next attempt, a second later, goes through
 
@@ -129,7 +136,7 @@ def test_a_throttled_or_timed_out_step_is_retried_by_the_state_machine(
 def test_the_sweeper_completes_a_submission_whose_run_was_lost(runtime: LocalRuntime, client: Client) -> None:
     # Stored as intake stores it, but its lead.submitted never started a run (a crash between the two).
     now = runtime.clock.now()
-    data = SubmissionIn.model_validate(vp_demo_request(unique_email("lost", "snowflake.com")))
+    data = SubmissionIn.model_validate(demo_request("lost"))
     stranded = StoredSubmission(
         submission_id=new_id("sub", now), received_at=now, data=data, due_at=first_sweep_at(now)
     )
@@ -162,7 +169,7 @@ def test_faults_are_set_and_read_through_the_control_plane(runtime: LocalRuntime
 
 
 def test_sweep_entries_leave_the_index_once_processed(runtime: LocalRuntime, client: Client) -> None:
-    submission_id = post(client, vp_demo_request(unique_email("index", "snowflake.com")))
+    submission_id = post(client, demo_request("index"))
     client.wait_for_submission(submission_id)
     runtime.wait_for_executions()
 
