@@ -224,6 +224,23 @@ def test_an_erasure_record_reads_back_as_written(adapters: Adapters) -> None:
     assert adapters.personal.erasure("lead-ada2") == record
 
 
+def test_an_erasure_is_started_once(adapters: Adapters) -> None:
+    record = ErasureRecord(
+        lead_id="lead-ada", person_id="lead-ada", lead_ids=("lead-ada",), status="in_progress", started_at=NOW
+    )
+    later = ErasureRecord(
+        lead_id="lead-ada",
+        person_id="lead-ada",
+        lead_ids=("lead-ada",),
+        status="in_progress",
+        started_at=NOW + timedelta(seconds=1),
+    )
+
+    assert adapters.personal.start_erasure(record) is True
+    assert adapters.personal.start_erasure(later) is False
+    assert adapters.personal.erasure("lead-ada") == record
+
+
 def test_a_suppressed_hash_is_found_and_another_is_not(adapters: Adapters) -> None:
     adapters.suppression.suppress("ab" * 32, NOW)
     assert adapters.suppression.is_suppressed("ab" * 32)

@@ -383,6 +383,10 @@ class PersonalDataStore(Protocol):
 
     def erasure(self, lead_id: str) -> ErasureRecord | None: ...
 
+    def start_erasure(self, record: ErasureRecord) -> bool:
+        """Keep the record only if none is kept under its lead id (one conditional write); False, and no change,
+        when an erasure of that id was started before (a retry, or a concurrent request)."""
+
     def put_erasure(self, record: ErasureRecord) -> None: ...
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
 
 from leadflow.adapters import layout
 from leadflow.adapters.personal_items import key_of, person_items
@@ -28,6 +29,17 @@ class DynamoPersonalDataStore:
     def erasure(self, lead_id: str) -> ErasureRecord | None:
         item = self._tables["leads"].get_item(Key=layout.erasure_key(lead_id), ConsistentRead=True).get("Item")
         return layout.erasure_from_item(item) if item else None
+
+    def start_erasure(self, record: ErasureRecord) -> bool:
+        try:
+            self._tables["leads"].put_item(
+                Item=layout.to_dynamo(layout.erasure_item(record)), ConditionExpression="attribute_not_exists(pk)"
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def put_erasure(self, record: ErasureRecord) -> None:
         self._tables["leads"].put_item(Item=layout.to_dynamo(layout.erasure_item(record)))

@@ -63,6 +63,14 @@ class InMemoryPersonalDataStore:
             item = self._leads[0].get(layout.erasure_key(lead_id))
         return layout.erasure_from_item(item) if item else None
 
+    def start_erasure(self, record: ErasureRecord) -> bool:
+        item = layout.normalise(layout.erasure_item(record))
+        with self._leads[0].lock:
+            if self._leads[0].exists(item):
+                return False
+            self._leads[0].put(item)
+        return True
+
     def put_erasure(self, record: ErasureRecord) -> None:
         with self._leads[0].lock:
             self._leads[0].put(layout.normalise(layout.erasure_item(record)))

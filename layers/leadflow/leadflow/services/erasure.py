@@ -171,15 +171,18 @@ def _out(record: ErasureRecord) -> ErasureOut:
     )
 
 
+def _resumed(record: ErasureRecord, deps: ErasureDeps) -> tuple[ErasureRecord, list[Lead]]:
+    survivor = deps.store.get_lead(record.person_id)
+    if survivor is None:  # the survivor's profile went last: only merged-away leads can be left
+        return record, [lead for i in record.lead_ids if (lead := deps.store.get_lead(i)) is not None]
+    return record, _person(deps.store, survivor, record.lead_ids)
+
+
 def _start(lead_id: str, deps: ErasureDeps) -> tuple[ErasureRecord, list[Lead]]:
     """The erasure record and the person's leads: a new record, or the one an earlier attempt left in progress."""
     record = deps.personal.erasure(lead_id)
     if record is not None:
-        survivor = deps.store.get_lead(record.person_id)
-        leads = _person(deps.store, survivor, record.lead_ids) if survivor else []
-        if survivor is None:  # the survivor's profile went last: only merged-away leads can be left
-            leads = [lead for i in record.lead_ids if (lead := deps.store.get_lead(i)) is not None]
-        return record, leads
+        return _resumed(record, deps)
     named = deps.store.get_lead(lead_id)
     if named is None:
         raise LeadNotFound(lead_id)
@@ -195,9 +198,14 @@ def _start(lead_id: str, deps: ErasureDeps) -> tuple[ErasureRecord, list[Lead]]:
         started_at=deps.clock.now(),
         counts=dict(Counter(item.kind for item in items)),
     )
-    # Under every id of the person, first: a retry naming any of them continues this erase.
-    for each in dict.fromkeys((lead_id, *lead_ids)):
-        deps.personal.put_erasure(_under(record, each))
+    if not deps.personal.start_erasure(record):  # a concurrent request started it first: continue that one
+        started = deps.personal.erasure(lead_id)
+        assert started is not None, "erasure records are never deleted"
+        return _resumed(started, deps)
+    # Under every other id of the person too: a retry naming any of them continues this erase.
+    for each in dict.fromkeys(lead_ids):
+        if each != lead_id:
+            deps.personal.put_erasure(_under(record, each))
     # Once, on the attempt that wrote the record: an open lead the rep owned no longer counts against their capacity
     # (leads merged into it gave theirs back at the merge).
     if survivor.owner_id is not None and not is_queue(survivor.owner_id) and survivor.stage not in CLOSED_STAGES:
