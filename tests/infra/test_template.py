@@ -152,6 +152,27 @@ def test_every_function_gets_the_contract_environment(template: dict[str, Any], 
     assert "API_BASE_URL" in notify
 
 
+def test_tracing_is_one_parameter_off_by_default_for_the_api_functions_and_state_machines(
+    template: dict[str, Any], translated: dict[str, Any]
+) -> None:
+    parameter = template["Parameters"]["Tracing"]
+    assert (parameter["Default"], parameter["AllowedValues"]) == ("PassThrough", ["Active", "PassThrough"])
+    assert template["Conditions"]["TracingIsActive"] == {"Fn::Equals": [{"Ref": "Tracing"}, "Active"]}
+    active = {"Fn::If": ["TracingIsActive", True, False]}
+
+    # Powertools' Tracer (and the X-Ray SDK it needs) only where tracing is Active
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["POWERTOOLS_TRACE_DISABLED"] == {"Fn::If": ["TracingIsActive", "false", "true"]}
+    assert translated["Resources"]["LeadflowApiStage"]["Properties"]["TracingEnabled"] == active
+    for name in ("LeadPipeline", "SlaTimer"):
+        assert translated["Resources"][name]["Properties"]["TracingConfiguration"] == {"Enabled": active}
+        # SAM grants X-Ray to a state machine only for a literal `Enabled: true`: the template grants it on condition.
+        xray = {
+            "Fn::If": ["TracingIsActive", "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess", {"Ref": "AWS::NoValue"}]
+        }
+        assert xray in translated["Resources"][f"{name}Role"]["Properties"]["ManagedPolicyArns"]
+
+
 def test_each_function_gets_only_the_table_and_bus_access_it_needs(template: dict[str, Any]) -> None:
     functions = resources_of_type(template, "AWS::Serverless::Function")
     put_events = ("EventBridgePutEventsPolicy", "LeadflowBus")
