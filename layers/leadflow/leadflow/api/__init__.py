@@ -12,6 +12,7 @@ def all_routers() -> tuple[APIGatewayRouter, ...]:
         config_routes,
         consent_routes,
         curation_routes,
+        erasure_routes,
         intake_routes,
         lifecycle_routes,
         read_routes,
@@ -28,6 +29,7 @@ def all_routers() -> tuple[APIGatewayRouter, ...]:
         routing_routes.router,
         sla_routes.router,
         consent_routes.router,
+        erasure_routes.router,
         webhook_routes.router,
         config_routes.router,
     )
