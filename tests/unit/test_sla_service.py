@@ -206,3 +206,13 @@ def test_a_timer_ends_when_its_lead_was_merged_into_another(deps: PipelineDeps) 
 
     assert after.decision == "end"
     assert bus(deps).of_type(LeadSlaBreached) == [] and bus(deps).of_type(LeadAssigned) == []
+
+
+def test_a_late_assignment_event_of_a_lead_merged_away_since_starts_no_timer(deps: PipelineDeps) -> None:
+    given_a1_lead(deps)
+    tombstone = lead(deps).model_copy(update={"merged_into": "lead_2"})
+    deps.store.save_lead(tombstone, expected_version=tombstone.version)
+
+    timer = start_timer(SlaTimerState(lead_id="lead_1", rep_id="ana", timer_id=TIMER), deps)
+
+    assert timer.decision == "end" and lead(deps).sla is None

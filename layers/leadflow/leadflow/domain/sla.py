@@ -68,6 +68,8 @@ def claim(lead: Lead, *, timer_id: str, rep_id: str, rules: SlaRules, now: datet
     if sla is not None and sla.timer_id == timer_id:  # a retried start: same answer
         decision: SlaDecision = "wait" if sla.status == "running" else "end"
         return Verdict(decision, "this timer already holds the lead's SLA")
+    if lead.merged_into is not None:  # a late lead.assigned of a lead merged away since: its survivor is chased
+        return Verdict("end", f"the lead was merged into {lead.merged_into}")
     if lead.owner_id != rep_id:
         return Verdict("end", f"the lead is no longer owned by {rep_id}")
     if lead.stage is not Stage.MQL:  # sales already acted on it (accepted, disqualified, ...): nothing to chase
