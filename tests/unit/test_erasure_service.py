@@ -10,11 +10,13 @@ from datetime import UTC, datetime
 import pytest
 from leadflow.adapters.memory import InMemoryEventBus, InMemoryLeadStore, InMemoryMatchIndex, InMemoryOutbox
 from leadflow.adapters.memory_erasure import InMemoryAuditLog, InMemoryPersonalDataStore, InMemorySuppressionList
+from leadflow.models.engagement import EngagementEventIn
 from leadflow.models.events import LeadErased, PipelineState
 from leadflow.models.lead import HistoryEntry
 from leadflow.models.submission import StoredSubmission, SubmissionIn
 from leadflow.services import pipeline
 from leadflow.services.curation import merge_pair
+from leadflow.services.engagement import EngagementDeps, receive_engagement
 from leadflow.services.erasure import (
     ErasureDeps,
     LeadErasedAlready,
@@ -254,3 +256,27 @@ def test_erasing_an_owned_open_lead_gives_its_rep_the_capacity_back(deps: Pipeli
     erase(lead_id, DPO, erasing)
 
     assert deps.config.counter(open_counter(lead.owner_id)) == before - 1  # once, though asked twice
+
+
+def test_engagement_about_an_erased_address_is_not_collected_again(deps: PipelineDeps) -> None:
+    # Given an erased person whose address a marketing tool still tracks
+    lead_id, _ = a_person(deps)
+    erasing = erasure_deps(deps)
+    erase(lead_id, DPO, erasing)
+    engagement = EngagementDeps(
+        store=deps.store,
+        bus=deps.bus,
+        clock=deps.clock,
+        suppressed=lambda email: is_suppressed(email, erasing.suppression, SALT),
+    )
+    event = EngagementEventIn.model_validate(
+        {"event_id": "evt-after", "type": "email_open", "email": WORK, "occurred_at": START.isoformat()}
+    )
+
+    # When an event about the address arrives
+    [receipt] = receive_engagement("generic", [event], engagement)
+
+    # Then nothing is parked or recorded under it
+    assert receipt.status == "suppressed"
+    assert deps.store.parked_activity(WORK) == []
+    assert not deps.store.engagement_event_recorded("generic", "evt-after")

@@ -144,7 +144,7 @@ def delivery_deps() -> DeliveryDeps:
 
 
 def engagement_deps() -> EngagementDeps:
-    return EngagementDeps(store=lead_store(), bus=event_bus(), clock=current_clock())
+    return EngagementDeps(store=lead_store(), bus=event_bus(), clock=current_clock(), suppressed=suppression_check())
 
 
 def sweep_deps() -> SweepDeps:

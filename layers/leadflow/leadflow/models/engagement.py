@@ -42,7 +42,7 @@ LEAD_ID_PATTERN = r"^lead_[0-9a-z]{26}$"
 PROPERTY_KEY = re.compile(r"^[A-Za-z0-9_.-]+$")
 EVENT_ID = re.compile(r"^[!-~]+$")
 
-ReceiptStatus = Literal["recorded", "duplicate", "parked", "unknown_lead"]
+ReceiptStatus = Literal["recorded", "duplicate", "parked", "unknown_lead", "suppressed"]
 
 
 class EngagementEventIn(BaseModel):
@@ -147,7 +147,8 @@ def _check_property(key: Any, item: Any) -> None:
 
 class EventReceipt(BaseModel):
     """What became of one event: `recorded` for a known lead, `duplicate` if seen before, `parked` until a lead
-    with its email arrives, `unknown_lead` if its `lead_id` names no lead (nothing is kept then)."""
+    with its email arrives, `unknown_lead` if its `lead_id` names no lead, `suppressed` if its email's person was
+    erased and has no lead again (nothing is kept in these two cases)."""
 
     event_id: str
     status: ReceiptStatus

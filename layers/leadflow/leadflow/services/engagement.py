@@ -10,7 +10,7 @@ per event to mark it published, or an event recorded but never published would b
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from leadflow.domain.identity import canonical_email
@@ -27,6 +27,8 @@ class EngagementDeps:
     store: LeadStore
     bus: EventBus
     clock: Clock
+    # Whether a canonical email's person was erased (services.erasure); None: no suppression list to ask.
+    suppressed: Callable[[str], bool] | None = None
 
 
 @dataclass
@@ -108,6 +110,9 @@ def _keep(provider: str, item: _Pending, deps: EngagementDeps) -> EventReceipt:
     if item.lead_id is None and item.email_canonical is None:
         # An unknown lead id names nobody who could ever arrive: nothing to park, nothing to record.
         return EventReceipt(event_id=event_id, status="unknown_lead")
+    if item.lead_id is None and deps.suppressed is not None and deps.suppressed(item.email_canonical or ""):
+        # The person asked to be forgotten: tracking that goes on about their address is not collected again.
+        return EventReceipt(event_id=event_id, status="suppressed")
     status: ReceiptStatus = "recorded"
     if item.lead_id is None and _park(provider, item, deps) is None:
         status = "parked"
