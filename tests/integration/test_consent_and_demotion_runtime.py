@@ -91,3 +91,27 @@ def test_the_consent_api_needs_the_api_key_a_known_lead_and_a_valid_source(clien
     assert unknown.status == 404 and "lead_id" in unknown.json()["message"]
     assert bad_source.status == 422 and "source" in json.dumps(bad_source.json())
     assert missing.status == 422 and "consent" in json.dumps(missing.json())
+
+
+def test_a_free_mail_duplicate_leaves_the_corporate_mql_as_it_was(client: Client, runtime: LocalRuntime) -> None:
+    surname = unique_surname()
+    person = {"first_name": "Priya", "last_name": surname, "phone": "+31 6 1234 5678", "country": "NL"}
+    demo = client.post_lead(
+        {"email": f"priya.{surname}@adyen.com", "title": "Director of Payments", "form_id": "demo-request", **person}
+    )
+    runtime.wait_for_executions()
+    lead_id = client.get(f"/v1/submissions/{demo.json()['submission_id']}").json()["lead_id"]
+    before = client.get(f"/v1/leads/{lead_id}").json()
+    assert (before["stage"], before["score"]["cell"]) == ("mql", "A2") and before["owner_id"] is not None
+
+    ebook = client.post_lead({"email": f"priya.{surname}+webinar@gmail.com", "form_id": "ebook-download", **person})
+    runtime.wait_for_executions()
+
+    assert client.get(f"/v1/submissions/{ebook.json()['submission_id']}").json()["lead_id"] == lead_id
+    after = client.get(f"/v1/leads/{lead_id}").json()
+    assert after["email"] == f"priya.{surname}@adyen.com"
+    assert after["emails"] == [f"priya.{surname}@adyen.com", f"priya.{surname}+webinar@gmail.com"]
+    assert after["firmographics"] == before["firmographics"] and after["firmographics"]["known"] is True
+    assert (after["score"]["fit"], after["score"]["grade"]) == (before["score"]["fit"], "A")
+    assert (after["stage"], after["owner_id"]) == ("mql", before["owner_id"])
+    assert after["sla"]["status"] == "running"
