@@ -40,16 +40,20 @@ def a_person(client: Client) -> tuple[str, dict[str, Any]]:
     assert reply.status == 202, reply.body
     lead_id = str(client.wait_for_submission(reply.json()["submission_id"])["lead_id"])
     client.wait_for_lead(lead_id, lambda lead: any(h["kind"] == "notified" for h in lead["history"]))
+    assert post_event(client, person["email"]).status == 202
+    return lead_id, person
+
+
+def post_event(client: Client, email: str) -> Reply:
     event = {
         "event_id": f"evt-{uuid.uuid4().hex}",
         "type": "page_visit",
-        "email": person["email"],
+        "email": email,
         "occurred_at": (datetime.now(UTC) - timedelta(minutes=1)).isoformat(),
     }
     body = json.dumps(event).encode()
     headers = {"content-type": "application/json", **signed_headers("local-webhook-secret", body, datetime.now(UTC))}
-    assert client.request("POST", "/v1/webhooks/generic", body, headers).status == 202
-    return lead_id, person
+    return client.request("POST", "/v1/webhooks/generic", body, headers)
 
 
 def every_item(runtime: LocalRuntime) -> str:
@@ -90,8 +94,12 @@ def test_an_erased_person_is_in_no_table_but_the_suppression_hash(client: Client
         reply = delete(client, lead_id, **{"x-leadflow-actor": "dpo-ticket-42"})
         runtime.wait_for_executions()
 
-        # Then every table of the runtime is scanned and names them nowhere
+        # ... and their marketing tool still reports on the address
+        tracked = post_event(client, person["email"])
+
+        # Then the event is not kept, and every table of the runtime is scanned and names them nowhere
         assert reply.status == 200, reply.body
+        assert tracked.json()["results"][0]["status"] == "suppressed"
         held = every_item(runtime)
         assert [needle for needle in needles if needle.lower() in held] == []
         # ... and the bus carried lead.erased with ids and counts only
