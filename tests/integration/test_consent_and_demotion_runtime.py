@@ -1,6 +1,7 @@
-"""Consent and an owned MQL's demotion on the local runtime, over HTTP: an unsubscribe webhook withdraws consent and
-sends an unaccepted MQL back to marketing with its owner released; the consent API records a decision from an
-email link; bad requests are 4xx naming the field."""
+"""Consent, an owned MQL's demotion and a duplicate's merge on the local runtime, over HTTP: an unsubscribe webhook
+withdraws consent and sends an unaccepted MQL back to marketing with its owner released; the consent API records a
+decision from an email link, and bad requests are 4xx naming the field; a free-mail duplicate leaves a corporate
+MQL as it was."""
 
 from __future__ import annotations
 
@@ -63,6 +64,8 @@ def test_an_unsubscribe_webhook_withdraws_consent_and_releases_the_unaccepted_mq
     lead = client.get(f"/v1/leads/{mql['lead_id']}").json()
     assert (lead["consent"], lead["consent_record"]["source"]) == (False, "unsubscribe:generic")
     assert (lead["stage"], lead["owner_id"], lead["assignment"]) == ("new", None, None)
+    listed = client.get(f"/v1/leads?owner={mql['owner_id']}&limit=100").json()
+    assert mql["lead_id"] not in json.dumps(listed)  # off the rep's list of open leads
     kinds = [entry["kind"] for entry in lead["history"]]
     assert "consent_changed" in kinds and "unassigned" in kinds
     (demotion,) = [e for e in lead["history"] if e["kind"] == "stage_changed" and e["detail"]["to"] == "new"]
