@@ -16,6 +16,7 @@ from leadflow.models.lead import HistoryEntry
 from leadflow.models.submission import StoredSubmission, SubmissionIn
 from leadflow.services import pipeline
 from leadflow.services.curation import merge_pair
+from leadflow.services.dedupe import SubmissionErased
 from leadflow.services.engagement import EngagementDeps, receive_engagement
 from leadflow.services.erasure import (
     ErasureDeps,
@@ -280,3 +281,20 @@ def test_engagement_about_an_erased_address_is_not_collected_again(deps: Pipelin
     assert receipt.status == "suppressed"
     assert deps.store.parked_activity(WORK) == []
     assert not deps.store.engagement_event_recorded("generic", "evt-after")
+
+
+def test_a_replayed_run_of_an_erased_submission_brings_nobody_back(deps: PipelineDeps) -> None:
+    # Given an erased person, and their first submission's run still in a dead-letter queue
+    lead_id, _ = a_person(deps)
+    erasing = erasure_deps(deps)
+    erase(lead_id, DPO, erasing)
+    returning = replace(deps, suppressed=lambda email: is_suppressed(email, erasing.suppression, SALT))
+    document = SubmissionIn.model_validate({"email": WORK, "last_name": "Raman", "form_id": "demo-request"})
+    replay = PipelineState(submission_id=f"sub_{1:026d}", received_at=START, submission=document)
+
+    # When the run is redriven
+    with pytest.raises(SubmissionErased):
+        pipeline.dedupe(replay, returning)
+
+    # Then nothing about the person was written
+    assert "raman" not in everything(deps)

@@ -162,12 +162,21 @@ def _join(
     return lead, created, previous_keys
 
 
+class SubmissionErased(Exception):
+    """The run replays a submission that was erased with its person (a redriven dead letter): nothing is written."""
+
+
 def dedupe(state: PipelineState, deps: PipelineDeps) -> PipelineState:
     run = state.require_submission()
     canonical = canonical_email(run.submission.email)
+    # Asked before anything is written (one read per submission): a replayed run of an erased person's submission
+    # must not bring them back, and its submission item is gone while a returning person's new one exists.
+    suppressed = deps.suppressed is not None and deps.suppressed(canonical)
+    if suppressed and deps.store.get_submission(run.submission_id) is None:
+        raise SubmissionErased(f"submission {run.submission_id} was erased with its person; it is not processed")
     lead_id, match, new_email = _resolve_owner(run, deps, canonical)
     # Only a new email can be a returning person: once their new lead exists, its consent evolves as any lead's.
-    returning = new_email and deps.suppressed is not None and deps.suppressed(canonical)
+    returning = new_email and suppressed
     for _ in range(MAX_MERGE_HOPS):
         try:
             lead, created, previous_keys = _join(run, deps, lead_id, returning=returning)
