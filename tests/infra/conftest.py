@@ -74,6 +74,12 @@ def translated(template: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
+def translator() -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """Translate another version of the template (parameters take their Default)."""
+    return translate
+
+
+@pytest.fixture(scope="session")
 def state_machine(template: dict[str, Any]) -> dict[str, Any]:
     """The LeadPipeline resource of the SAM template."""
     resource: dict[str, Any] = template["Resources"]["LeadPipeline"]

@@ -3,7 +3,8 @@ the API, access, encryption, logs and dead letters a user relies on."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import copy
+from collections.abc import Callable, Iterator
 from typing import Any
 
 ENV_FROM_RESOURCES = {
@@ -146,7 +147,7 @@ def test_every_function_gets_the_contract_environment(template: dict[str, Any], 
         properties = function["Properties"]
         assert set(variables) <= set(properties["Environment"]["Variables"]), logical_id
         assert (properties["Runtime"], properties["Architectures"]) == ("python3.11", ["arm64"])
-        assert properties["TracingConfig"] == {"Mode": {"Ref": "Tracing"}}
+        assert "TracingConfig" not in properties  # Tracing=Disabled by default
         assert len(properties["Layers"]) == 1
     notify = translated["Resources"]["NotifyFunction"]["Properties"]["Environment"]["Variables"]
     assert "API_BASE_URL" in notify
@@ -156,7 +157,7 @@ def test_tracing_is_one_parameter_off_by_default_for_the_api_functions_and_state
     template: dict[str, Any], translated: dict[str, Any]
 ) -> None:
     parameter = template["Parameters"]["Tracing"]
-    assert (parameter["Default"], parameter["AllowedValues"]) == ("PassThrough", ["Active", "PassThrough"])
+    assert (parameter["Default"], parameter["AllowedValues"]) == ("Disabled", ["Active", "Disabled"])
     assert template["Conditions"]["TracingIsActive"] == {"Fn::Equals": [{"Ref": "Tracing"}, "Active"]}
     active = {"Fn::If": ["TracingIsActive", True, False]}
 
@@ -171,6 +172,21 @@ def test_tracing_is_one_parameter_off_by_default_for_the_api_functions_and_state
             "Fn::If": ["TracingIsActive", "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess", {"Ref": "AWS::NoValue"}]
         }
         assert xray in translated["Resources"][f"{name}Role"]["Properties"]["ManagedPolicyArns"]
+
+
+def test_functions_are_traced_and_may_upload_traces_only_with_tracing_active(
+    template: dict[str, Any], translated: dict[str, Any], translator: Callable[[dict[str, Any]], dict[str, Any]]
+) -> None:
+    xray = "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"
+    active = copy.deepcopy(template)
+    active["Parameters"]["Tracing"]["Default"] = "Active"
+    traced = translator(active)
+
+    for logical_id in resources_of_type(template, "AWS::Serverless::Function"):
+        off, on = translated["Resources"][logical_id]["Properties"], traced["Resources"][logical_id]["Properties"]
+        assert "TracingConfig" not in off and on["TracingConfig"] == {"Mode": {"Ref": "Tracing"}}, logical_id
+        off_role, on_role = (t["Resources"][f"{logical_id}Role"]["Properties"] for t in (translated, traced))
+        assert xray not in off_role["ManagedPolicyArns"] and xray in on_role["ManagedPolicyArns"], logical_id
 
 
 def test_each_function_gets_only_the_table_and_bus_access_it_needs(template: dict[str, Any]) -> None:
@@ -408,7 +424,8 @@ def test_webhooks_read_each_providers_secret_under_the_path_they_are_given_and_n
     ]
 
     assert path.endswith("/")
-    assert ssm == [
+    assert {str(statement["Action"]) for statement in ssm} == {"ssm:GetParameter"}
+    assert [statement for statement in ssm if statement["Sid"] == "ReadWebhookSecrets"] == [
         {
             "Sid": "ReadWebhookSecrets",
             "Effect": "Allow",
