@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
+import json
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -37,11 +40,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 API_KEY = "local-dev-key"
 WEBHOOK_SECRET = "local-webhook-secret"  # the local runtime's `generic` provider
 EXAMPLES = {GenerationMode.POSITIVE: 30, GenerationMode.NEGATIVE: 20}  # per operation
-ON_A_REAL_LEAD = 20  # positive examples per operation on a lead that exists, so that requests get past the 404
+ON_REAL_IDS = 25  # more positive examples with ids that exist (a lead, a rule set, a provider), to get past the 404
+RULE_SETS = ("scoring", "reps", "matching", "lifecycle", "sla", "routing")
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
-def _signature_headers(body: bytes) -> dict[str, str]:
+def signature_headers(body: bytes) -> dict[str, str]:
     timestamp = str(int(time.time()))
     digest = hmac.new(WEBHOOK_SECRET.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
     return {"X-Leadflow-Timestamp": timestamp, "X-Leadflow-Signature": f"v1={digest}"}
@@ -80,20 +84,48 @@ class Fuzzer:
     def check(self, case: Any) -> None:
         headers = {"x-api-key": API_KEY}
         if case.path.startswith("/v1/webhooks/"):
-            # This route authenticates by an HMAC signature, not the API key. Its body is read raw (it is what is
-            # signed), so the document gives it no schema and the fuzzer sends none: the empty body is signed.
-            headers.update(_signature_headers(b""))
-        response = case.call(base_url=self.base_url, headers=headers)
+            response = self.call_signed(case, headers)
+        else:
+            response = case.call(base_url=self.base_url, headers=headers)
         self.sent[case.operation.label] += 1
         self.statuses[(case.operation.label, response.status_code)] += 1
         case.validate_response(response, checks=CHECKS, headers=headers)
 
+    def call_signed(self, case: Any, headers: dict[str, str]) -> Any:
+        """The webhook authenticates by an HMAC signature over the exact body, not by the API key: the body is
+        serialised here, signed, and sent as signed."""
+        kwargs = case.as_transport_kwargs(base_url=self.base_url, headers=headers)
+        if "json" in kwargs:
+            kwargs["data"] = json.dumps(kwargs.pop("json")).encode()
+        body = kwargs.get("data") or b""
+        body = body.encode() if isinstance(body, str) else body
+        kwargs["headers"] = {**kwargs.get("headers", {}), **signature_headers(body)}
+        return requests.request(**kwargs, timeout=30)
+
+
+NUMBERS = itertools.count()
+
 
 def a_processed_lead(running: RuntimeProcess) -> str:
+    """A fresh lead for each operation, so that one operation's changes (an erasure, a merge) leave the next alone."""
+    number = next(NUMBERS)
     reply = running.client.post_lead(
-        {"email": "fuzz.target@snowflake.com", "first_name": "Fuzz", "title": "VP Sales", "form_id": "demo-request"}
+        {"email": f"fuzz.target{number}@snowflake.com", "first_name": "Fuzz", "title": "VP Sales", "consent": True}
     )
     return str(running.client.wait_for_submission(reply.json()["submission_id"])["lead_id"])
+
+
+def real_ids(running: RuntimeProcess, path: str) -> list[dict[str, str]]:
+    """Path parameters naming things that exist, for the operations whose random ids only ever find nothing."""
+    if "{kind}" in path:
+        return [{"kind": kind} for kind in RULE_SETS]
+    if "{provider}" in path:
+        return [{"provider": "generic"}]
+    if "{other_id}" in path:
+        return [{"lead_id": a_processed_lead(running), "other_id": a_processed_lead(running)}]
+    if "{lead_id}" in path:
+        return [{"lead_id": a_processed_lead(running)}]
+    return []
 
 
 def report(fuzzer: Fuzzer, operations: int, seconds: float) -> str:
@@ -111,16 +143,14 @@ def test_every_answer_is_documented_and_none_is_a_server_error(tmp_path: Path) -
         base_url = running.client.base_url
         schema = schemathesis.openapi.from_url(f"{base_url}/v1/openapi.json")
         fuzzer = Fuzzer(base_url)
-        lead_id = a_processed_lead(running)
-        # Every operation of the document, none excluded; those on a lead also on one that exists.
+        # Every operation of the document, none excluded; those on an id also on ids that exist (a fresh lead
+        # for each, so that an erasure or a merge in one leaves the others theirs).
         operations = [result.ok() for result in schema.get_all_operations()]
-        # Erasing the lead goes last: every operation before it still finds the lead it is given.
-        operations.sort(key=lambda operation: operation.method.upper() == "DELETE")
         for operation in operations:
             for mode, examples in EXAMPLES.items():
                 fuzzer.fuzz(operation, mode, examples)
-            if "{lead_id}" in operation.path:
-                fuzzer.fuzz(operation, GenerationMode.POSITIVE, ON_A_REAL_LEAD, {"lead_id": lead_id})
+            for ids in real_ids(running, operation.path):
+                fuzzer.fuzz(operation, GenerationMode.POSITIVE, ON_REAL_IDS, ids)
 
     print("\n" + report(fuzzer, len(operations), time.monotonic() - started))
     assert len(operations) >= 17

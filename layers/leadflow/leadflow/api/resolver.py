@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from pydantic import TypeAdapter
 
 from leadflow import __version__
 from leadflow.api.errors import error_response, invalid_request
@@ -18,6 +19,14 @@ from leadflow.api.form_bodies import BodyRejected, normalise_body
 from leadflow.settings import settings
 
 API_TITLE = "leadflow"
+RAW_BODIES: dict[tuple[str, str], Any] = {}
+"""(method, OpenAPI path) -> the type of the body a route reads raw rather than through Powertools, for the document."""
+
+
+def document_raw_body(method: str, path: str, body_type: Any) -> None:
+    """A route that reads its body raw (a webhook checks a signature over the exact bytes before parsing them) has
+    no Body() parameter for Powertools to document; this puts its shape in the OpenAPI document all the same."""
+    RAW_BODIES[(method.lower(), path)] = body_type
 
 
 METHODS_WITH_BODY = ("POST", "PUT", "PATCH")
@@ -70,6 +79,12 @@ def openapi_document(*routers: APIGatewayRouter) -> dict[str, Any]:
         security_schemes={"apiKey": APIKey(name="x-api-key", in_=APIKeyIn.header)},
     )
     document: dict[str, Any] = json.loads(schema)
+    for (method, path), body_type in RAW_BODIES.items():
+        operation = document.get("paths", {}).get(path, {}).get(method)
+        if operation is not None:
+            body_schema = TypeAdapter(body_type).json_schema(ref_template="#/components/schemas/{model}")
+            document["components"].setdefault("schemas", {}).update(body_schema.pop("$defs", {}))
+            operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body_schema}}}
     return document
 
 

@@ -22,8 +22,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from leadflow import wiring
 from leadflow.api.errors import WITH_BODY, error_response, responses
 from leadflow.api.form_bodies import JSON, BodyRejected
+from leadflow.api.resolver import document_raw_body
 from leadflow.domain.webhook_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureRejected, verify
-from leadflow.models.engagement import EngagementAccepted, EventsInvalid, parse_events
+from leadflow.models.engagement import EngagementAccepted, EventsInvalid, WebhookBody, parse_events
 from leadflow.observability import logger, metrics
 from leadflow.services.engagement import receive_engagement
 
@@ -68,6 +69,9 @@ def _parsed(body: bytes) -> Any:
         raise EventsInvalid(
             [{"field": "body", "message": f"body: malformed JSON: {exc}", "type": "json_invalid"}]
         ) from exc
+
+
+document_raw_body("post", "/v1/webhooks/{provider}", WebhookBody)
 
 
 def _invalid(exc: EventsInvalid) -> Response[str]:

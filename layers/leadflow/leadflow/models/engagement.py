@@ -17,6 +17,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StringConstraints,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -25,7 +26,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from leadflow.models.email_address import checked_email
-from leadflow.models.lead import EngagementType, PropertyValue
+from leadflow.models.lead import EngagementType
 from leadflow.models.submission import MAX_EMAIL_LENGTH
 
 MAX_EVENTS = 100
@@ -43,30 +44,54 @@ PROPERTY_KEY = re.compile(r"^[A-Za-z0-9_.-]+$")
 EVENT_ID = re.compile(r"^[!-~]+$")
 
 ReceiptStatus = Literal["recorded", "duplicate", "parked", "unknown_lead", "suppressed"]
+# The bounds as types, for the JSON schema and the OpenAPI document; `_flat_and_bounded` enforces them first, with
+# one message per property, so these never fail on their own.
+PropertyName = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_PROPERTY_KEY_LENGTH, pattern=PROPERTY_KEY.pattern)
+]
+BoundedPropertyValue = (
+    Annotated[str, Field(max_length=MAX_PROPERTY_TEXT_LENGTH)]
+    | bool
+    | Annotated[int, Field(ge=-int(MAX_PROPERTY_NUMBER), le=int(MAX_PROPERTY_NUMBER))]
+    | Annotated[float, Field(ge=-MAX_PROPERTY_NUMBER, le=MAX_PROPERTY_NUMBER, allow_inf_nan=False)]
+)
 
 
 class EngagementEventIn(BaseModel):
     """One engagement event: what a known person (by `email` or `lead_id`) did, and when."""
 
-    model_config = ConfigDict(extra="forbid")
+    # The schema says what `_one_person` checks: an event names its person by email or by lead id, not both.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["email"], "not": {"required": ["lead_id"]}},
+                {"required": ["lead_id"], "not": {"required": ["email"]}},
+            ]
+        },
+    )
 
     event_id: Annotated[
         str,
         Field(
             min_length=1,
             max_length=128,
+            json_schema_extra={"pattern": EVENT_ID.pattern},  # documented only: `_printable` says it better
             description="The sender's unique id for the event (printable ASCII, no spaces): a repeat is a duplicate.",
         ),
     ]
     type: EngagementType
-    email: Annotated[str, Field(max_length=MAX_EMAIL_LENGTH)] | None = Field(
+    email: Annotated[str, Field(max_length=MAX_EMAIL_LENGTH, json_schema_extra={"format": "email"})] | None = Field(
         default=None, description="Whose event it is, by email address; give this or `lead_id`."
     )
     lead_id: Annotated[str, Field(pattern=LEAD_ID_PATTERN)] | None = Field(
         default=None, description="Whose event it is, by leadflow's lead id; give this or `email`."
     )
     occurred_at: AwareDatetime = Field(description="When it happened: ISO 8601 with an offset (`Z` or `+01:00`).")
-    properties: dict[str, PropertyValue] = Field(
+    properties: Annotated[
+        dict[PropertyName, BoundedPropertyValue],
+        Field(max_length=MAX_PROPERTIES, json_schema_extra={"additionalProperties": False}),
+    ] = Field(
         default_factory=dict,
         description=(
             f"What the event carries (`url`, `campaign`, `asset`, ...): a flat object of at most {MAX_PROPERTIES} "
@@ -143,6 +168,19 @@ def _check_property(key: Any, item: Any) -> None:
             raise ValueError(f"property {key!r} must be a number between -1e15 and 1e15, got {item!r}")
     else:
         raise ValueError(f"property {key!r} must be a string, number or boolean, not {type(item).__name__}")
+
+
+class EngagementBatchIn(BaseModel):
+    """Several events in one request, handled in order; nothing of the batch is kept if one of them is invalid."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    events: Annotated[list[EngagementEventIn], Field(min_length=1, max_length=MAX_EVENTS)]
+
+
+WebhookBody = EngagementEventIn | EngagementBatchIn
+"""What the webhook's body may be, for its documentation: the route reads the body raw (it is what is signed) and
+validates it with parse_events."""
 
 
 class EventReceipt(BaseModel):

@@ -86,7 +86,14 @@ class SubmissionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    email: Annotated[str, Field(max_length=MAX_EMAIL_LENGTH, description="The prospect's email address.")]
+    email: Annotated[
+        str,
+        Field(
+            max_length=MAX_EMAIL_LENGTH,
+            json_schema_extra={"format": "email"},
+            description="The prospect's email address (`Name <address>` is read as the address).",
+        ),
+    ]
     first_name: ShortText | None = None
     last_name: ShortText | None = None
     phone: Annotated[str, Field(max_length=40)] | None = None
@@ -106,7 +113,11 @@ class SubmissionIn(BaseModel):
     utm_content: ShortText | None = None
     referrer: UrlText | None = None
     page_url: UrlText | None = None
-    fields: Annotated[dict[CustomFieldName, CustomFieldValue], Field(max_length=MAX_CUSTOM_FIELDS)] = Field(
+    fields: Annotated[
+        dict[CustomFieldName, CustomFieldValue],
+        # Names outside the pattern are refused too: patternProperties alone would let any other name through.
+        Field(max_length=MAX_CUSTOM_FIELDS, json_schema_extra={"additionalProperties": False}),
+    ] = Field(
         default_factory=dict,
         description=(
             f"Custom form fields: at most {MAX_CUSTOM_FIELDS} keys of at most {MAX_CUSTOM_FIELD_KEY_LENGTH} "
