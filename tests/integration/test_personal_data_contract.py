@@ -206,6 +206,7 @@ def test_deleting_a_persons_items_leaves_the_colleague_and_their_switchboard_cla
     assert adapters.index.possible_duplicates("lead-bob") == []
     assert [e.ref for e in adapters.store.history("lead-bob")] == ["sub-9"]
     assert adapters.store.account_lead_ids("lovelace.example") == ["lead-bob"]
+    assert adapters.store.get_account("lovelace.example") is not None  # Bob's company still
     assert [r.lead_id for r in adapters.index.candidates(["ln:lovelace"], 10)] == ["lead-bob"]
 
 
@@ -251,3 +252,19 @@ def test_recording_an_audit_entry_twice_is_harmless(adapters: Adapters) -> None:
     entry = AuditEntry(at=NOW, action="erase", lead_id="lead-ada", actor="dpo", api_key_id="key-1", request_id="r-1")
     adapters.audit.record(entry)
     adapters.audit.record(entry)
+
+
+def test_an_account_of_the_person_alone_goes_with_them(adapters: Adapters) -> None:
+    # Given a one-person company's account, whose only lead is the person's
+    adapters.store.save_lead(a_lead("lead-solo", "ada@ada-consulting.example"), expected_version=None)
+    adapters.store.link_account(Account(account_id="ada-consulting.example", created_at=NOW), "lead-solo")
+    footprint = Footprint(lead_ids=("lead-solo",), accounts=(("ada-consulting.example", "lead-solo"),))
+
+    # When the person's items are deleted
+    items = adapters.personal.items_of_person(footprint)
+    for item in items:
+        adapters.personal.delete(item)
+
+    # Then the account is gone with its membership
+    assert {item.kind for item in items} == {"account", "account_membership", "lead"}
+    assert adapters.store.get_account("ada-consulting.example") is None

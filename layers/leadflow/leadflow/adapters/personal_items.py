@@ -43,6 +43,18 @@ def _linked(lead_id: str, item: layout.Item, lead_ids: tuple[str, ...]) -> list[
     return [("leads", layout.duplicate_key(other, lead_id), "possible_duplicate"), ("leads", history, "history")]
 
 
+def _accounts_of_nobody_else(footprint: Footprint, query: QueryPartition) -> list[PersonalItem]:
+    """An account whose only leads are the person's: its domain may be theirs alone (a one-person company), and no
+    one else's lead needs it. Accounts with other leads stay."""
+    found = []
+    for account_id in dict.fromkeys(account for account, _ in footprint.accounts):
+        items = query("leads", layout.account_key(account_id)["pk"])
+        members = {str(item.get("lead_id")) for item in items if str(item["sk"]).startswith("LEAD#")}
+        if members <= set(footprint.lead_ids):
+            found += [_ref("leads", item, "account") for item in items if item["sk"] == "PROFILE"]
+    return found
+
+
 def person_items(footprint: Footprint, get: GetItem, query: QueryPartition) -> list[PersonalItem]:
     lead_ids = footprint.lead_ids
     partitions = {lead_id: query("leads", layout.lead_key(lead_id)["pk"]) for lead_id in lead_ids}
@@ -69,6 +81,7 @@ def person_items(footprint: Footprint, get: GetItem, query: QueryPartition) -> l
         ]
     # Then identities, match index, accounts and submissions, from which the emails, phones and keys were learnt.
     found += existing([entry for entry in direct if entry[2] not in FOUND_THROUGH_OTHERS])
+    found += _accounts_of_nobody_else(footprint, query)
     profiles: list[PersonalItem] = []
     for lead_id in reversed(lead_ids):  # merged-away leads before the survivor, whose profile goes last
         for item in partitions[lead_id]:
