@@ -130,11 +130,9 @@ def footprint(store: LeadStore, lead_ids: tuple[str, ...], leads: list[Lead]) ->
     emails += [s.data.email for s in submissions]
     phones = [canonical_phone(lead.phone, lead.country) for lead in leads]
     phones += [canonical_phone(s.data.phone, s.data.country) for s in submissions]
+    activity = [*(a for lead in leads for a in lead.activity), *_parked(store, emails)]
     engagement = [
-        (a.source, a.event_id.removeprefix(f"{a.source}:"))
-        for lead in leads
-        for a in [*lead.activity, *_parked(store, emails)]
-        if a.source not in (None, "form")
+        (a.source, a.event_id.removeprefix(f"{a.source}:")) for a in activity if a.source not in (None, "form")
     ]
     notified = [
         (str(entry.detail.get("rep_id")), entry.ref)
