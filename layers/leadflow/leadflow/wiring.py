@@ -23,7 +23,7 @@ from leadflow.domain.enrichment import DomainDirectory
 from leadflow.ports import EnrichmentProvider, Notifier, WebhookSecrets
 from leadflow.services.delivery import DeliveryDeps
 from leadflow.services.engagement import EngagementDeps
-from leadflow.services.erasure import ErasureDeps, is_suppressed
+from leadflow.services.erasure import ErasureDeps, ErasureNotConfigured, is_suppressed
 from leadflow.services.pipeline_deps import PipelineDeps
 from leadflow.services.sweep import SweepDeps
 from leadflow.settings import settings
@@ -191,10 +191,22 @@ def suppression_salt() -> str:
     if config.suppression_salt is not None:
         return config.suppression_salt.get_secret_value()
     if not config.suppression_salt_parameter:
-        raise RuntimeError("no suppression salt: set SUPPRESSION_SALT_PARAMETER (or LEADFLOW_SUPPRESSION_SALT locally)")
+        raise ErasureNotConfigured(
+            "no suppression salt: set SUPPRESSION_SALT_PARAMETER (LEADFLOW_SUPPRESSION_SALT locally)"
+        )
     from aws_lambda_powertools.utilities.parameters import get_parameter
+    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
-    return str(get_parameter(config.suppression_salt_parameter, decrypt=True))
+    try:
+        return str(get_parameter(config.suppression_salt_parameter, decrypt=True))
+    except GetParameterError as exc:
+        cause = exc.__context__
+        if isinstance(cause, ClientError) and cause.response["Error"]["Code"] == "ParameterNotFound":
+            raise ErasureNotConfigured(
+                f"the suppression salt parameter {config.suppression_salt_parameter} does not exist; create it once "
+                "(a SecureString of random text) before the first erasure"
+            ) from exc
+        raise
 
 
 class SuppressionCheck:
@@ -235,7 +247,8 @@ def suppression_check() -> SuppressionCheck:
     return SuppressionCheck()
 
 
-def erasure_deps() -> ErasureDeps:
+def erasure_deps(*, with_salt: bool = True) -> ErasureDeps:
+    """An export reads only (`with_salt=False`): it works before the salt parameter exists."""
     return ErasureDeps(
         store=lead_store(),
         index=match_index(),
@@ -246,7 +259,7 @@ def erasure_deps() -> ErasureDeps:
         audit=audit_log(),
         bus=event_bus(),
         clock=current_clock(),
-        salt=suppression_salt(),
+        salt=suppression_salt() if with_salt else "",
     )
 
 

@@ -13,7 +13,7 @@ from leadflow import wiring
 from leadflow.api.errors import API_KEY, error_response, responses
 from leadflow.models.erasure import ErasureOut, PersonExport
 from leadflow.observability import logger
-from leadflow.services.erasure import LeadErasedAlready, Requester, erase, export
+from leadflow.services.erasure import ErasureNotConfigured, LeadErasedAlready, Requester, erase, export
 from leadflow.services.lead_updates import LeadNotFound
 
 router = APIGatewayRouter()
@@ -66,7 +66,9 @@ def _audited(action: str, lead_id: str, requester: Requester) -> None:
         },
         403,
         404,
+        503,
         e404="No lead with this id was ever stored (nor erased).",
+        e503="Erasure is not set up: the suppression salt parameter does not exist yet.",
     ),
     security=API_KEY,
     tags=["privacy"],
@@ -78,6 +80,8 @@ def erase_lead(lead_id: LeadId, actor: Actor = None) -> Any:
         return erase(lead_id, requester, wiring.erasure_deps())
     except LeadNotFound:
         return error_response(404, f"lead_id: no lead {lead_id}")
+    except ErasureNotConfigured as exc:
+        return error_response(503, str(exc))
 
 
 @router.get(
@@ -105,7 +109,7 @@ def export_lead(lead_id: LeadId, actor: Actor = None) -> Any:
     requester = _requester(actor)
     _audited("export", lead_id, requester)
     try:
-        return export(lead_id, requester, wiring.erasure_deps())
+        return export(lead_id, requester, wiring.erasure_deps(with_salt=False))
     except LeadNotFound:
         return error_response(404, f"lead_id: no lead {lead_id}")
     except LeadErasedAlready as exc:

@@ -43,6 +43,10 @@ from leadflow.services.routing import release_owner
 MAX_MERGE_HOPS = 5
 
 
+class ErasureNotConfigured(Exception):
+    """No suppression salt: an erasure would keep no hash a returning person could be recognised by."""
+
+
 class LeadErasedAlready(Exception):
     """The lead's person was erased: nothing about them is held any more."""
 
