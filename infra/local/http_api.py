@@ -18,6 +18,7 @@ from infra.local.deployment import Route
 
 API_GATEWAY_MAX_PAYLOAD = 10 * 1024 * 1024
 STAGE = "local"
+LOCAL_API_KEY_ID = "local-api-key"
 
 LocalPage = Callable[
     [str, str, dict[str, list[str]], bytes, dict[str, str]], tuple[int, str, bytes, dict[str, str]]
@@ -55,6 +56,8 @@ def proxy_event(
             "identity": {
                 "sourceIp": "127.0.0.1",
                 "apiKey": headers.get("x-api-key"),
+                # API Gateway names the usage plan's key by its id; the local runtime has one key.
+                "apiKeyId": LOCAL_API_KEY_ID if headers.get("x-api-key") else None,
                 "userAgent": headers.get("user-agent"),
             },
             "accountId": "123456789012",

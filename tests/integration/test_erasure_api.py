@@ -125,8 +125,8 @@ def test_both_requests_are_audited_with_who_and_never_what(client: Client, runti
     assert delete(client, lead_id, **{"x-leadflow-actor": "dpo"}).status == 200
 
     audit = [i for i in runtime.table_items("LeadsTable") if str(i["pk"]).startswith(layout.AUDIT_PREFIX)]
-    mine = sorted((i["action"], i["actor"]) for i in audit if i["lead_id"] == lead_id)
-    assert mine == [("erase", "dpo"), ("export", "dpo")]
+    mine = sorted((i["action"], i["actor"], i["api_key_id"]) for i in audit if i["lead_id"] == lead_id)
+    assert mine == [("erase", "dpo", "local-api-key"), ("export", "dpo", "local-api-key")]
     assert person["email"] not in json.dumps(audit, default=str)
 
 
