@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -49,6 +50,14 @@ def signature_headers(body: bytes) -> dict[str, str]:
     timestamp = str(int(time.time()))
     digest = hmac.new(WEBHOOK_SECRET.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
     return {"X-Leadflow-Timestamp": timestamp, "X-Leadflow-Signature": f"v1={digest}"}
+
+
+def describe(exc: BaseException) -> str:
+    """One line per failure: schemathesis' title and the request that reproduces it."""
+    if isinstance(exc, FailureGroup):
+        return "; ".join(describe(failure) for failure in exc.exceptions)
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return " | ".join(lines[:6])
 
 
 class Fuzzer:
@@ -78,8 +87,8 @@ class Fuzzer:
         except Unsatisfiable:
             # Nothing in the operation can be made invalid (no parameter, no body constraint): nothing to send.
             self.not_generated.append(f"{operation.label} ({mode.value})")
-        except Exception as exc:  # noqa: BLE001 - hypothesis raises the shrunk example's failure; keep going
-            self.failures.append(f"{operation.label} ({mode.value}): {exc}")
+        except (FailureGroup, Exception) as exc:  # noqa: BLE001 - the shrunk example's failure: note it, go on
+            self.failures.append(f"{operation.label} ({mode.value}): {describe(exc)}")
 
     def check(self, case: Any) -> None:
         headers = {"x-api-key": API_KEY}
@@ -154,4 +163,4 @@ def test_every_answer_is_documented_and_none_is_a_server_error(tmp_path: Path) -
 
     print("\n" + report(fuzzer, len(operations), time.monotonic() - started))
     assert len(operations) >= 17
-    assert fuzzer.failures == []
+    assert fuzzer.failures == [], "\n".join(fuzzer.failures)
