@@ -20,9 +20,7 @@ API_GATEWAY_MAX_PAYLOAD = 10 * 1024 * 1024
 STAGE = "local"
 LOCAL_API_KEY_ID = "local-api-key"
 
-LocalPage = Callable[
-    [str, str, dict[str, list[str]], bytes, dict[str, str]], tuple[int, str, bytes, dict[str, str]]
-]
+LocalPage = Callable[[str, str, dict[str, list[str]], bytes, dict[str, str]], tuple[int, str, bytes, dict[str, str]]]
 """(method, path, query, body, lower-case headers) -> (status, content type, body, headers) for the runtime's own
 pages and controls, which check the Host, the origin and the API key themselves (infra/local/control_plane.py)."""
 
