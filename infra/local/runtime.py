@@ -379,6 +379,37 @@ class LocalRuntime:
         self._journal.record(table, item, key)
         if item is not None and _erasure_done(item):
             self._journal.compact(self._all_items())
+            self._forget_queued_messages_of(item)
+
+    def _forget_queued_messages_of(self, erasure: dict[str, Any]) -> None:
+        """Drop the queued messages about an erased person (a failed run in the dead-letter queue holds the whole
+        submission) and compact the queue journal, so that no file keeps them. A message is theirs when it names one
+        of their lead ids or carries an email whose salted hash is on the suppression list."""
+        if self._queue_journal is None:
+            return
+        lead_ids = [str(value["S"]) for value in erasure.get("lead_ids", {}).get("L", [])]
+        suppressed = self._suppressed_hashes()
+        backend = sqs_backends[ACCOUNT_ID][REGION]
+        dropped = 0
+        for queue in backend.queues.values():
+            for message in list(queue._messages):
+                if _names_person(message.body, lead_ids, suppressed):
+                    queue._messages.remove(message)
+                    dropped += 1
+        if dropped:
+            self._queue_journal.compact(self._all_messages())
+
+    def _suppressed_hashes(self) -> set[str]:
+        from leadflow.adapters.layout import SUPPRESSION_PREFIX
+
+        assert self.deployment is not None
+        table = self._backend().get_table(self.deployment.tables["LeadsTable"])
+        found = set()
+        for item in table.all_items():
+            pk = str(item.to_json()["Attributes"]["pk"].get("S", ""))
+            if pk.startswith(SUPPRESSION_PREFIX):
+                found.add(pk.removeprefix(SUPPRESSION_PREFIX))
+        return found
 
     def _restore(self) -> None:
         assert self._journal is not None
@@ -443,6 +474,35 @@ class LocalRuntime:
         return redrive_pipeline_failures(
             self.session, self.deployment.queues["PipelineDeadLetterQueue"], os.environ["EVENT_BUS_NAME"]
         )
+
+
+def _names_person(body: str, lead_ids: list[str], suppressed: set[str]) -> bool:
+    from leadflow.services.erasure import email_hash
+
+    if any(lead_id in body for lead_id in lead_ids):
+        return True
+    salt = os.environ.get("LEADFLOW_SUPPRESSION_SALT", LOCAL_SUPPRESSION_SALT)
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return False
+    for email in _emails_in(document):
+        try:
+            if email_hash(email, salt) in suppressed:
+                return True
+        except ValueError:  # not an address: nobody's
+            continue
+    return False
+
+
+def _emails_in(document: Any) -> list[str]:
+    """Every string under an `email` key, at any depth (a submission, an engagement event, a lead)."""
+    if isinstance(document, dict):
+        found = [value for key, value in document.items() if key == "email" and isinstance(value, str)]
+        return found + [email for value in document.values() for email in _emails_in(value)]
+    if isinstance(document, list):
+        return [email for value in document for email in _emails_in(value)]
+    return []
 
 
 def _erasure_done(item: dict[str, Any]) -> bool:

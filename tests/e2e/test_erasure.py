@@ -98,6 +98,12 @@ def test_an_erased_person_is_found_in_no_table_and_no_file(tmp_path: Path) -> No
             {"x-api-key": client.api_key, "content-type": "application/json"},
         )
         assert won.status == 200, won.body
+        # ... and a third form whose run fails (an injected fault) and waits in the dead-letter queue
+        faults = json.dumps({"EnrichFunction": {"rate": 1, "kind": "raise"}}).encode()
+        assert client.request("POST", "/_local/faults", faults).status == 200
+        failing = client.post_lead({**demo, "form_id": "contact-sales"})
+        assert client.wait_for_submission(failing.json()["submission_id"])["status"] == "failed"
+        assert client.request("POST", "/_local/faults", b"{}").status == 200
         runtime_state_before = client.request("GET", "/_local/state").json()
         assert any(n["lead_id"] == lead_id for n in runtime_state_before["outbox"])
         exported = client.get(f"/v1/leads/{lead_id}/export")
@@ -106,7 +112,8 @@ def test_an_erased_person_is_found_in_no_table_and_no_file(tmp_path: Path) -> No
         assert {s["data"]["email"] for s in document["submissions"]} == {work, private}
         assert document["notifications"] and document["outcomes"] and document["engagement"]
 
-        assert files_holding(data, [work, phone_e164]), "the journal holds the person before the erasure"
+        held = files_holding(data, [work, phone_e164])
+        assert any(name.startswith("sqs-") for name in held), f"the dead letter is kept in a file: {held}"
         record_id = layout.idempotency_record_id(f"k-{surname}")
         assert any(item.get("id", {}).get("S") == record_id for _, item in Journal(data).recorded_items())
 
@@ -117,7 +124,7 @@ def test_an_erased_person_is_found_in_no_table_and_no_file(tmp_path: Path) -> No
         # Then the answers agree, and nothing about the lead is served any more
         assert erased.status == 200 and again.status == 200, (erased.body, again.body)
         assert erased.json()["status"] == "done" and again.json() == erased.json()
-        assert erased.json()["counts"]["submission"] == 2
+        assert erased.json()["counts"]["submission"] == 3
         assert client.get(f"/v1/leads/{lead_id}").status == 404
         assert client.get(f"/v1/leads/{lead_id}/export").status == 404
         # Killed, not stopped: the data folder must already be clean, without the compaction of a clean stop.
