@@ -7,13 +7,16 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated, Any
 
 import pytest
+import yaml
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from leadflow.api.resolver import build_resolver, resolve_with_form_bodies
 from leadflow.models.lifecycle import OutcomeRequest
+from leadflow.models.rules import parse_ruleset
 from leadflow.models.submission import SubmissionIn
 from leadflow.settings import settings
 from pydantic import ValidationError
@@ -32,6 +35,7 @@ def list_things(stage: Annotated[str | None, Query(max_length=10)] = None) -> di
 
 
 APP = build_resolver(router)
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "infra" / "config"
 
 
 @pytest.fixture(autouse=True)
@@ -175,3 +179,18 @@ def test_the_deal_amount_bounds_are_published_in_the_schema() -> None:
     amount = OutcomeRequest.model_json_schema()["properties"]["amount"]["anyOf"][0]
 
     assert (amount["minimum"], amount["maximum"]) == (0, 1e12)
+
+
+def default_scoring() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load((CONFIG_DIR / "scoring.yaml").read_text(encoding="utf-8"))
+    return document
+
+
+@pytest.mark.parametrize("points", [10**40, -5000, 1001])
+def test_a_scoring_rule_with_points_beyond_any_rule_is_refused_naming_it(points: int) -> None:
+    document = default_scoring()
+    rule = document["fit_rules"][0]
+    rule["points"] = points
+
+    with pytest.raises(ValidationError, match=f"fit rule '{rule['id']}'"):
+        parse_ruleset("scoring", document)

@@ -54,6 +54,12 @@ def field_kind(field: str) -> FieldKind:
 
 
 CONDITIONS = ("equals", "in", "matches", "gte", "lte", "present")
+# Bounds on the numbers of a rule set: far beyond any sensible rule, and small enough that scores built from them stay
+# exact and storable (DynamoDB keeps 38 digits); a slip of the keyboard (`points: 30000`) is refused by name.
+Points = Annotated[int, Field(ge=-1000, le=1000)]
+Threshold = Annotated[int, Field(ge=-100_000, le=100_000)]
+LevelThreshold = Annotated[float, Field(ge=-100_000, le=100_000, allow_inf_nan=False)]
+Quantity = Annotated[int, Field(ge=-(10**15), le=10**15)]
 _CONDITIONS_FOR_KIND: dict[FieldKind, tuple[str, ...]] = {
     "text": ("equals", "in", "matches", "present"),
     "number": ("equals", "in", "gte", "lte", "present"),
@@ -79,10 +85,10 @@ class FitRule(NamedEntry):
     equals: Scalar | None = None
     in_: list[Scalar] | None = Field(default=None, alias="in")
     matches: str | None = None
-    gte: int | None = None
-    lte: int | None = None
+    gte: Quantity | None = None
+    lte: Quantity | None = None
     present: bool | None = None
-    points: int
+    points: Points
 
     @field_validator("field")
     @classmethod
@@ -162,8 +168,8 @@ class BehaviourRule(NamedEntry):
     form_ids: list[str] | None = None
     url_matches: str | None = None
     properties: dict[str, PropertyValue] = Field(default_factory=dict)
-    points: int
-    max_points: int | None = None
+    points: Points
+    max_points: Annotated[int, Field(le=100_000)] | None = None
     once: bool = False
     half_life_days: float | None = Field(default=None, allow_inf_nan=False, le=36500)
 
@@ -201,9 +207,9 @@ class GradeThresholds(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    A: int
-    B: int
-    C: int
+    A: Threshold
+    B: Threshold
+    C: Threshold
 
     @model_validator(mode="after")
     def _strictly_decreasing(self) -> Self:
@@ -220,9 +226,9 @@ class LevelThresholds(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    one: float = Field(alias="1")
-    two: float = Field(alias="2")
-    three: float = Field(alias="3")
+    one: LevelThreshold = Field(alias="1")
+    two: LevelThreshold = Field(alias="2")
+    three: LevelThreshold = Field(alias="3")
 
     @model_validator(mode="before")
     @classmethod
