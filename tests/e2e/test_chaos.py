@@ -12,6 +12,7 @@ import json
 import os
 import random
 import signal
+import subprocess
 import threading
 import time
 from collections import Counter
@@ -23,7 +24,7 @@ from typing import Any
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
-from tests.e2e.local_process import RuntimeProcess
+from tests.e2e.local_process import LEADFLOW, RuntimeProcess
 from tests.http_client import Client
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -242,7 +243,7 @@ def test_every_accepted_lead_is_processed_exactly_once_through_failures_and_a_ki
         assert history[(lead["lead_id"], "notified")] == int(told), lead["lead_id"]
 
 
-def test_dead_letters_survive_a_kill_and_are_redriven_after_the_restart(tmp_path: Path) -> None:
+def test_dead_letters_survive_a_kill_and_leadflow_redrive_local_replays_them(tmp_path: Path) -> None:
     data = tmp_path / "data"
     runtime = RuntimeProcess(data).start()
     try:
@@ -259,10 +260,12 @@ def test_dead_letters_survive_a_kill_and_are_redriven_after_the_restart(tmp_path
 
     with RuntimeProcess(data, runtime.port) as restarted:
         dead_after = restarted.client.request("GET", "/_local/state", headers=KEY).json()["dead_letters"]
-        redriven = control(restarted.client, "/_local/redrive", {})["redriven"]
+        command = [str(LEADFLOW), "redrive", "--local", restarted.client.base_url]
+        redrive = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
         done = processed(restarted.client, failed["submission_id"])
         lead = restarted.client.get(f"/v1/leads/{done['lead_id']}").json()
 
     assert [d["messages"] for d in dead_after] == [1]
-    assert (redriven, done["status"]) == (1, "processed")
+    assert (redrive.returncode, redrive.stdout.strip()) == (0, "redrove 1 failed submission(s)"), redrive.stderr
+    assert done["status"] == "processed"
     assert lead["owner_id"] is not None and lead["submission_ids"] == [failed["submission_id"]]
