@@ -97,6 +97,8 @@ def test_curation_refusals_are_4xx_naming_the_problem(client: Client, runtime: L
     assert post(client, f"/v1/leads/{first}/duplicates/{first}", {"action": "merge"}).status == 409
     missing = post(client, f"/v1/leads/{first}/duplicates/lead_00000000000000000000000000", {"action": "merge"})
     assert missing.status == 404 and "lead_00000000000000000000000000" in missing.json()["message"]
+    unknown = post(client, "/v1/leads/lead_00000000000000000000000000/unmerge", {})
+    assert unknown.status == 404 and "lead_00000000000000000000000000" in unknown.json()["message"]
     bad = post(client, f"/v1/leads/{first}/duplicates/{second}", {"action": "combine"})
     assert bad.status == 422 and bad.json()["errors"][0]["field"] == "action"
     no_key = client.request("POST", f"/v1/leads/{first}/unmerge", b"{}", {"content-type": "application/json"})

@@ -96,8 +96,11 @@ def resolve_duplicate(lead_id: LeadId, other_id: LeadId, decision: Annotated[Dup
     tags=["duplicates"],
 )
 def unmerge(lead_id: LeadId, request: Annotated[UnmergeRequest, Body()]) -> Any:
+    deps = wiring.pipeline_deps()
+    if deps.store.get_lead(lead_id) is None:  # an unknown id is a 404, not "nothing merged into it" (409)
+        raise NotFoundError(f"lead_id: no lead {lead_id}")
     try:
-        lead, restored = unmerge_lead(lead_id, actor=request.actor, deps=wiring.pipeline_deps())
+        lead, restored = unmerge_lead(lead_id, actor=request.actor, deps=deps)
     except (CannotMerge, LeadNotFound) as exc:
         return _refused(exc)
     return UnmergeResult(lead=lead, restored=restored)
