@@ -22,6 +22,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from leadflow import wiring
 from leadflow.adapters import layout
 from leadflow.api.errors import WITH_BODY, error_response, responses
+from leadflow.api.resolver import document_form_body
 from leadflow.clock import current_clock
 from leadflow.models.api import SubmissionAccepted
 from leadflow.models.submission import SubmissionIn
@@ -32,6 +33,7 @@ from leadflow.settings import settings
 router = APIGatewayRouter()
 
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+document_form_body("post", "/v1/leads", "fields")  # a website form posts `fields[plan]=pro`
 
 
 def _accept(body: dict[str, Any], idempotency_key: str | None) -> dict[str, Any]:

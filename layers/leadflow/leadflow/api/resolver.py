@@ -15,7 +15,7 @@ from pydantic import TypeAdapter
 
 from leadflow import __version__
 from leadflow.api.errors import error_response, invalid_request
-from leadflow.api.form_bodies import BodyRejected, normalise_body
+from leadflow.api.form_bodies import FORM, JSON, BodyRejected, normalise_body
 from leadflow.settings import settings
 
 API_TITLE = "leadflow"
@@ -27,6 +27,16 @@ def document_raw_body(method: str, path: str, body_type: Any) -> None:
     """A route that reads its body raw (a webhook checks a signature over the exact bytes before parsing them) has
     no Body() parameter for Powertools to document; this puts its shape in the OpenAPI document all the same."""
     RAW_BODIES[(method.lower(), path)] = body_type
+
+
+FORM_BODIES: dict[tuple[str, str], tuple[str, ...]] = {}
+"""(method, OpenAPI path) -> the object fields posted as `name[key]=value`, for routes that take form posts."""
+
+
+def document_form_body(method: str, path: str, *object_fields: str) -> None:
+    """A route whose body may also be a form post (form_bodies turns it into the JSON the route validates) says so in
+    the document: the same schema under application/x-www-form-urlencoded, `object_fields` as `name[key]=value`."""
+    FORM_BODIES[(method.lower(), path)] = object_fields
 
 
 METHODS_WITH_BODY = ("POST", "PUT", "PATCH")
@@ -85,6 +95,12 @@ def openapi_document(*routers: APIGatewayRouter) -> dict[str, Any]:
             body_schema = TypeAdapter(body_type).json_schema(ref_template="#/components/schemas/{model}")
             document["components"].setdefault("schemas", {}).update(body_schema.pop("$defs", {}))
             operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body_schema}}}
+    for (method, path), object_fields in FORM_BODIES.items():
+        operation = document.get("paths", {}).get(path, {}).get(method)
+        content = operation.get("requestBody", {}).get("content", {}) if operation is not None else {}
+        if JSON in content:
+            encoding = {name: {"style": "deepObject", "explode": True} for name in object_fields}
+            content[FORM] = {"schema": content[JSON]["schema"], "encoding": encoding}
     return document
 
 
