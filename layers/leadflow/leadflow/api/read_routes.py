@@ -36,7 +36,7 @@ router = APIGatewayRouter()
 LeadId = Annotated[
     str, Path(pattern=r"^lead_[0-9a-z]{26}$", max_length=31, description="The lead's id, as `lead_...`.")
 ]
-REP_ID = r"^[A-Za-z0-9:._-]{1,64}$"  # a rep id or a queue (`queue:unassigned`)
+OWNER = r"^(queue:)?[a-z0-9][a-z0-9_-]{0,63}$"  # a rep id (as the roster allows) or a queue (`queue:unassigned`)
 
 
 @router.get(
@@ -119,7 +119,7 @@ def get_score(lead_id: LeadId) -> ScoreExplanation:
 def list_leads(
     stage: Annotated[Stage | None, Query(description="Only leads in this lifecycle stage.")] = None,
     owner: Annotated[
-        str | None, Query(pattern=REP_ID, max_length=64, description="Only leads owned by this rep id (or queue).")
+        str | None, Query(pattern=OWNER, max_length=70, description="Only leads owned by this rep id (or queue).")
     ] = None,
     email: Annotated[
         str | None,
