@@ -120,8 +120,9 @@ def test_pipeline_has_the_contract_shape(asl: dict[str, Any]) -> None:
     assert path_from("FromSubmission") == ["FromSubmission", "Dedupe", "Enrich", "Score", "IsMql"]
     assert path_from("FromEngagement") == ["FromEngagement", "Score", "IsMql"]
     assert path_from("FromRescoreRequest") == ["FromRescoreRequest", "Score", "IsMql"]
-    # Both route and notify a new MQL the same way; an owned lead whose rep was never told is only notified.
-    assert [c["Next"] for c in states["IsMql"]["Choices"]] == ["Route", "Notify"]
+    # Both route and notify a new MQL the same way; so does a replayed run whose lead's rep was never told (Route
+    # keeps the owner).
+    assert [c["Next"] for c in states["IsMql"]["Choices"]] == ["Route", "Route"]
     assert states["IsMql"]["Default"] == "IsSubmission"
     assert (states["Route"]["Next"], states["Notify"]["Next"]) == ("Notify", "IsSubmission")
     assert [c["Next"] for c in states["IsSubmission"]["Choices"]] == ["MarkProcessed"]
@@ -160,15 +161,15 @@ def test_local_step_functions_interpreter_accepts_the_definition(asl_text: str, 
     AmazonStateLanguageParser.parse(definition)
 
 
-def test_an_owned_lead_is_never_routed_again_but_is_notified_while_its_notification_is_owed(
+def test_an_owned_lead_goes_through_route_and_notify_only_while_its_notification_is_owed(
     asl: dict[str, Any],
 ) -> None:
-    route, notify = asl["States"]["IsMql"]["Choices"]
-    assert route["And"] == [
+    unowned, owed = asl["States"]["IsMql"]["Choices"]
+    assert unowned["And"] == [
         {"Variable": "$.lead.stage", "StringEquals": "mql"},
         {"Variable": "$.lead.owner_id", "IsNull": True},
     ]
-    assert {"Variable": "$.needs_notification", "BooleanEquals": True} in notify["And"]
+    assert {"Variable": "$.needs_notification", "BooleanEquals": True} in owed["And"]
     # Notify is idempotent per assignment, so a timeout or a lost race is retried like the other steps.
     retried = {error for retry in asl["States"]["Notify"]["Retry"] for error in retry["ErrorEquals"]}
     assert {"ConcurrentUpdate", "Sandbox.Timedout", "Lambda.TooManyRequestsException"} <= retried

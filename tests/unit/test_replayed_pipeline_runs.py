@@ -11,7 +11,8 @@ from leadflow.domain.notifications import assignment_notification
 from leadflow.models.events import LeadAssigned, LeadCreated, NotificationQueued, PipelineState
 from leadflow.models.lead import PIPELINE_ACTOR, Assignment, Lead, Stage
 from leadflow.models.submission import StoredSubmission, SubmissionIn
-from leadflow.services import pipeline
+from leadflow.services import pipeline, routing
+from leadflow.services.dedupe import lead_id_for
 from leadflow.services.pipeline import PipelineDeps
 
 from tests.unit.conftest import bus, load_config, memory_deps
@@ -49,10 +50,8 @@ def run(state: PipelineState, deps: PipelineDeps, *, failing: Step | None = None
 
     state = step(pipeline.score, step(pipeline.enrich_lead, step(pipeline.dedupe, state)))
     assert state.lead is not None
-    if state.lead.stage is Stage.MQL and state.lead.owner_id is None:
+    if (state.lead.stage is Stage.MQL and state.lead.owner_id is None) or state.needs_notification:
         return step(pipeline.notify, step(pipeline.route, state))
-    if state.needs_notification:
-        return step(pipeline.notify, state)
     return state
 
 
@@ -80,6 +79,28 @@ def test_a_run_replayed_after_route_failed_routes_the_lead_exactly_once(deps: Pi
     assert replayed.lead is not None and replayed.lead.owner_id is not None
     assert len(bus(deps).of_type(LeadAssigned)) == 1
     assert [n.rep_id for n in deps.outbox.recent()] == [replayed.lead.owner_id]
+
+
+def test_a_run_that_died_between_assigning_and_announcing_is_completed_by_its_replay(
+    deps: PipelineDeps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crash(*args: object, **kwargs: object) -> None:
+        raise StepFailed("killed after the assignment was saved")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(routing, "_announce", crash)
+        with pytest.raises(StepFailed):
+            run(submitted(deps), deps)
+    assigned = deps.store.get_lead(lead_id_for(f"sub_{1:026d}"))
+    assert assigned is not None and assigned.owner_id is not None and bus(deps).of_type(LeadAssigned) == []
+
+    replayed = run(submitted(deps), deps)
+    run(submitted(deps), deps)
+
+    assert replayed.lead is not None and replayed.lead.owner_id == assigned.owner_id
+    assert [event.rep_id for event in bus(deps).of_type(LeadAssigned)] == [assigned.owner_id]
+    assert [entry.kind for entry in deps.store.history(assigned.lead_id)].count("assigned") == 1
+    assert [n.rep_id for n in deps.outbox.recent()] == [assigned.owner_id]
 
 
 def test_the_same_submission_run_twice_makes_one_lead(deps: PipelineDeps) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from leadflow.domain.availability import daily_limit_reason, local_day, open_limit_reason, unavailable_reason
 from leadflow.domain.routing import NoEligibleRep, RoutingInputs, builtin_routing, decide
 from leadflow.models.events import DomainEvent, LeadAssigned, LeadReassigned
-from leadflow.models.lead import Assignment, HistoryEntry, Lead, Stage
+from leadflow.models.lead import PIPELINE_ACTOR, Assignment, HistoryEntry, Lead, Stage
 from leadflow.models.routing import RoutingRuleSet, is_queue, reference_problems
 from leadflow.models.rules import Rep, RepRoster, parse_ruleset
 from leadflow.ports import ConfigStore, LeadStore
@@ -169,7 +169,7 @@ def _routable(lead: Lead) -> bool:
 
 
 def assign_lead(
-    lead_id: str, deps: PipelineDeps, *, exclude: Sequence[str] = (), actor: str = "leadflow", reason: str = ""
+    lead_id: str, deps: PipelineDeps, *, exclude: Sequence[str] = (), actor: str = PIPELINE_ACTOR, reason: str = ""
 ) -> Lead:
     """Give an unowned MQL an owner by the routing rules (a rep, or the fallback queue); record why and announce
     `lead.assigned`. A lead that already has an owner or is not an MQL is returned unchanged, so retries are safe.
@@ -179,6 +179,8 @@ def assign_lead(
     if lead is None:
         raise LeadNotFound(lead_id)
     if not _routable(lead):
+        if lead.notification_owed:  # a replayed run: the one that assigned it may have died before announcing it
+            _finish_announcement(deps, lead)
         return lead
     config = routing_config(deps.config)
     claims = _Claims(deps.config, deps.clock.now())
@@ -287,6 +289,19 @@ def _save(deps: PipelineDeps, lead_id: str, assignment: Assignment, claims: _Cla
     return lead
 
 
+def _finish_announcement(deps: PipelineDeps, lead: Lead) -> None:
+    """Announce the lead's current assignment unless its history says it was: the history entry is written after the
+    events are published, so an entry means they went out (a crash in between publishes them twice; lead.assigned's
+    subscribers take a repeat)."""
+    assignment = lead.assignment
+    assert assignment is not None
+    for entry in deps.store.history(lead.lead_id):
+        if entry.kind == "assigned" and entry.ref == assignment.rep_id and entry.at == assignment.assigned_at:
+            return
+    actor = assignment.actor or PIPELINE_ACTOR
+    _announce(deps, lead, assignment, previous=None, actor=actor, reason="", reassignment=False)
+
+
 def _announce(
     deps: PipelineDeps,
     lead: Lead,
@@ -301,11 +316,11 @@ def _announce(
     detail = assignment.model_dump(mode="json")
     events: list[DomainEvent] = []
     if not reassignment:
-        deps.store.add_history(lead.lead_id, HistoryEntry(at=at, kind="assigned", ref=assignment.rep_id, detail=detail))
+        entry = HistoryEntry(at=at, kind="assigned", ref=assignment.rep_id, detail=detail)
     else:
         ref = f"{previous}->{assignment.rep_id}@{at.isoformat()}"
         detail |= {"from_rep": previous, "to_rep": assignment.rep_id, "actor": actor, "request_reason": reason}
-        deps.store.add_history(lead.lead_id, HistoryEntry(at=at, kind="reassigned", ref=ref, detail=detail))
+        entry = HistoryEntry(at=at, kind="reassigned", ref=ref, detail=detail)
         events.append(
             LeadReassigned(
                 lead_id=lead.lead_id, from_rep=previous, to_rep=assignment.rep_id, actor=actor, reason=reason
@@ -321,6 +336,7 @@ def _announce(
         )
     )
     deps.bus.publish(events)
+    deps.store.add_history(lead.lead_id, entry)  # last: an entry means the events went out (_finish_announcement)
 
 
 def _joined(decided: str | None, requested: str) -> str | None:
