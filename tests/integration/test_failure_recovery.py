@@ -122,14 +122,17 @@ def test_a_throttled_or_timed_out_step_is_retried_by_the_state_machine(
     runtime: LocalRuntime, client: Client, faults: Any, kind: str
 ) -> None:
     assert runtime.runner is not None
+    injected = runtime.runner.faults.injected
+    before = injected[("EnrichFunction", kind)]
     faults({"EnrichFunction": {"rate": 1, "kind": kind}})
     submission_id = post(client, demo_request(kind))
-    wait_until(lambda: runtime.runner is not None and runtime.runner.faults.describe()["injected"])
+    wait_until(lambda: injected[("EnrichFunction", kind)] > before)
     faults({})  # the next attempt, a second later, goes through
 
     done = client.wait_for_submission(submission_id, timeout=30)
 
     assert done["status"] == "processed"
+    assert injected[("EnrichFunction", kind)] == before + 1
     assert lead_of(client, submission_id)["firmographics"]["company_name"]
 
 
