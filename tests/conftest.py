@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+
+# Lambda sets the template's Powertools variables before any handler is imported, and Powertools reads them once, when
+# the shared Logger and Metrics are created; a test module imported before the local runtime exports them must see
+# them too, or a process that runs many steps hits "Must contain a metric namespace" once 100 values pile up.
+for _name, _value in {
+    "POWERTOOLS_SERVICE_NAME": "leadflow",
+    "POWERTOOLS_METRICS_NAMESPACE": "leadflow",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+}.items():
+    os.environ.setdefault(_name, _value)
 
 import pytest
 
