@@ -467,6 +467,12 @@ class LocalRuntime:
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
         return [{"queue": url, "messages": int(attributes["Attributes"]["ApproximateNumberOfMessages"])}]
 
+    def dead_letter_bodies(self) -> list[str]:
+        """The bodies of the pipeline's dead letters, read without receiving them (nothing becomes invisible)."""
+        assert self.deployment is not None
+        name = self.deployment.queues["PipelineDeadLetterQueue"].rsplit("/", 1)[-1]
+        return [message.body for message in list(sqs_backends[ACCOUNT_ID][REGION].queues[name]._messages)]
+
     def redrive(self) -> int:
         from infra.local.redrive import redrive_pipeline_failures
 

@@ -155,14 +155,16 @@ def test_a_failing_step_keeps_the_lead_in_the_dead_letter_path_and_redrive_compl
         runtime.runner.inject_fault("ScoreFunction", None)
 
     assert failed["status"] == "failed" and "scoring rules unavailable" in failed["error"]
-    assert runtime.dead_letters()[0]["messages"] == 1
+    # Other tests share this runtime, and its schedules may dead-letter their own leads meanwhile: count ours.
+    assert sum(failed["submission_id"] in body for body in runtime.dead_letter_bodies()) == 1
     assert failed["lead_id"] is not None  # dedupe ran before the fault: the lead is kept
     kept = client.get(f"/v1/leads/{failed['lead_id']}").json()
     assert kept["owner_id"] is None and kept["submission_ids"] == [failed["submission_id"]]
 
-    assert runtime.redrive() == 1
+    assert runtime.redrive() >= 1
     runtime.wait_for_executions()
 
+    assert not any(failed["submission_id"] in body for body in runtime.dead_letter_bodies())
     assert client.get(f"/v1/submissions/{failed['submission_id']}").json()["status"] == "processed"
     lead = client.get(f"/v1/leads/{failed['lead_id']}").json()
     assert lead["stage"] == "mql" and lead["owner_id"] is not None

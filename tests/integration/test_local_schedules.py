@@ -92,7 +92,7 @@ def test_advancing_a_day_fires_an_hourly_schedule_once_and_returns_after_it_ran(
 def test_moving_the_clock_directly_wakes_the_scheduler(runtime: LocalRuntime, probe: Probe) -> None:
     runtime.clock.advance(timedelta(hours=1, minutes=1))  # the runtime's clock, as the dashboard's buttons move it
 
-    assert probe.called.wait(timeout=2)
+    assert probe.called.wait(timeout=15)  # the other schedules that came due (decay, sweep) may run first
 
 
 def test_fire_schedule_runs_it_now_and_leaves_its_timetable(runtime: LocalRuntime, probe: Probe) -> None:
