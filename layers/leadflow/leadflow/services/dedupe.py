@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from leadflow.domain.identity import canonical_email, canonical_phone, email_flags
 from leadflow.domain.matching import MatchRecord, MatchResult, PreparedRecord, blocking_keys, compare, decide, prepare
 from leadflow.domain.merge import apply_submission
+from leadflow.domain.merge_chain import MAX_MERGE_HOPS, follow_merges
 from leadflow.models.events import LeadCreated, LeadPossibleDuplicate, LeadUpdated, PipelineState, SubmissionRun
 from leadflow.models.lead import ConsentRecord, EmailQuality, HistoryEntry, Lead
 from leadflow.models.rules import MatchingRuleSet
@@ -26,7 +27,6 @@ from leadflow.services.pipeline_deps import PipelineDeps, active_ruleset
 from leadflow.services.sweep import first_sweep_at
 
 CANDIDATES_PER_KEY = 20  # bounds the reads per key; a block larger than this is not about one person anyway
-MAX_MERGE_HOPS = 5
 
 
 @dataclass(frozen=True)
@@ -82,13 +82,11 @@ def record_fields(lead: Lead) -> dict[str, object]:
 
 
 def _surviving(deps: PipelineDeps, lead_id: str) -> str:
-    """Follow merged_into links: a candidate may have been merged into another lead since it was indexed."""
-    for _ in range(MAX_MERGE_HOPS):
-        lead = deps.store.get_lead(lead_id)
-        if lead is None or lead.merged_into is None:
-            return lead_id
-        lead_id = lead.merged_into
-    return lead_id
+    """A candidate may have been merged into another lead since it was indexed: its survivor's id.
+
+    A tombstone whose survivor is gone is joined as it is: _join follows its link and creates that lead anew."""
+    survivor = follow_merges(lead_id, deps.store.get_lead)
+    return survivor.lead_id if survivor is not None else lead_id
 
 
 def _resolve_owner(run: SubmissionRun, deps: PipelineDeps, canonical: str) -> tuple[str, Match | None, bool]:

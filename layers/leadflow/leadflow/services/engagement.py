@@ -14,12 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from leadflow.domain.identity import canonical_email
+from leadflow.domain.merge_chain import follow_merges
 from leadflow.models.engagement import EngagementEventIn, EventReceipt, ReceiptStatus
 from leadflow.models.events import EngagementRecorded
 from leadflow.models.lead import Activity
 from leadflow.ports import Clock, EventBus, LeadStore
-
-MAX_MERGE_HOPS = 5
 
 
 @dataclass(frozen=True)
@@ -59,14 +58,8 @@ def to_activity(provider: str, event: EngagementEventIn) -> Activity:
 
 def surviving_lead_id(store: LeadStore, lead_id: str) -> str | None:
     """The lead an event about `lead_id` belongs to now (a merged-away lead's survivor); None if there is none."""
-    for _ in range(MAX_MERGE_HOPS):
-        lead = store.get_lead(lead_id)
-        if lead is None:
-            return None
-        if lead.merged_into is None:
-            return lead_id
-        lead_id = lead.merged_into
-    return lead_id
+    survivor = follow_merges(lead_id, store.get_lead)
+    return survivor.lead_id if survivor is not None and survivor.merged_into is None else None
 
 
 def _lead_for_email(store: LeadStore, email_canonical: str) -> str | None:

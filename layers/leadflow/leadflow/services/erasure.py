@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from leadflow.domain.identity import canonical_email, canonical_phone
+from leadflow.domain.merge_chain import follow_merges
 from leadflow.models.erasure import ErasureOut, NotificationOut, PersonExport, PossibleDuplicateOut
 from leadflow.models.events import LeadErased
 from leadflow.models.lead import Activity, Lead
@@ -39,8 +40,6 @@ from leadflow.ports import (
 from leadflow.services.lead_updates import LeadNotFound
 from leadflow.services.lifecycle import CLOSED_STAGES
 from leadflow.services.routing import release_owner
-
-MAX_MERGE_HOPS = 5
 
 
 class ErasureNotConfigured(Exception):
@@ -102,14 +101,9 @@ def _audit(deps: ErasureDeps, requester: Requester, action: str, lead_id: str) -
 
 
 def _survivor(store: LeadStore, lead: Lead) -> Lead:
-    for _ in range(MAX_MERGE_HOPS):
-        if lead.merged_into is None:
-            return lead
-        found = store.get_lead(lead.merged_into)
-        if found is None:
-            return lead
-        lead = found
-    return lead
+    if lead.merged_into is None:
+        return lead
+    return follow_merges(lead.merged_into, store.get_lead) or lead
 
 
 def _person(store: LeadStore, survivor: Lead, merged_ids: Iterable[str]) -> list[Lead]:

@@ -15,6 +15,7 @@ from leadflow.domain.consent import after_unsubscribes
 from leadflow.domain.enrichment import enrich_with
 from leadflow.domain.identity import canonical_email, email_domain
 from leadflow.domain.merge import add_activity
+from leadflow.domain.merge_chain import follow_merges
 from leadflow.domain.notifications import assignment_notification
 from leadflow.domain.ownership import Release, released_if_demoted
 from leadflow.domain.predictive_model import PredictiveModel
@@ -131,14 +132,12 @@ def record_engagement(state: PipelineState, deps: PipelineDeps) -> PipelineState
 
 def _surviving_lead(deps: PipelineDeps, lead_id: str) -> str:
     """The lead an event about `lead_id` belongs to now: a merged-away lead's survivor."""
-    for _ in range(8):
-        lead = deps.store.get_lead(lead_id)
-        if lead is None:
-            raise LeadNotFound(lead_id)
-        if lead.merged_into is None:
-            return lead_id
-        lead_id = lead.merged_into
-    return lead_id
+    survivor = follow_merges(lead_id, deps.store.get_lead)
+    if survivor is None:
+        raise LeadNotFound(lead_id)
+    if survivor.merged_into is not None:
+        raise LeadNotFound(survivor.merged_into)
+    return survivor.lead_id
 
 
 def rescore_lead(
