@@ -8,6 +8,7 @@ from leadflow.domain.consent import request_record, with_consent
 from leadflow.models.consent import ConsentRequest
 from leadflow.models.events import LeadConsentChanged, LeadRescoreRequested
 from leadflow.models.lead import HistoryEntry, Lead
+from leadflow.services.announcements import record_and_publish
 from leadflow.services.lead_updates import update_existing_lead
 from leadflow.services.pipeline_deps import PipelineDeps
 
@@ -36,18 +37,16 @@ def change_consent(lead_id: str, request: ConsentRequest, deps: PipelineDeps) ->
     if lead.consent_record != record:
         return lead
     entry = HistoryEntry(at=now, kind="consent_changed", ref=record.ref, detail=record.model_dump(mode="json"))
-    if deps.store.add_history(lead_id, entry):
-        deps.bus.publish(
-            [
-                LeadConsentChanged(
-                    lead_id=lead_id,
-                    consent=record.consent,
-                    source=record.source,
-                    at=record.at,
-                    ref=record.ref,
-                    actor=record.actor,
-                ),
-                LeadRescoreRequested(lead_id=lead_id, reason="consent", requested_at=now),
-            ]
-        )
+    events = [
+        LeadConsentChanged(
+            lead_id=lead_id,
+            consent=record.consent,
+            source=record.source,
+            at=record.at,
+            ref=record.ref,
+            actor=record.actor,
+        ),
+        LeadRescoreRequested(lead_id=lead_id, reason="consent", requested_at=now),
+    ]
+    record_and_publish(deps.store, deps.bus, lead_id, entry, events)
     return lead

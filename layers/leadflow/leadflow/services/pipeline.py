@@ -29,12 +29,12 @@ from leadflow.models.events import (
     LeadScored,
     LeadStageChanged,
     LeadUnassigned,
-    NotificationQueued,
     PipelineState,
 )
 from leadflow.models.lead import Activity, HistoryEntry, Lead, Score, Stage
 from leadflow.models.routing import is_queue
 from leadflow.models.rules import ScoringRuleSet
+from leadflow.services.announcements import queue_notification, record_and_publish
 from leadflow.services.dedupe import dedupe
 from leadflow.services.lead_updates import LeadNotFound, update_existing_lead
 from leadflow.services.pipeline_deps import MissingConfig, PipelineDeps, active_ruleset
@@ -77,16 +77,13 @@ def enrich_lead(state: PipelineState, deps: PipelineDeps) -> PipelineState:
     account = account_for(lead, deps.directory, now)
     if account is not None and deps.store.link_account(account, lead_id):
         events.append(AccountCreated(account_id=account.account_id, name=account.name, first_lead_id=lead_id))
-    deps.store.add_history(
-        lead_id,
-        HistoryEntry(
-            at=lead.updated_at,
-            kind="enriched",
-            ref=lead.firmographics.domain,
-            detail={**lead.firmographics.model_dump(mode="json"), "account_id": lead.account_id},
-        ),
+    entry = HistoryEntry(
+        at=lead.updated_at,
+        kind="enriched",
+        ref=lead.firmographics.domain,
+        detail={**lead.firmographics.model_dump(mode="json"), "account_id": lead.account_id},
     )
-    deps.bus.publish(events)
+    record_and_publish(deps.store, deps.bus, lead_id, entry, events, once=False)
     return state.model_copy(update={"lead": lead})
 
 
@@ -224,19 +221,15 @@ def _announce_consent(deps: PipelineDeps, lead: Lead, new_activity: Sequence[Act
     if record is None or record.ref not in {activity.event_id for activity in new_activity}:
         return
     entry = HistoryEntry(at=record.at, kind="consent_changed", ref=record.ref, detail=record.model_dump(mode="json"))
-    if deps.store.add_history(lead.lead_id, entry):
-        deps.bus.publish(
-            [
-                LeadConsentChanged(
-                    lead_id=lead.lead_id,
-                    consent=record.consent,
-                    source=record.source,
-                    at=record.at,
-                    ref=record.ref,
-                    actor=record.actor,
-                )
-            ]
-        )
+    changed = LeadConsentChanged(
+        lead_id=lead.lead_id,
+        consent=record.consent,
+        source=record.source,
+        at=record.at,
+        ref=record.ref,
+        actor=record.actor,
+    )
+    record_and_publish(deps.store, deps.bus, lead.lead_id, entry, [changed])
 
 
 def with_decay_due(lead: Lead) -> Lead:
@@ -349,39 +342,20 @@ def notify(state: PipelineState, deps: PipelineDeps) -> PipelineState:
     """Queue the assigned rep's notification in the outbox, once per assignment, and note on the lead that the rep
     was told, so a replayed run (redrive, sweeper) notifies exactly when this step never finished.
 
-    Each part is idempotent, and a retry redoes what an earlier attempt may not have finished: the outbox keeps one
-    item per notification id, history one entry per ref, and delivery sends a notification once however often
-    notification.queued arrives. The lead is marked last, so a marked lead was announced."""
+    A retry redoes what an earlier attempt may not have finished (leadflow.services.announcements.queue_notification).
+    The lead is marked last, so a marked lead was announced."""
     lead = state.require_lead()
     if lead.assignment is None or is_queue(lead.owner_id):  # a queue is worked from its listing, not notified
         return state
-    assignment = lead.assignment
-    notification = assignment_notification(lead, assignment, deps.api_base_url)
-    if not deps.outbox.queue(notification):
+    assigned_at = lead.assignment.assigned_at
+
+    def finished() -> bool:
         stored = deps.store.get_lead(lead.lead_id)
-        if stored is not None and stored.notified_assignment == assignment.assigned_at:
-            return state.model_copy(update={"lead": stored})  # a retry of a finished attempt: nothing more to do
-        # Queued by an attempt that failed before it announced the notification: announce it now.
-    deps.store.add_history(
-        lead.lead_id,
-        HistoryEntry(
-            at=notification.created_at,
-            kind="notified",
-            ref=notification.notification_id,
-            detail={"rep_id": notification.rep_id, "channel": notification.channel},
-        ),
-    )
-    deps.bus.publish(
-        [
-            NotificationQueued(
-                notification_id=notification.notification_id,
-                lead_id=lead.lead_id,
-                rep_id=notification.rep_id,
-                channel=notification.channel,
-            )
-        ]
-    )
-    return state.model_copy(update={"lead": _mark_notified(deps, lead.lead_id, assignment.assigned_at)})
+        return stored is not None and stored.notified_assignment == assigned_at
+
+    notification = assignment_notification(lead, lead.assignment, deps.api_base_url)
+    deps.bus.publish(queue_notification(deps.store, deps.outbox, notification, finished=finished))
+    return state.model_copy(update={"lead": _mark_notified(deps, lead.lead_id, assigned_at)})
 
 
 def _mark_notified(deps: PipelineDeps, lead_id: str, assigned_at: datetime) -> Lead:

@@ -26,13 +26,13 @@ from leadflow.models.events import (
     LeadEscalated,
     LeadSlaBreached,
     LeadTouched,
-    NotificationQueued,
 )
 from leadflow.models.lead import HistoryEntry, Lead
 from leadflow.models.routing import is_queue
 from leadflow.models.rules import RepRoster
 from leadflow.models.sla import SlaRules, SlaState, SlaTimerState, Touch, TouchRequest
 from leadflow.ports import Notification
+from leadflow.services.announcements import queue_notification, record_and_publish
 from leadflow.services.lead_updates import update_existing_lead
 from leadflow.services.pipeline_deps import PipelineDeps, active_ruleset
 from leadflow.services.routing import reassign_lead
@@ -184,7 +184,9 @@ def escalate(timer: SlaTimerState, deps: PipelineDeps) -> SlaTimerState:
                 breaches=len(sla.breaches),
             )
         )
-        events += _queue(deps, lead, _escalation_notification(lead, sla, manager_id, deps.api_base_url, now))
+        events += queue_notification(
+            deps.store, deps.outbox, _escalation_notification(lead, sla, manager_id, deps.api_base_url, now)
+        )
         deps.bus.publish(events)
     return _answer(timer, verdict, lead)
 
@@ -264,34 +266,13 @@ def _escalation_notification(
     )
 
 
-def _queue(deps: PipelineDeps, lead: Lead, notification: Notification) -> list[DomainEvent]:
-    if not deps.outbox.queue(notification):
-        return []
-    deps.store.add_history(
-        lead.lead_id,
-        HistoryEntry(
-            at=notification.created_at,
-            kind="notified",
-            ref=notification.notification_id,
-            detail={"rep_id": notification.rep_id, "channel": notification.channel},
-        ),
-    )
-    return [
-        NotificationQueued(
-            notification_id=notification.notification_id,
-            lead_id=lead.lead_id,
-            rep_id=notification.rep_id,
-            channel=notification.channel,
-        )
-    ]
-
-
 def _reassign(lead_id: str, deps: PipelineDeps, exclude: Sequence[str]) -> Lead:
     """The routing rules' next owner for the lead, never one of `exclude`; the new rep is told through the outbox
     (a reassignment has no pipeline Notify step after it). Raises what reassign_lead raises (NoEligibleRep, ...)."""
     lead = reassign_lead(lead_id, deps, actor=SLA_ACTOR, reason=SLA_REASON, exclude=exclude)
     if lead.assignment is not None and not is_queue(lead.owner_id):
-        deps.bus.publish(_queue(deps, lead, assignment_notification(lead, lead.assignment, deps.api_base_url)))
+        notification = assignment_notification(lead, lead.assignment, deps.api_base_url)
+        deps.bus.publish(queue_notification(deps.store, deps.outbox, notification))
     return lead
 
 
@@ -308,17 +289,13 @@ def touch_lead(lead_id: str, request: TouchRequest, deps: PipelineDeps) -> Lead:
         ref=f"{touch.type}:{touch.actor}@{touch.at.isoformat()}",
         detail={**touch.model_dump(mode="json"), "first": first},
     )
-    if deps.store.add_history(lead_id, entry):
-        deps.bus.publish(
-            [
-                LeadTouched(
-                    lead_id=lead_id,
-                    type=touch.type,
-                    actor=touch.actor,
-                    touched_at=touch.at,
-                    first=first,
-                    speed_to_lead_seconds=lead.speed_to_lead_seconds if first else None,
-                )
-            ]
-        )
+    touched = LeadTouched(
+        lead_id=lead_id,
+        type=touch.type,
+        actor=touch.actor,
+        touched_at=touch.at,
+        first=first,
+        speed_to_lead_seconds=lead.speed_to_lead_seconds if first else None,
+    )
+    record_and_publish(deps.store, deps.bus, lead_id, entry, [touched])
     return lead
