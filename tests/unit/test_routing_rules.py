@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 from leadflow.domain.routing import turn_order, weighted_schedule
-from leadflow.models.routing import TeamMember, reference_problems
+from leadflow.models.roster import reference_problems
+from leadflow.models.routing import TeamMember
 from leadflow.models.rules import RepRoster, parse_ruleset
 from pydantic import ValidationError
 

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-import jellyfish
 from rapidfuzz import fuzz
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from leadflow.domain.identity import first_name_variants
-
-if TYPE_CHECKING:
-    from leadflow.domain.matching import PreparedRecord
+from leadflow.domain.match_record import PreparedRecord, domain_label, is_name_handle, sound
 
 MISSING = "missing"
 _SEPARATORS = re.compile(r"[._-]")
@@ -31,31 +27,6 @@ class FieldLevel:
     b_value: str | None
     similarity: float
     level: str
-
-
-def sound(name: str | None) -> str:
-    """The metaphone code of a name with its spaces removed (`van der Berg` and `Vanderberg` sound alike)."""
-    return jellyfish.metaphone(name.replace(" ", "")) if name else ""
-
-
-def domain_label(domain: str | None) -> str | None:
-    """The registrable label of a domain, for comparison with a company name: `mail.acme.co.uk` -> `acme`."""
-    if not domain:
-        return None
-    labels = domain.split(".")
-    while len(labels) > 1 and len(labels[-1]) <= 3:
-        labels.pop()  # com, co, uk, de, net, org ...
-    return labels[-1]
-
-
-def is_name_handle(handle: str, p: PreparedRecord) -> bool:
-    """True when an email local part is made of the person's names or initials only (johnsmith, jsmith, smithj):
-    a namesake has the same one at another domain."""
-    rest = handle
-    for name in sorted(p.name_spellings, key=len, reverse=True):
-        if len(name) > 1:
-            rest = rest.replace(name, "")
-    return len(rest) <= 2 and not any(char.isdigit() for char in rest)
 
 
 def _local_slip(x: str, y: str) -> bool:

@@ -1,14 +1,15 @@
 """Routing as data: when reps can take leads (working hours, out of office), the teams they form, and the ordered
 routing rules that decide which rep, team pool or queue a qualified lead goes to.
 
-Self-contained (no import of leadflow.models.rules) so the rep roster can use these models. Every error names the
+Imports no other rule set: the rep roster (leadflow.models.roster) builds on these models, and checks the routing
+rules' references against itself. Every error names the
 rule or team it is about, because the person fixing a YAML file needs to find the entry."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -20,9 +21,6 @@ from pydantic import (
 )
 
 from leadflow.models.config_entry import NamedEntry, first_repeated
-
-if TYPE_CHECKING:
-    from leadflow.models.rules import RepRoster
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 QUEUE_PREFIX = "queue:"
@@ -286,20 +284,3 @@ class RoutingRuleSet(BaseModel):
         if (rule_id := first_repeated(rule.id for rule in self.rules)) is not None:
             raise ValueError(f"rule id {rule_id!r} is used by more than one rule; rule ids must be unique")
         return self
-
-
-def reference_problems(routing: RoutingRuleSet, roster: RepRoster) -> list[str]:
-    """What the routing rules name that the roster lacks: unknown reps and teams, each problem naming its rule.
-
-    The rule set alone cannot know who exists, so the config API checks this when either document is published."""
-    problems: list[str] = []
-    rep_ids = {rep.rep_id for rep in roster.reps}
-    team_ids = {team.id for team in roster.teams}
-    for rule in routing.rules:
-        target = rule.assign
-        named = [target.rep] if target.rep else [member.rep for member in target.pool or []]
-        problems += [f"routing rule {rule.id!r}: unknown rep {rep_id!r}" for rep_id in named if rep_id not in rep_ids]
-        if target.team and target.team not in team_ids:
-            known = ", ".join(sorted(team_ids)) or "none"
-            problems.append(f"routing rule {rule.id!r}: unknown team {target.team!r} (teams: {known})")
-    return problems

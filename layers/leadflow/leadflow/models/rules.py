@@ -1,4 +1,5 @@
-"""Rule sets held as data (scoring rules, the rep roster): what operators may configure, validated before any use.
+"""Rule sets held as data: the scoring rules, and parse_ruleset, which validates every kind an operator may publish
+(the roster, matching, lifecycle, routing and SLA rules live in their own modules) before any use.
 
 Every error names the rule or rep it is about, because the person fixing a YAML file needs to find the entry."""
 
@@ -7,7 +8,6 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, ClassVar, Literal, Self, get_args, overload
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -19,7 +19,14 @@ from pydantic import (
 from leadflow.models.config_entry import NamedEntry, first_repeated
 from leadflow.models.lead import EngagementType, Grade, PropertyValue, SizeBand
 from leadflow.models.lifecycle import LifecycleRules
-from leadflow.models.routing import OutOfOffice, RoutingRuleSet, Team, WorkingHours
+from leadflow.models.matching_rules import MERGE_FIELDS as MERGE_FIELDS
+from leadflow.models.matching_rules import MatchingRuleSet as MatchingRuleSet
+from leadflow.models.matching_rules import MatchThresholds as MatchThresholds
+from leadflow.models.matching_rules import MergeRules as MergeRules
+from leadflow.models.matching_rules import MergeStrategy as MergeStrategy
+from leadflow.models.roster import Rep as Rep
+from leadflow.models.roster import RepRoster as RepRoster
+from leadflow.models.routing import RoutingRuleSet
 from leadflow.models.sla import SlaRules
 
 RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -287,182 +294,6 @@ class ScoringRuleSet(BaseModel):
         if (rule_id := first_repeated(rule_ids)) is not None:
             raise ValueError(f"rule id {rule_id!r} is used by more than one rule; rule ids must be unique")
         return self
-
-
-class Rep(NamedEntry):
-    """A sales rep who can be given leads."""
-
-    _entry_kind: ClassVar[str] = "rep"
-    _id_key: ClassVar[str] = "rep_id"
-
-    rep_id: RuleId
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-    email: str
-    active: bool = True
-    slack_webhook_url: str | None = None
-    max_open: int | None = Field(default=None, ge=1, description="Open leads the rep may hold; null: no limit.")
-    max_new_per_day: int | None = Field(default=None, ge=1, description="New leads per local day; null: no limit.")
-    working_hours: WorkingHours | None = Field(default=None, description="null: any time (a soft preference).")
-    out_of_office: list[OutOfOffice] = Field(default_factory=list)
-
-    @field_validator("email")
-    @classmethod
-    def _email_is_valid(cls, value: str) -> str:
-        try:
-            validate_email(value, check_deliverability=False)
-        except EmailNotValidError as exc:
-            raise ValueError(f"not a valid email address: {exc}") from None
-        return value
-
-    @field_validator("slack_webhook_url")
-    @classmethod
-    def _webhook_is_https(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith("https://"):
-            raise ValueError("must be an https:// URL")
-        return value
-
-
-class RepRoster(BaseModel):
-    """The reps leads are routed to, in routing order, and the teams (routing pools with a manager) they form."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    version: int = Field(default=0, description="Set by the config store when a roster is published.")
-    reps: Annotated[list[Rep], Field(min_length=1)]
-    teams: list[Team] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _rep_ids_are_unique(self) -> Self:
-        if (rep_id := first_repeated(rep.rep_id for rep in self.reps)) is not None:
-            raise ValueError(f"rep id {rep_id!r} appears more than once; rep ids must be unique")
-        return self
-
-    @model_validator(mode="after")
-    def _teams_name_known_reps(self) -> Self:
-        rep_ids = {rep.rep_id for rep in self.reps}
-        team_ids: set[str] = set()
-        for team in self.teams:
-            if team.id in team_ids:
-                raise ValueError(f"team id {team.id!r} appears more than once; team ids must be unique")
-            team_ids.add(team.id)
-            unknown = [rep_id for rep_id in [*team.rep_ids, team.manager or ""] if rep_id and rep_id not in rep_ids]
-            if unknown:
-                raise ValueError(f"team {team.id!r}: unknown rep {unknown[0]!r}")
-        return self
-
-    def find(self, rep_id: str) -> Rep | None:
-        return next((rep for rep in self.reps if rep.rep_id == rep_id), None)
-
-    def team(self, team_id: str) -> Team | None:
-        return next((team for team in self.teams if team.id == team_id), None)
-
-    def teams_of(self, rep_id: str) -> list[Team]:
-        return [team for team in self.teams if rep_id in team.rep_ids]
-
-    def manager_of(self, rep_id: str) -> Rep | None:
-        """The manager an escalation about `rep_id`'s lead goes to: the manager of the first team (in roster order)
-        that has the rep as a member and a manager other than the rep; None when there is none."""
-        for team in self.teams_of(rep_id):
-            if team.manager and team.manager != rep_id:
-                return self.find(team.manager)
-        return None
-
-
-MergeStrategy = Literal["most_recent", "oldest", "survivor", "most_trusted"]
-MERGE_STRATEGIES: tuple[str, ...] = get_args(MergeStrategy)
-#: The lead fields whose value a merge chooses by a strategy (custom fields share one strategy).
-MERGE_FIELDS = ("first_name", "last_name", "phone", "company", "title", "country", "website", "email")
-
-
-class MergeRules(BaseModel):
-    """Survivorship: when two leads merge, which lead's value each field keeps.
-
-    - `most_recent`: the value of the lead that heard from the person last (`last_submitted_at`);
-    - `oldest`: the value of the lead created first;
-    - `survivor`: the surviving lead's value;
-    - `most_trusted`: the value of the lead that came through the more trusted source, `source_trust` listing form
-      ids or utm sources (case ignored), most trusted first; unlisted sources trust least, and equal trust falls
-      back to `most_recent`.
-
-    Whatever the strategy, an empty value never replaces a non-empty one, and a verified value (one in the lead's
-    `verified_fields`) is never replaced by an unverified one: a person's confirmation outranks any form."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    default: MergeStrategy = "most_recent"
-    fields: dict[str, MergeStrategy] = Field(default_factory=dict)
-    custom_fields: MergeStrategy = "most_recent"
-    source_trust: list[str] = Field(default_factory=list)
-
-    @field_validator("fields")
-    @classmethod
-    def _fields_are_known(cls, value: dict[str, MergeStrategy]) -> dict[str, MergeStrategy]:
-        for name in value:
-            if name not in MERGE_FIELDS:
-                known = ", ".join(MERGE_FIELDS)
-                raise ValueError(f"unknown field {name!r}; expected one of: {known} (custom fields: 'custom_fields')")
-        return value
-
-    @field_validator("source_trust")
-    @classmethod
-    def _sources_are_distinct(cls, value: list[str]) -> list[str]:
-        seen: set[str] = set()
-        for source in value:
-            key = source.strip().casefold()
-            if not key:
-                raise ValueError("a source must not be empty")
-            if key in seen:
-                raise ValueError(f"source {source!r} is listed more than once")
-            seen.add(key)
-        return value
-
-    @model_validator(mode="after")
-    def _trust_order_given_when_used(self) -> Self:
-        users = [name for name in (*MERGE_FIELDS, "custom_fields") if self.strategy_for(name) == "most_trusted"]
-        if users and not self.source_trust:
-            raise ValueError(
-                f"strategy 'most_trusted' (used for {', '.join(users)}) needs a non-empty 'source_trust' list: "
-                "form ids or utm sources, most trusted first"
-            )
-        return self
-
-    def strategy_for(self, field: str) -> MergeStrategy:
-        """The strategy for a profile field, or for every custom field when `field` is "custom_fields"."""
-        if field == "custom_fields":
-            return self.custom_fields
-        return self.fields.get(field, self.default)
-
-    def trust_rank(self, source: str | None) -> int:
-        """0 for the most trusted source; unlisted (or no) source ranks after every listed one."""
-        ranks = {entry.strip().casefold(): rank for rank, entry in enumerate(self.source_trust)}
-        return ranks.get(source.strip().casefold(), len(ranks)) if source else len(ranks)
-
-
-class MatchThresholds(BaseModel):
-    """When two lead records count as one person, by the match probability of leadflow.domain.matching.compare:
-    at `merge` or above they are merged automatically; from `possible` up to `merge` they are linked as a possible
-    duplicate for a person to review; below `possible` they are distinct. Requires 0 < possible < merge < 1."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    merge: float = Field(gt=0, lt=1, description="Automatic merge at or above this probability: keep it high.")
-    possible: float = Field(gt=0, lt=1, description="A possible-duplicate link at or above this probability.")
-
-    @model_validator(mode="after")
-    def _possible_is_below_merge(self) -> Self:
-        if self.possible >= self.merge:
-            raise ValueError(f"possible: must be below merge ({self.merge}); got {self.possible}")
-        return self
-
-
-class MatchingRuleSet(BaseModel):
-    """The matching configuration: the thresholds of the duplicate decision, and how merged leads' values survive."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    version: int = Field(default=0, description="Set by the config store when a rule set is published.")
-    thresholds: MatchThresholds
-    survivorship: MergeRules = Field(default_factory=MergeRules)
 
 
 RuleSet = ScoringRuleSet | RepRoster | MatchingRuleSet | LifecycleRules | RoutingRuleSet | SlaRules
