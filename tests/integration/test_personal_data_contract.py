@@ -41,8 +41,8 @@ from moto import mock_aws
 
 from infra.local.moto_hooks import query_partitions_not_tables, serialise_dynamodb_writes
 from infra.local.runtime import MOTO_CONFIG
+from tests.integration.store_contract.conftest import aws_credentials  # noqa: F401 - a fixture
 from tests.integration.tables import create_tables
-from tests.integration.test_store_contract import aws_credentials  # noqa: F401 - a fixture
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 EMAIL = "ada@lovelace.example"
