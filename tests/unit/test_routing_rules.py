@@ -68,7 +68,7 @@ def test_a_rep_with_an_unknown_time_zone_is_refused_naming_the_rep() -> None:
     roster = load_config("reps.yaml")
     bad = {**roster, "reps": [{**roster["reps"][0], "working_hours": {"timezone": "Mars/Olympus"}}]}
 
-    with pytest.raises(ValidationError, match=r"rep 'dana-whitfield': .*unknown IANA time zone"):
+    with pytest.raises(ValidationError, match=r"rep 'dana-whitfield': .*unknown IANA time zone 'Mars/Olympus'"):
         parse_ruleset("reps", {**bad, "teams": []})
 
 

@@ -11,11 +11,12 @@ from leadflow.clock import FixedClock
 from leadflow.domain.sla import at_deadline, claim, deadline_after, record_touch
 from leadflow.models.lead import Assignment, Lead, Score, Stage
 from leadflow.models.rules import parse_ruleset
-from leadflow.models.sla import BusinessHours, SlaRules, SlaTarget, Touch
+from leadflow.models.sla import SlaRules, SlaTarget, Touch
+from leadflow.models.working_hours import WorkingHours
 
 from tests.unit.conftest import load_config
 
-BERLIN_9_TO_5 = BusinessHours(timezone="Europe/Berlin", days=["mon", "tue", "wed", "thu", "fri"])
+BERLIN_9_TO_5 = WorkingHours(timezone="Europe/Berlin", days=["mon", "tue", "wed", "thu", "fri"])
 FOUR_BUSINESS_HOURS = SlaTarget(minutes=240, business=True)
 FRIDAY_1630_BERLIN = datetime(2026, 3, 6, 15, 30, tzinfo=UTC)  # CET is UTC+1 in March before the DST change
 TIMER = "arn:aws:states:us-east-1:123456789012:execution:leadflow-SlaTimer:t1"
@@ -77,7 +78,7 @@ def test_business_hours_are_local_wall_times_across_the_dst_change() -> None:
 
 
 def test_a_business_deadline_in_another_time_zone_follows_that_zones_day() -> None:
-    new_york = BusinessHours(timezone="America/New_York", days=["mon", "tue", "wed", "thu", "fri"])
+    new_york = WorkingHours(timezone="America/New_York", days=["mon", "tue", "wed", "thu", "fri"])
     # Friday 16:30 in Berlin is 10:30 in New York: the whole 4 hours fit the same New York day.
     assert deadline_after(FRIDAY_1630_BERLIN, FOUR_BUSINESS_HOURS, new_york) == datetime(2026, 3, 6, 19, 30, tzinfo=UTC)
 
@@ -109,7 +110,7 @@ def test_the_default_rule_set_gives_a1_five_minutes_a2_and_b1_an_hour_and_others
         ({"priorities": {"A1/E9": "1 hour"}}, "priority 'A1/E9': 'E9' is not a grade cell"),
         ({"priorities": {"A1": "1 hour", "B1/A1": "2 hours"}}, "cell A1 is already given by priority 'A1'"),
         ({"default": "soon"}, "'soon' is not a response time"),
-        ({"business_hours": {"timezone": "Mars/Olympus"}}, "unknown time zone 'Mars/Olympus'"),
+        ({"business_hours": {"timezone": "Mars/Olympus"}}, "unknown IANA time zone 'Mars/Olympus'"),
         ({"business_hours": {"start": "17:00", "end": "09:00"}}, "start (17:00) must be before end (09:00)"),
         ({"max_reassignments": -1}, "max_reassignments"),
     ],

@@ -11,7 +11,8 @@ from datetime import UTC, datetime, time, timedelta
 
 from leadflow.models.lead import Lead, Stage
 from leadflow.models.routing import is_queue
-from leadflow.models.sla import WEEKDAYS, BusinessHours, SlaBreach, SlaDecision, SlaRules, SlaState, SlaTarget, Touch
+from leadflow.models.sla import SlaBreach, SlaDecision, SlaRules, SlaState, SlaTarget, Touch
+from leadflow.models.working_hours import WEEKDAYS, WorkingHours
 
 # A business-hours walk looks at most this many days ahead: enough for any target and any sane opening days.
 _MAX_DAYS = 800
@@ -25,7 +26,7 @@ def _whole_second_up(moment: datetime) -> datetime:
     return datetime.fromtimestamp(seconds, tz=UTC)
 
 
-def deadline_after(start: datetime, target: SlaTarget, hours: BusinessHours) -> datetime:
+def deadline_after(start: datetime, target: SlaTarget, hours: WorkingHours) -> datetime:
     """When a response started at `start` is due: `target` later, counting only opening hours for a business
     target (a lead at 16:30 on Friday with 4 business hours of 9-17 is due at 12:30 on Monday). UTC, whole seconds."""
     if not target.business:

@@ -9,7 +9,8 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from leadflow.models.config_entry import NamedEntry, first_repeated
-from leadflow.models.routing import EntryId, OutOfOffice, RoutingRuleSet, Team, WorkingHours
+from leadflow.models.routing import EntryId, OutOfOffice, RoutingRuleSet, Team
+from leadflow.models.working_hours import WorkingHours
 
 
 class Rep(NamedEntry):

@@ -8,9 +8,8 @@ rule or team it is about, because the person fixing a YAML file needs to find th
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal, Self
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -27,9 +26,6 @@ QUEUE_PREFIX = "queue:"
 QUEUE_PATTERN = r"^queue:[a-z0-9][a-z0-9_-]{0,63}$"
 EntryId = Annotated[str, Field(pattern=ID_PATTERN)]
 
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-WORKDAYS: tuple[Weekday, ...] = WEEKDAYS[:5]
 Strategy = Literal["round_robin", "weighted", "least_loaded"]
 
 FieldKind = Literal["text", "number"]
@@ -57,45 +53,6 @@ CUSTOM_FIELD_PREFIX = "fields."
 def is_queue(owner_id: str | None) -> bool:
     """Whether an owner id is a queue (a lead waiting for a person to pick it up), not a rep."""
     return owner_id is not None and owner_id.startswith(QUEUE_PREFIX)
-
-
-class WorkingHours(BaseModel):
-    """When a rep takes leads, in their own time zone. `end` is exclusive; a shift past midnight is not supported."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    days: list[Weekday] = Field(default_factory=lambda: list(WORKDAYS), min_length=1)
-    start: time = time(9, 0)
-    end: time = time(17, 0)
-    timezone: str = "UTC"
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone_exists(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA time zone {value!r} (e.g. Europe/Berlin, America/New_York)") from None
-        return value
-
-    @model_validator(mode="after")
-    def _start_before_end(self) -> Self:
-        if self.start >= self.end:
-            raise ValueError(f"start ({self.start:%H:%M}) must be before end ({self.end:%H:%M})")
-        return self
-
-    def local(self, at: datetime) -> datetime:
-        return at.astimezone(ZoneInfo(self.timezone))
-
-    def contains(self, at: datetime) -> bool:
-        local = self.local(at)
-        return WEEKDAYS[local.weekday()] in self.days and self.start <= local.time() < self.end
-
-    def local_date(self, at: datetime) -> date:
-        return self.local(at).date()
-
-    def describe(self) -> str:
-        return f"{','.join(self.days)} {self.start:%H:%M}-{self.end:%H:%M} {self.timezone}"
 
 
 class OutOfOffice(BaseModel):

@@ -7,15 +7,14 @@ YAML file needs to find it."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time
-from typing import Annotated, Any, Literal, Self
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
+
+from leadflow.models.working_hours import WorkingHours
 
 TouchType = Literal["call", "email", "meeting"]
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_PRIORITY = "default"
 
 _DURATION = re.compile(r"^\s*(\d+)\s+(business\s+)?(minutes?|hours?)\s*$", re.IGNORECASE)
@@ -47,36 +46,6 @@ class SlaTarget(BaseModel):
         return f"{amount} {'business ' if self.business else ''}{unit}{'s' if amount != 1 else ''}"
 
 
-class BusinessHours(BaseModel):
-    """When reps work: `days` from `start` to `end` (local times in `timezone`, an IANA name)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    timezone: str = "UTC"
-    days: Annotated[list[Weekday], Field(min_length=1)] = Field(default_factory=lambda: list(WEEKDAYS[:5]))
-    start: time = time(9, 0)
-    end: time = time(17, 0)
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Berlin") from None
-        return value
-
-    @model_validator(mode="after")
-    def _start_before_end(self) -> Self:
-        if self.start >= self.end:
-            raise ValueError(f"start ({self.start:%H:%M}) must be before end ({self.end:%H:%M})")
-        return self
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-
 class SlaRules(BaseModel):
     """The SLA configuration: a response time per priority (grade cells such as `A1`, or `A2/B1` for several), a
     `default` for every other lead, business hours, how many times an untouched lead is reassigned before it is
@@ -87,7 +56,7 @@ class SlaRules(BaseModel):
     version: int = Field(default=0, description="Set by the config store when a rule set is published.")
     priorities: dict[str, SlaTarget] = Field(default_factory=dict)
     default: SlaTarget
-    business_hours: BusinessHours = Field(default_factory=BusinessHours)
+    business_hours: WorkingHours = Field(default_factory=WorkingHours)
     max_reassignments: int = Field(default=2, ge=0, le=10)
     escalate_to: str = Field(min_length=1, description="Manager id notified when the roster names none for the rep.")
 
