@@ -1,5 +1,6 @@
-"""Routing as data: when reps can take leads (working hours, out of office), the teams they form, and the ordered
-routing rules that decide which rep, team pool or queue a qualified lead goes to.
+"""Routing as data: when reps cannot take leads (out of office; their working hours are
+leadflow.models.working_hours), the teams they form, and the ordered routing rules that decide which rep, team pool
+or queue a qualified lead goes to.
 
 Imports no other rule set: the rep roster (leadflow.models.roster) builds on these models, and checks the routing
 rules' references against itself. Every error names the
