@@ -39,7 +39,7 @@ def test_moto_events_still_delivers_through_rule_send_to_targets() -> None:
 def test_the_interpreter_still_builds_task_clients_where_the_runtime_reuses_them() -> None:
     import importlib
 
-    for module_name in moto_hooks._TASK_CLIENT_MODULES:
+    for module_name in moto_hooks.TASK_CLIENT_MODULES:
         assert hasattr(importlib.import_module(module_name), "boto_client_for"), module_name
 
 

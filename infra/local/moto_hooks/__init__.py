@@ -1,0 +1,49 @@
+"""The few places where the local runtime reaches into moto's private API to make it behave like AWS.
+
+Each hook is named after what AWS does that moto does not (see shared notes on local AWS facts), one module per
+service; moto is pinned exactly in pyproject.toml and tests/infra/test_moto_hooks.py fails loudly if a hooked name
+or signature changes (registry.py lists them).
+"""
+
+from infra.local.moto_hooks.dynamodb import (
+    WriteListener,
+    answer_items_as_json,
+    query_partitions_not_tables,
+    serialise_dynamodb_writes,
+    size_items_once,
+)
+from infra.local.moto_hooks.lambdas import LambdaRunner, deliver_events_to_all_targets, run_lambdas_in_process
+from infra.local.moto_hooks.registry import HOOKED, signature_drift
+from infra.local.moto_hooks.sqs import QueueDeleted, QueueSent, journal_queue_messages
+from infra.local.moto_hooks.step_functions import (
+    STATE_MODULE,
+    TASK_CLIENT_MODULES,
+    ClockWaits,
+    context_timestamp,
+    quiet_state_machine_interpreter,
+    reuse_state_machine_task_clients,
+    state_machines_follow_clock,
+)
+
+__all__ = [
+    "HOOKED",
+    "STATE_MODULE",
+    "TASK_CLIENT_MODULES",
+    "ClockWaits",
+    "LambdaRunner",
+    "QueueDeleted",
+    "QueueSent",
+    "WriteListener",
+    "answer_items_as_json",
+    "context_timestamp",
+    "deliver_events_to_all_targets",
+    "journal_queue_messages",
+    "query_partitions_not_tables",
+    "quiet_state_machine_interpreter",
+    "reuse_state_machine_task_clients",
+    "run_lambdas_in_process",
+    "serialise_dynamodb_writes",
+    "signature_drift",
+    "size_items_once",
+    "state_machines_follow_clock",
+]

@@ -1,0 +1,194 @@
+"""DynamoDB as AWS runs it: conditional writes applied atomically (with a journal of every write), a Query that
+reads one partition rather than the table, item sizes counted once, and items answered as JSON."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from moto.core.responses import ActionContext, ActionResult
+from moto.dynamodb.exceptions import ItemSizeTooLarge
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
+from moto.dynamodb.models.table import Table
+from moto.dynamodb.responses import DynamoHandler, DynamoResult
+
+from infra.local.moto_hooks.registry import HOOKED
+
+# --- DynamoDB: atomic conditional writes and a write journal ------------------------------------------------------
+
+WriteListener = Callable[[str, dict[str, Any] | None, dict[str, Any]], None]
+"""(table name, item as DynamoDB JSON or None when deleted, key as DynamoDB JSON)."""
+
+_write_lock = threading.RLock()
+
+
+Key = dict[str, Any]
+Arguments = dict[str, Any]
+
+
+def _key_of(backend: DynamoDBBackend, table_name: str, attrs: dict[str, Any]) -> Key:
+    table = backend.get_table(table_name)
+    names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
+    return {name: attrs[name] for name in names if name in attrs}
+
+
+def _put_keys(backend: DynamoDBBackend, args: Arguments) -> list[tuple[str, Key]]:
+    return [(args["table_name"], _key_of(backend, args["table_name"], args["item_attrs"]))]
+
+
+def _keyed_keys(backend: DynamoDBBackend, args: Arguments) -> list[tuple[str, Key]]:
+    return [(args["table_name"], args["key"])]
+
+
+def _transact_keys(backend: DynamoDBBackend, args: Arguments) -> list[tuple[str, Key]]:
+    affected = []
+    for entry in args["transact_items"]:
+        op_type, op = next(iter(entry.items()))
+        if op_type == "Put":
+            affected.append((op["TableName"], _key_of(backend, op["TableName"], op["Item"])))
+        elif op_type in ("Update", "Delete"):
+            affected.append((op["TableName"], op["Key"]))
+    return affected
+
+
+_AFFECTED_KEYS: dict[str, Callable[[DynamoDBBackend, Arguments], list[tuple[str, Key]]]] = {
+    "put_item": _put_keys,
+    "update_item": _keyed_keys,
+    "delete_item": _keyed_keys,
+    "transact_write_items": _transact_keys,
+}
+
+
+def serialise_dynamodb_writes(on_write: WriteListener | None = None) -> None:
+    """DynamoDB applies a conditional write atomically; moto checks and writes without a lock, so threads can race.
+
+    Every DynamoDB request runs under one lock here: a write's ReturnValues are read after the write, and even a read
+    can add an entry to moto's item dict (which a transaction's table copy then trips over). `on_write` sees each
+    item's state after a write, for persistence.
+    """
+    original_call = HOOKED["DynamoHandler.call_action"]
+
+    def call_action(self: DynamoHandler) -> Any:
+        with _write_lock:
+            return original_call(self)
+
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+
+    def report(backend: DynamoDBBackend, table_name: str, key: Key) -> None:
+        table = backend.get_table(table_name)
+        hash_value, range_value = backend.get_keys_value(table, key)
+        item = table.get_item(hash_value, range_value)
+        if on_write is not None:
+            on_write(table_name, item.to_json()["Attributes"] if item else None, key)
+
+    for name, affected_keys in _AFFECTED_KEYS.items():
+        original = HOOKED[f"DynamoDBBackend.{name}"]
+        signature = inspect.signature(original)
+
+        def locked(
+            self: DynamoDBBackend,
+            *args: Any,
+            _original: Callable[..., Any] = original,
+            _signature: inspect.Signature = signature,
+            _affected: Callable[[DynamoDBBackend, Arguments], list[tuple[str, Key]]] = affected_keys,
+            **kwargs: Any,
+        ) -> Any:
+            with _write_lock:
+                result = _original(self, *args, **kwargs)
+                if on_write is not None:
+                    arguments = _signature.bind(self, *args, **kwargs).arguments
+                    for table_name, key in _affected(self, arguments):
+                        report(self, table_name, key)
+                return result
+
+        setattr(DynamoDBBackend, name, locked)
+
+
+def query_partitions_not_tables() -> None:
+    """A DynamoDB Query reads one partition; moto's sorts the whole table first, so every Query costs O(table).
+
+    For base-table queries (the pipeline's hot path: match-index blocks, a lead's history) the hooked query sees only
+    the partition asked for; index queries keep moto's full path. Runs under the DynamoDB request lock, so the
+    temporary instance attribute cannot leak into another request.
+    """
+    original = HOOKED["Table.query"]
+    signature = inspect.signature(original)
+
+    def query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = signature.bind(self, hash_key, *args, **kwargs).arguments.get("index_name")
+        if index_name or hash_key is None or not self.range_key_attr:
+            return original(self, hash_key, *args, **kwargs)
+        partition = list(self.items[hash_key].values()) if hash_key in self.items else []
+        self.all_items = lambda: sorted(partition, key=lambda item: item.range_key)  # type: ignore[method-assign]
+        try:
+            return original(self, hash_key, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    Table.query = query  # type: ignore[method-assign]
+
+
+ITEM_SIZE_LIMIT = 405_000  # moto's own figure: DynamoDB refuses items between 409 and 410 KB
+
+
+def _attribute_size(key: str, value: Any) -> int:
+    return len(key.encode("utf-8")) + (value.size() if type(value) is DynamoType else len(str(value).encode("utf-8")))
+
+
+def size_items_once() -> None:
+    """DynamoDB checks an item's size once per write; moto re-measures the whole item for every attribute it sets,
+    walking every nested map and list each time. For a lead with its score lines and activity that made one PutItem
+    cost ~40 ms under the DynamoDB request lock, and a burst of writes to one lead queue behind it.
+
+    The hooked dict keeps a running size, measuring each attribute once as it is set; the 400 KB limit is enforced as
+    before, with an exact re-measure when an item nears it (updates that change a nested value in place are then
+    counted too)."""
+
+    def set_attribute(self: LimitedSizeDict, key: str, value: Any) -> None:
+        size = self.__dict__.get("_size")
+        if size is None:
+            size = sum(_attribute_size(name, item) for name, item in self.items())
+        new_size = size + _attribute_size(key, value) - (_attribute_size(key, self[key]) if key in self else 0)
+        if new_size > ITEM_SIZE_LIMIT // 2:  # near the limit: measure exactly, as moto would
+            new_size = _attribute_size(key, value) + sum(
+                _attribute_size(name, item) for name, item in self.items() if name != key
+            )
+        if new_size > ITEM_SIZE_LIMIT:
+            raise ItemSizeTooLarge
+        dict.__setitem__(self, key, value)
+        self.__dict__["_size"] = new_size
+
+    LimitedSizeDict.__setitem__ = set_attribute  # type: ignore[method-assign]
+
+
+#: DynamoDB operations whose answers are items: already in DynamoDB's wire JSON once moto has converted them.
+ITEM_OPERATIONS = frozenset(
+    {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
+)
+
+
+def answer_items_as_json() -> None:
+    """DynamoDB answers item operations with the items as JSON. moto builds the same JSON through its generic,
+    shape-driven serializer, which looks up every one of the ten AttributeValue members for every nested value: ~60 ms
+    for one lead with its activity, spent under the DynamoDB request lock, so concurrent pipeline runs queued behind
+    it. For those operations the hooked result is dumped as it is (the same document; a canary test compares them)."""
+    original = HOOKED["ActionResult.execute_result"]
+
+    def execute_result(self: ActionResult, context: ActionContext) -> Any:
+        if not isinstance(self, DynamoResult) or context.operation_model.name not in ITEM_OPERATIONS:
+            return original(self, context)
+        result = self.result
+        if not isinstance(result, dict):
+            return original(self, context)
+        try:
+            body = json.dumps({key: value for key, value in result.items() if value is not None})
+        except (TypeError, ValueError):
+            return original(self, context)
+        status, headers, _ = original(ActionResult({}), context)  # the protocol's status and headers
+        return status, headers, body
+
+    ActionResult.execute_result = execute_result  # type: ignore[method-assign]
