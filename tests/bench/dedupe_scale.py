@@ -22,10 +22,9 @@ from boto3.dynamodb.types import TypeSerializer
 from leadflow.adapters import layout
 from leadflow.adapters.dynamodb import DynamoConfigStore, DynamoLeadStore, DynamoOutbox
 from leadflow.adapters.dynamodb_matching import DynamoMatchIndex
-from leadflow.adapters.enrichment import DirectoryProvider
 from leadflow.adapters.memory import InMemoryEventBus
 from leadflow.clock import FixedClock
-from leadflow.domain.enrichment import DomainDirectory
+from leadflow.domain.enrichment import DirectoryProvider, DomainDirectory
 from leadflow.domain.identity import canonical_email
 from leadflow.domain.matching import MatchRecord, blocking_keys, prepare
 from leadflow.models.events import PipelineState

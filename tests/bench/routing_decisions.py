@@ -13,10 +13,9 @@ from itertools import count
 
 import boto3
 from leadflow.adapters.dynamodb import DynamoConfigStore, DynamoLeadStore
-from leadflow.adapters.enrichment import DirectoryProvider
 from leadflow.adapters.memory import InMemoryEventBus, InMemoryMatchIndex, InMemoryOutbox
 from leadflow.clock import FixedClock
-from leadflow.domain.enrichment import DomainDirectory
+from leadflow.domain.enrichment import DirectoryProvider, DomainDirectory
 from leadflow.domain.routing import RoutingInputs, decide
 from leadflow.models.lead import Firmographics, Lead, Stage
 from leadflow.models.rules import Rep, parse_ruleset

@@ -11,10 +11,9 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 from leadflow.adapters.dynamodb import DynamoConfigStore, DynamoLeadStore
-from leadflow.adapters.enrichment import DirectoryProvider
 from leadflow.adapters.memory import InMemoryEventBus, InMemoryMatchIndex, InMemoryOutbox
 from leadflow.clock import FixedClock
-from leadflow.domain.enrichment import DomainDirectory
+from leadflow.domain.enrichment import DirectoryProvider, DomainDirectory
 from leadflow.models.lead import Lead, Stage
 from leadflow.services.pipeline_deps import PipelineDeps
 from leadflow.services.routing import assign_lead

@@ -20,10 +20,10 @@ import boto3
 import pytest
 from leadflow.adapters.dynamodb import DynamoLeadStore
 from leadflow.adapters.memory import InMemoryLeadStore
+from leadflow.adapters.webhook_secrets import ParameterStoreWebhookSecrets
 from leadflow.domain.webhook_signature import sign, signed_headers
 from leadflow.models.lead import Activity
 from leadflow.ports import LeadStore
-from leadflow.wiring import ParameterStoreWebhookSecrets
 from moto import mock_aws
 
 from infra.local.moto_hooks import query_partitions_not_tables, serialise_dynamodb_writes

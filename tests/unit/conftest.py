@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 import yaml
-from leadflow.adapters.enrichment import DirectoryProvider
 from leadflow.adapters.memory import (
     InMemoryConfigStore,
     InMemoryEventBus,
@@ -19,7 +18,7 @@ from leadflow.adapters.memory import (
     InMemoryOutbox,
 )
 from leadflow.clock import FixedClock
-from leadflow.domain.enrichment import DomainDirectory, enrich
+from leadflow.domain.enrichment import DirectoryProvider, DomainDirectory, enrich
 from leadflow.domain.identity import email_domain
 from leadflow.domain.merge import apply_submission
 from leadflow.models.lead import Activity, EngagementType, Firmographics, Lead, PropertyValue

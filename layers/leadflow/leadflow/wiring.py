@@ -10,16 +10,17 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from leadflow.adapters.circuit_breaker import CircuitBreaker
 from leadflow.adapters.dynamodb import DynamoConfigStore, DynamoLeadStore, DynamoOutbox
 from leadflow.adapters.dynamodb_erasure import DynamoAuditLog, DynamoPersonalDataStore, DynamoSuppressionList
 from leadflow.adapters.dynamodb_matching import DynamoMatchIndex
-from leadflow.adapters.enrichment import ChainedProvider, CircuitBreaker, DirectoryProvider, HttpEnrichmentProvider
+from leadflow.adapters.enrichment import ChainedProvider, HttpEnrichmentProvider
 from leadflow.adapters.eventbridge import EventBridgeBus
-from leadflow.adapters.memory import InMemoryWebhookSecrets
 from leadflow.adapters.ses import SesNotifier
 from leadflow.adapters.slack import SlackNotifier
+from leadflow.adapters.webhook_secrets import ParameterStoreWebhookSecrets, StaticWebhookSecrets
 from leadflow.clock import current_clock
-from leadflow.domain.enrichment import DomainDirectory
+from leadflow.domain.enrichment import DirectoryProvider, DomainDirectory
 from leadflow.ports import EnrichmentProvider, Notifier, WebhookSecrets
 from leadflow.services.delivery import DeliveryDeps
 from leadflow.services.engagement import EngagementDeps
@@ -88,45 +89,12 @@ def enrichment_provider() -> EnrichmentProvider:
     return ChainedProvider(http, directory)
 
 
-class ParameterStoreWebhookSecrets:
-    """Each webhook provider's secret from the SecureString parameter `<path><provider>`, through Powertools'
-    cache: a warm function asks SSM at most once per provider per SECRET_MAX_AGE, and a rotated secret is in use
-    within that time. Unknown providers are remembered as long, so requests naming random providers cannot spend
-    the account's SSM throughput."""
-
-    SECRET_MAX_AGE = 300
-    MAX_REMEMBERED_UNKNOWN = 1000
-
-    def __init__(self, path: str) -> None:
-        self._prefix = path.rstrip("/") + "/" if path else ""
-        self._unknown: dict[str, float] = {}
-
-    def secret(self, provider: str) -> str | None:
-        # Imported here: only the webhooks function needs it, and every other function imports this module.
-        from aws_lambda_powertools.utilities.parameters import get_parameter
-        from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
-
-        if not self._prefix or self._unknown.get(provider, 0.0) > time.monotonic():
-            return None
-        try:
-            return get_parameter(f"{self._prefix}{provider}", decrypt=True, max_age=self.SECRET_MAX_AGE)
-        except GetParameterError as exc:
-            # Powertools wraps every error; only a missing parameter means "no such provider", the rest propagate.
-            cause = exc.__context__
-            if not (isinstance(cause, ClientError) and cause.response["Error"]["Code"] == "ParameterNotFound"):
-                raise
-        if len(self._unknown) >= self.MAX_REMEMBERED_UNKNOWN:
-            self._unknown.clear()
-        self._unknown[provider] = time.monotonic() + self.SECRET_MAX_AGE
-        return None
-
-
 @cache
 def webhook_secrets() -> WebhookSecrets:
     """The local runtime's secrets from LEADFLOW_WEBHOOK_SECRETS when set; otherwise SSM under WEBHOOK_SECRETS_PATH."""
     config = settings()
     if config.webhook_secrets is not None:
-        return InMemoryWebhookSecrets({name: key.get_secret_value() for name, key in config.webhook_secrets.items()})
+        return StaticWebhookSecrets({name: key.get_secret_value() for name, key in config.webhook_secrets.items()})
     return ParameterStoreWebhookSecrets(config.webhook_secrets_path)
 
 

@@ -11,13 +11,10 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from leadflow.adapters.enrichment import (
-    CircuitBreaker,
-    DirectoryProvider,
-    HttpEnrichmentProvider,
-)
+from leadflow.adapters.circuit_breaker import CircuitBreaker
+from leadflow.adapters.enrichment import HttpEnrichmentProvider
 from leadflow.clock import FixedClock
-from leadflow.domain.enrichment import DomainDirectory
+from leadflow.domain.enrichment import DirectoryProvider, DomainDirectory
 from leadflow.models.lead import Firmographics
 from leadflow.ports import EnrichmentUnavailable
 

@@ -6,10 +6,8 @@ import contextlib
 import threading
 
 import pytest
-from leadflow.adapters.enrichment import (
-    CircuitBreaker,
-    CircuitOpen,
-)
+from leadflow.adapters.circuit_breaker import CircuitBreaker
+from leadflow.adapters.enrichment import CircuitOpen
 from leadflow.clock import FixedClock
 from leadflow.ports import EnrichmentUnavailable
 

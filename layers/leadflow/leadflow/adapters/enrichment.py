@@ -1,5 +1,6 @@
-"""Enrichment providers: the bundled domain directory (the default), an external HTTP data provider behind a
-circuit breaker (off unless ENRICHMENT_URL is set), and a chain that asks the external one first.
+"""Enrichment providers that call out: an external HTTP data provider behind a circuit breaker (off unless
+ENRICHMENT_URL is set), and a chain that asks it first and the bundled directory (leadflow.domain.enrichment's
+DirectoryProvider) when it cannot answer.
 
 The HTTP provider expects `GET {base_url}/{domain}` (with `Authorization: Bearer <key>` when a key is set) to answer
 
@@ -15,106 +16,26 @@ manufacturing, ...; see leadflow/data/company_domains.csv). Unknown fields are i
 from __future__ import annotations
 
 import http.client
-import re
-import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Collection
-from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from leadflow.clock import SystemClock
-from leadflow.domain.enrichment import DomainDirectory, enrich, size_band
+from leadflow.adapters.circuit_breaker import CircuitBreaker
+from leadflow.domain.enrichment import ascii_domain, provider_firmographics
 from leadflow.domain.identity import free_mail_domains
 from leadflow.models.lead import Firmographics
 from leadflow.observability import logger
-from leadflow.ports import Clock, EnrichmentProvider, EnrichmentUnavailable
+from leadflow.ports import EnrichmentProvider, EnrichmentUnavailable
 
 MAX_ANSWER_BYTES = 65_536  # a firmographics answer is a few hundred bytes; more is not an answer we want to parse
-_DOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$")
-
-BreakerState = Literal["closed", "open", "half_open"]
 
 
 class CircuitOpen(EnrichmentUnavailable):
     """The breaker is open: the provider failed repeatedly and is not asked until the reset time has passed."""
-
-
-class DirectoryProvider:
-    """The bundled domain directory as a provider; it never calls out and is never unavailable."""
-
-    name: str = "directory"
-
-    def __init__(self, directory: DomainDirectory, free_mail: Collection[str] | None = None) -> None:
-        self._directory = directory
-        self._free_mail = free_mail
-
-    def lookup(self, domain: str) -> Firmographics | None:
-        firmographics = enrich(domain, self._directory, self._free_mail)
-        # A free-mail domain is something the directory knows about (it is not a company); an unknown one is not.
-        if firmographics.known or firmographics.free_mail:
-            return firmographics
-        return None
-
-
-class CircuitBreaker:
-    """Stops calls to a failing dependency: closed → open after `failure_threshold` consecutive failures → half-open
-    once `reset_after_seconds` have passed, when exactly one trial call goes ahead: its success closes the breaker,
-    its failure opens it for another period. Thread-safe; time comes from `clock`, so tests fast-forward it.
-
-    State lives in the process: each Lambda execution environment has its own breaker, so an outage costs at most
-    `failure_threshold` slow calls per environment per period, and no extra call to a shared store per lookup."""
-
-    def __init__(self, failure_threshold: int = 5, reset_after_seconds: float = 60.0, *, clock: Clock | None = None):
-        if failure_threshold < 1 or reset_after_seconds <= 0:
-            raise ValueError("failure_threshold must be at least 1 and reset_after_seconds positive")
-        self.failure_threshold = failure_threshold
-        self.reset_after_seconds = reset_after_seconds
-        self._clock: Clock = clock or SystemClock()
-        self._lock = threading.Lock()
-        self._failures = 0
-        self._opened_at: datetime | None = None
-        self._trial_in_flight = False
-
-    @property
-    def state(self) -> BreakerState:
-        with self._lock:
-            return self._state()
-
-    def acquire(self) -> bool:
-        """Whether a call may go ahead now; a caller given True must report record_success or record_failure."""
-        with self._lock:
-            state = self._state()
-            if state == "closed":
-                return True
-            if state == "half_open" and not self._trial_in_flight:
-                self._trial_in_flight = True
-                return True
-            return False
-
-    def record_success(self) -> None:
-        with self._lock:
-            self._failures = 0
-            self._opened_at = None
-            self._trial_in_flight = False
-
-    def record_failure(self) -> None:
-        with self._lock:
-            self._failures += 1
-            if self._trial_in_flight or self._failures >= self.failure_threshold:
-                self._opened_at = self._clock.now()
-            self._trial_in_flight = False
-
-    def _state(self) -> BreakerState:
-        if self._opened_at is None:
-            return "closed"
-        if (self._clock.now() - self._opened_at).total_seconds() >= self.reset_after_seconds:
-            return "half_open"
-        return "open"
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -176,14 +97,14 @@ class HttpEnrichmentProvider:
 
     def lookup(self, domain: str) -> Firmographics | None:
         domain = domain.lower().rstrip(".")
-        ascii_domain = _ascii(domain)
-        if domain in self._free_mail or ascii_domain is None:
+        url_domain = ascii_domain(domain)
+        if domain in self._free_mail or url_domain is None:
             return None  # not a company domain: nothing to pay a provider for, nothing to put in a URL
         if not self.breaker.acquire():
             raise CircuitOpen(f"{self.base_url} failed repeatedly; not asked until the breaker half-opens")
         answered = False
         try:
-            found = self._fetch(domain, ascii_domain)
+            found = self._fetch(domain, url_domain)
             answered = True
             return found
         finally:
@@ -193,8 +114,8 @@ class HttpEnrichmentProvider:
             else:
                 self.breaker.record_failure()
 
-    def _fetch(self, domain: str, ascii_domain: str) -> Firmographics | None:
-        url = f"{self.base_url}/{ascii_domain}"
+    def _fetch(self, domain: str, url_domain: str) -> Firmographics | None:
+        url = f"{self.base_url}/{url_domain}"
         headers = {"Accept": "application/json", "User-Agent": "leadflow-enrichment"}
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"
@@ -216,7 +137,13 @@ class HttpEnrichmentProvider:
             answer = _ProviderAnswer.model_validate_json(body)
         except ValidationError as exc:
             raise self._unavailable(domain, "malformed answer", started) from exc
-        return _firmographics(domain, answer)
+        return provider_firmographics(
+            domain,
+            company_name=answer.company_name,
+            industry=answer.industry,
+            employees=answer.employees,
+            country=answer.country,
+        )
 
     def _unavailable(self, domain: str, reason: str, started: float) -> EnrichmentUnavailable:
         elapsed_ms = round((time.monotonic() - started) * 1000)
@@ -225,33 +152,6 @@ class HttpEnrichmentProvider:
             extra={"provider": self.base_url, "domain": domain, "reason": reason, "elapsed_ms": elapsed_ms},
         )
         return EnrichmentUnavailable(f"{self.base_url} could not answer for {domain}: {reason}")
-
-
-def _ascii(domain: str) -> str | None:
-    """The domain as it goes into the URL (punycode for an internationalised one); None if it is not a domain."""
-    try:
-        ascii_domain = domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        return None
-    return ascii_domain if _DOMAIN.match(ascii_domain) else None
-
-
-def _firmographics(domain: str, answer: _ProviderAnswer) -> Firmographics | None:
-    company_name = answer.company_name or None
-    industry = answer.industry.lower() if answer.industry else None
-    country = answer.country.upper() if answer.country else None
-    if company_name is None and industry is None and answer.employees is None and country is None:
-        return None  # an answer with nothing in it is the provider not knowing the domain
-    return Firmographics(
-        domain=domain,
-        company_name=company_name,
-        industry=industry,
-        employees=answer.employees,
-        size_band=size_band(answer.employees),
-        country=country,
-        free_mail=False,
-        known=True,
-    )
 
 
 class ChainedProvider:
@@ -280,11 +180,4 @@ class ChainedProvider:
         return found
 
 
-__all__ = [
-    "BreakerState",
-    "ChainedProvider",
-    "CircuitBreaker",
-    "CircuitOpen",
-    "DirectoryProvider",
-    "HttpEnrichmentProvider",
-]
+__all__ = ["ChainedProvider", "CircuitOpen", "HttpEnrichmentProvider"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -364,17 +364,6 @@ class InMemoryEventBus:
     def of_type(self, kind: type[EventT]) -> list[EventT]:
         with self._lock:
             return [event for event in self.published if isinstance(event, kind)]
-
-
-class InMemoryWebhookSecrets:
-    """Webhook signing secrets from a mapping of provider to secret: unit tests, and the local runtime, which reads
-    them from LEADFLOW_WEBHOOK_SECRETS instead of SSM."""
-
-    def __init__(self, secrets: Mapping[str, str]) -> None:
-        self._secrets = dict(secrets)
-
-    def secret(self, provider: str) -> str | None:
-        return self._secrets.get(provider)
 
 
 class InMemoryOutbox:

@@ -16,7 +16,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-from leadflow.adapters.enrichment import CircuitBreaker
+from leadflow.adapters.circuit_breaker import CircuitBreaker
 from leadflow.models.rules import Rep
 from leadflow.observability import logger
 from leadflow.ports import DeliveryFailed, Notification

@@ -1,11 +1,13 @@
 """What an email domain says about a lead's company, from a bundled directory of well-known companies.
 
-Used by the enrich step through an EnrichmentProvider (leadflow.adapters.enrichment): the bundled directory by
-default, an external data provider in front of it when configured, without touching scoring."""
+Used by the enrich step through an EnrichmentProvider: the bundled directory (DirectoryProvider) by default, an
+external data provider (leadflow.adapters.enrichment) in front of it when configured, without touching scoring; what
+such a provider's answer means is decided here too (provider_firmographics)."""
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -14,6 +16,8 @@ from importlib.resources import files
 from leadflow.domain.identity import free_mail_domains
 from leadflow.models.lead import Firmographics, SizeBand
 from leadflow.ports import EnrichmentProvider
+
+_DOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$")
 
 # Upper bounds (inclusive) of each band; anything above the last is "5000+".
 _SIZE_BANDS: tuple[tuple[int, SizeBand], ...] = (
@@ -138,3 +142,51 @@ def enrich_with(domain: str, provider: EnrichmentProvider, free_mail: Collection
     if found is None:
         return Firmographics(domain=domain, free_mail=False, known=False)
     return found
+
+
+class DirectoryProvider:
+    """The bundled domain directory as a provider; it never calls out and is never unavailable."""
+
+    name: str = "directory"
+
+    def __init__(self, directory: DomainDirectory, free_mail: Collection[str] | None = None) -> None:
+        self._directory = directory
+        self._free_mail = free_mail
+
+    def lookup(self, domain: str) -> Firmographics | None:
+        firmographics = enrich(domain, self._directory, self._free_mail)
+        # A free-mail domain is something the directory knows about (it is not a company); an unknown one is not.
+        if firmographics.known or firmographics.free_mail:
+            return firmographics
+        return None
+
+
+def ascii_domain(domain: str) -> str | None:
+    """The domain as it goes into the URL (punycode for an internationalised one); None if it is not a domain."""
+    try:
+        encoded = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+    return encoded if _DOMAIN.match(encoded) else None
+
+
+def provider_firmographics(
+    domain: str, *, company_name: str | None, industry: str | None, employees: int | None, country: str | None
+) -> Firmographics | None:
+    """An outside provider's answer about a domain as firmographics: industry compared in lowercase (the
+    directory's vocabulary), the country as an upper-case ISO code; None when the answer says nothing."""
+    company_name = company_name or None
+    industry = industry.lower() if industry else None
+    country = country.upper() if country else None
+    if company_name is None and industry is None and employees is None and country is None:
+        return None  # an answer with nothing in it is the provider not knowing the domain
+    return Firmographics(
+        domain=domain,
+        company_name=company_name,
+        industry=industry,
+        employees=employees,
+        size_band=size_band(employees),
+        country=country,
+        free_mail=False,
+        known=True,
+    )
