@@ -15,7 +15,8 @@ import pytest
 
 from infra.local.clock import VirtualClock
 from infra.local.deployment import Schedule
-from infra.local.scheduler import ScheduleError, Scheduler, aws_time, parse_expression, trigger_for
+from infra.local.schedule_expressions import ScheduleError, parse_expression, trigger_for
+from infra.local.scheduler import Scheduler, aws_time
 
 START = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)  # a Thursday
 DECAY = Schedule(
