@@ -5,19 +5,18 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow import wiring
 from leadflow.api.errors import API_KEY, WITH_BODY, error_response, responses
+from leadflow.api.params import LeadId
 from leadflow.models.lead import Lead
 from leadflow.services.curation import CannotMerge, dismiss_pair, merge_pair, unmerge_lead
 from leadflow.services.lead_updates import LeadNotFound
 
 router = APIGatewayRouter()
-
-LeadId = Annotated[str, Path(pattern=r"^lead_[0-9a-z]{26}$", max_length=31, description="A lead's id, as `lead_...`.")]
 
 
 class DuplicateDecision(BaseModel):

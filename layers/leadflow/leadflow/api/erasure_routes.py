@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Header, Path
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from leadflow import wiring
 from leadflow.api.errors import API_KEY, error_response, responses
+from leadflow.api.params import LeadId
 from leadflow.models.erasure import ErasureOut, PersonExport
 from leadflow.observability import logger
 from leadflow.services.erasure import ErasureNotConfigured, LeadErasedAlready, Requester, erase, export
@@ -18,7 +19,6 @@ from leadflow.services.lead_updates import LeadNotFound
 
 router = APIGatewayRouter()
 
-LeadId = Annotated[str, Path(pattern=r"^lead_[0-9a-z]{26}$", max_length=31, description="A lead's id, as `lead_...`.")]
 Actor = Annotated[
     str | None,
     Header(

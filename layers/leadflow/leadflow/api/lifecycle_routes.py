@@ -7,43 +7,27 @@ import json
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from leadflow import wiring
-from leadflow.api.errors import API_KEY, WITH_BODY, error_response, responses
+from leadflow.api.errors import API_KEY, WITH_BODY, error_response
+from leadflow.api.params import LeadId, lead_responses
 from leadflow.domain.lifecycle import InvalidAction, TransitionNotAllowed
 from leadflow.models.lead import Lead
 from leadflow.models.lifecycle import OutcomeRequest, StageRequest
-from leadflow.services.lead_updates import LeadNotFound
 from leadflow.services.lifecycle import change_stage
 from leadflow.services.outcomes import record_outcome
-from leadflow.services.pipeline_deps import MissingConfig
 
 router = APIGatewayRouter()
 
-LeadId = Annotated[str, Path(pattern=r"^lead_[0-9a-z]{26}$", max_length=31, description="A lead's id, as `lead_...`.")]
-RESPONSES: dict[int, OpenAPIResponse] = responses(
-    {
-        200: {
-            "description": "The lead after the change (unchanged when the same request was already carried out).",
-            "content": {"application/json": {"model": Lead}},
-        }
-    },
+CHANGED = lead_responses(
+    "The lead after the change (unchanged when the same request was already carried out).",
     *WITH_BODY,
-    403,
-    404,
     409,
     503,
-    e404="No such lead.",
     e409="The lead's stage does not allow this: the message names the stage and what it allows.",
 )
-
-
-@router.exception_handler(LeadNotFound)
-def _no_lead(exc: LeadNotFound) -> Response[str]:
-    return error_response(404, f"lead_id: no lead {exc.lead_id}")
 
 
 @router.exception_handler(InvalidAction)
@@ -59,11 +43,6 @@ def _not_allowed(exc: TransitionNotAllowed) -> Response[str]:
     return Response(status_code=409, content_type="application/json", body=json.dumps(body))
 
 
-@router.exception_handler(MissingConfig)
-def _no_config(exc: MissingConfig) -> Response[str]:
-    return error_response(503, str(exc))
-
-
 @router.post(
     "/v1/leads/<lead_id>/stage",
     summary="Take a sales action on a lead: accept, qualify (with BANT answers), open an opportunity, win, disqualify",
@@ -73,7 +52,7 @@ def _no_config(exc: MissingConfig) -> Response[str]:
         "any open stage → disqualified, with a configured `reason_code` whose recycle delay decides when the lead "
         "comes back. Every change is a `lead.stage_changed` event with the actor and the reason."
     ),
-    responses=RESPONSES,
+    responses=CHANGED,
     security=API_KEY,
     tags=["lifecycle"],
 )
@@ -88,7 +67,7 @@ def stage_action(lead_id: LeadId, request: Annotated[StageRequest, Body()]) -> L
         "`won` makes the lead a customer; `lost` disqualifies it with a configured `reason_code`, so its recycle "
         "delay applies from `closed_at`. The latest outcome recorded for a lead replaces any earlier one."
     ),
-    responses=RESPONSES,
+    responses=CHANGED,
     security=API_KEY,
     tags=["lifecycle"],
 )

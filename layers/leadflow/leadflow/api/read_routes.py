@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from leadflow import wiring
 from leadflow.api.errors import API_KEY, responses
+from leadflow.api.params import LeadId
 from leadflow.domain.identity import canonical_email
 from leadflow.domain.scoring import score_lead
 from leadflow.models.api import (
@@ -33,9 +34,6 @@ from leadflow.services.pipeline_deps import active_ruleset
 
 router = APIGatewayRouter()
 
-LeadId = Annotated[
-    str, Path(pattern=r"^lead_[0-9a-z]{26}$", max_length=31, description="The lead's id, as `lead_...`.")
-]
 OWNER = r"^(queue:)?[a-z0-9][a-z0-9_-]{0,63}$"  # a rep id (as the roster allows) or a queue (`queue:unassigned`)
 
 

@@ -16,6 +16,8 @@ from pydantic import TypeAdapter
 from leadflow import __version__
 from leadflow.api.errors import error_response, invalid_request
 from leadflow.api.form_bodies import FORM, JSON, BodyRejected, normalise_body
+from leadflow.services.lead_updates import LeadNotFound
+from leadflow.services.pipeline_deps import MissingConfig
 from leadflow.settings import settings
 
 API_TITLE = "leadflow"
@@ -77,6 +79,14 @@ def build_resolver(*routers: APIGatewayRouter) -> APIGatewayRestResolver:
     @app.exception_handler(NotFoundError)
     def _not_found(exc: NotFoundError) -> Response[str]:
         return error_response(404, str(exc.msg))
+
+    @app.exception_handler(LeadNotFound)
+    def _no_lead(exc: LeadNotFound) -> Response[str]:
+        return error_response(404, f"lead_id: no lead {exc.lead_id}")
+
+    @app.exception_handler(MissingConfig)
+    def _no_config(exc: MissingConfig) -> Response[str]:
+        return error_response(503, str(exc))
 
     return app
 

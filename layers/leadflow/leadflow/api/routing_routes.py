@@ -7,21 +7,20 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow import wiring
 from leadflow.api.errors import API_KEY, WITH_BODY, error_response, responses
+from leadflow.api.params import LeadId, lead_responses
 from leadflow.clock import current_clock
 from leadflow.domain.availability import local_day, outside_hours_reason, unavailable_reason
 from leadflow.domain.routing import NoEligibleRep
 from leadflow.models.lead import Lead
 from leadflow.models.routing import Team
 from leadflow.models.rules import RepRoster
-from leadflow.services.lead_updates import LeadNotFound
-from leadflow.services.pipeline_deps import MissingConfig, active_ruleset
+from leadflow.services.pipeline_deps import active_ruleset
 from leadflow.services.routing import (
     ReassignmentRefused,
     UnknownRep,
@@ -31,24 +30,6 @@ from leadflow.services.routing import (
 )
 
 router = APIGatewayRouter()
-
-LeadId = Annotated[str, Path(pattern=r"^lead_[0-9a-z]{26}$", max_length=31, description="A lead's id, as `lead_...`.")]
-RESPONSES: dict[int, OpenAPIResponse] = responses(
-    {
-        200: {
-            "description": "The lead with its new owner and `assignment` (why, candidates, who was skipped).",
-            "content": {"application/json": {"model": Lead}},
-        }
-    },
-    *WITH_BODY,
-    403,
-    404,
-    409,
-    503,
-    e404="No such lead.",
-    e409="The lead is closed, or the named rep takes no leads; or nobody can take it.",
-    e422="A field is missing, unknown or invalid (e.g. an unknown `to_rep`): `errors[].field` names it.",
-)
 
 
 class ReassignRequest(BaseModel):
@@ -87,11 +68,6 @@ class TeamList(BaseModel):
     teams: list[Team]
 
 
-@router.exception_handler(LeadNotFound)
-def _no_lead(exc: LeadNotFound) -> Response[str]:
-    return error_response(404, f"lead_id: no lead {exc.lead_id}")
-
-
 @router.exception_handler(UnknownRep)
 def _unknown_rep(exc: UnknownRep) -> Response[str]:
     return error_response(422, str(exc), [{"field": "to_rep", "message": str(exc), "type": "value_error"}])
@@ -105,11 +81,6 @@ def _refused(exc: ReassignmentRefused) -> Response[str]:
 @router.exception_handler(NoEligibleRep)
 def _nobody(exc: NoEligibleRep) -> Response[str]:
     return error_response(409, str(exc))
-
-
-@router.exception_handler(MissingConfig)
-def _no_config(exc: MissingConfig) -> Response[str]:
-    return error_response(503, str(exc))
 
 
 def _roster() -> RepRoster:
@@ -176,7 +147,14 @@ def list_teams() -> TeamList:
         "when nobody can take it). A named rep gets the lead whatever their capacity or hours, unless inactive. "
         "Announces `lead.reassigned` and `lead.assigned`; the lead's history keeps the actor and the reason."
     ),
-    responses=RESPONSES,
+    responses=lead_responses(
+        "The lead with its new owner and `assignment` (why, candidates, who was skipped).",
+        *WITH_BODY,
+        409,
+        503,
+        e409="The lead is closed, or the named rep takes no leads; or nobody can take it.",
+        e422="A field is missing, unknown or invalid (e.g. an unknown `to_rep`): `errors[].field` names it.",
+    ),
     security=API_KEY,
     tags=["routing"],
 )

@@ -5,31 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from leadflow import wiring
-from leadflow.api.errors import API_KEY, WITH_BODY, responses
+from leadflow.api.errors import API_KEY, WITH_BODY
+from leadflow.api.params import LeadId, lead_responses
 from leadflow.models.lead import Lead
 from leadflow.models.sla import TouchRequest
 from leadflow.services.sla import touch_lead
 
 router = APIGatewayRouter()
-
-LeadId = Annotated[str, Path(pattern=r"^lead_[0-9a-z]{26}$", max_length=31, description="A lead's id, as `lead_...`.")]
-RESPONSES: dict[int, OpenAPIResponse] = responses(
-    {
-        200: {
-            "description": "The lead with its first touch and speed to lead (unchanged by a later touch).",
-            "content": {"application/json": {"model": Lead}},
-        }
-    },
-    *WITH_BODY,
-    403,
-    404,
-    e404="No such lead.",
-)
 
 
 @router.post(
@@ -40,7 +26,9 @@ RESPONSES: dict[int, OpenAPIResponse] = responses(
         "the lead's SLA: its timer ends at the deadline without reassigning. Later touches are kept in the "
         "history only. Every touch is a `lead.touched` event."
     ),
-    responses=RESPONSES,
+    responses=lead_responses(
+        "The lead with its first touch and speed to lead (unchanged by a later touch).", *WITH_BODY
+    ),
     security=API_KEY,
     tags=["sla"],
 )
