@@ -16,6 +16,7 @@ import boto3
 from infra.local.template import REPO_ROOT, LocalNames, substitute_definition
 
 ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"  # the local stack's one region
 
 
 @dataclass(frozen=True)

@@ -19,25 +19,23 @@ import yaml
 from boto3.dynamodb.types import TypeDeserializer
 from moto import mock_aws
 from moto.core.config import DefaultConfig
-from moto.dynamodb.models import dynamodb_backends
 from moto.sqs.models import sqs_backends
 
 from infra.local import moto_hooks
 from infra.local.clock import VirtualClock
-from infra.local.deployment import ACCOUNT_ID, Deployment, deploy
+from infra.local.deployment import ACCOUNT_ID, REGION, Deployment, deploy
+from infra.local.environment import export_function_environment, set_process_environment
 from infra.local.handlers import FunctionRunner
 from infra.local.http_api import ApiServer
-from infra.local.journal import Journal, QueueJournal
+from infra.local.persistence import DataFolder, dynamodb_backend
 from infra.local.scheduler import Firing, Scheduler
 from infra.local.template import REPO_ROOT, TEMPLATE_PATH, LocalNames, load_template
 
 DEFAULT_API_KEY = "local-dev-key"
-LOCAL_SUPPRESSION_SALT = "local-suppression-salt"  # on AWS a SecureString parameter (SUPPRESSION_SALT_PARAMETER)
 DEFAULT_PORT = 3000
 # moto's settings for the whole process: a second mock started while the runtime runs must use the same ones,
 # because moto applies the configuration of whichever mock started last.
 MOTO_CONFIG: DefaultConfig = {"stepfunctions": {"execute_state_machine": True}}
-REGION = "us-east-1"
 CONFIG_DIR = REPO_ROOT / "infra" / "config"
 CONFIG_DOCUMENTS = ("scoring", "reps", "matching", "lifecycle", "sla", "routing")
 LOG = logging.getLogger(__name__)
@@ -62,8 +60,7 @@ class LocalRuntime:
         self.clock = VirtualClock(speed=self.options.speed)
         self._mock: Any = None
         self._server: ApiServer | None = None
-        self._journal: Journal | None = None
-        self._queue_journal: QueueJournal | None = None
+        self._data: DataFolder | None = None
         self.deployment: Deployment | None = None
         self.runner: FunctionRunner | None = None
         self.session: boto3.Session | None = None
@@ -76,7 +73,7 @@ class LocalRuntime:
     # --- lifecycle -------------------------------------------------------------------------------------------------
 
     def start(self) -> LocalRuntime:
-        self._set_process_environment()
+        set_process_environment()
         self._mock = mock_aws(config=MOTO_CONFIG)
         self._mock.start()
         moto_hooks.quiet_state_machine_interpreter()
@@ -103,18 +100,17 @@ class LocalRuntime:
         )
         if self._server is not None:
             self._server.routes = self.deployment.routes
-        self._export_function_environment()
+        export_function_environment(self.deployment.functions, self.options.log_level, self.url)
         moto_hooks.run_lambdas_in_process(self.runner)
         moto_hooks.deliver_events_to_all_targets(self._invoke_async)
+        queues = None
         if self.options.data_dir is not None:
-            self._journal = Journal(self.options.data_dir)
-            self._restore()
+            self._data = DataFolder(self.options.data_dir, self.deployment.tables["LeadsTable"])
+            self._data.restore_items()
             self._resume_clock()
-            self._queue_journal = QueueJournal(self.options.data_dir)
-            self._restore_queues()
-        queues = self._queue_journal
+            queues = self._data.restore_queues()
         moto_hooks.journal_queue_messages(queues.sent if queues else None, queues.deleted if queues else None)
-        moto_hooks.serialise_dynamodb_writes(self._record_write if self._journal else None)
+        moto_hooks.serialise_dynamodb_writes(self._data.record_write if self._data else None)
         moto_hooks.query_partitions_not_tables()
         moto_hooks.size_items_once()
         moto_hooks.answer_items_as_json()
@@ -136,12 +132,8 @@ class LocalRuntime:
             self.scheduler.stop()
         self.wait_for_executions(timeout=10)
         self._stop_waiting_executions()
-        if self._queue_journal is not None:
-            self._queue_journal.compact(self._all_messages())
-            self._queue_journal.close()
-        if self._journal is not None:
-            self._journal.compact(self._all_items())
-            self._journal.close()
+        if self._data is not None:
+            self._data.close()
             self._clock_file().write_text(self.clock.now().isoformat(), encoding="utf-8")
             if self.scheduler is not None:
                 self._schedules_file().write_text(json.dumps(self.scheduler.saved_state(), indent=1), encoding="utf-8")
@@ -156,37 +148,6 @@ class LocalRuntime:
         self.stop()
 
     # --- environment -----------------------------------------------------------------------------------------------
-
-    def _set_process_environment(self) -> None:
-        os.environ.update(
-            {
-                "AWS_ACCESS_KEY_ID": "local",
-                "AWS_SECRET_ACCESS_KEY": "local",
-                "AWS_SESSION_TOKEN": "local",
-                "AWS_DEFAULT_REGION": REGION,
-                "AWS_REGION": REGION,
-                "POWERTOOLS_TRACE_DISABLED": "true",
-                "POWERTOOLS_METRICS_DISABLED": "true",
-            }
-        )
-        os.environ.setdefault("LEADFLOW_WEBHOOK_SECRETS", '{"generic": "local-webhook-secret"}')  # no SSM locally
-        os.environ.setdefault("LEADFLOW_SUPPRESSION_SALT", LOCAL_SUPPRESSION_SALT)
-
-    def _export_function_environment(self) -> None:
-        """Handlers share this process, so they share one environment: refuse a template that gives two functions
-        different values for one variable, rather than run one of them with the other's."""
-        assert self.deployment is not None
-        merged: dict[str, str] = {}
-        for spec in self.deployment.functions.values():
-            for key, value in spec.environment.items():
-                if key in merged and merged[key] != str(value):
-                    raise RuntimeError(
-                        f"{key} differs between functions; the local runtime needs one value per variable"
-                    )
-                merged[key] = str(value)
-        merged["POWERTOOLS_LOG_LEVEL"] = self.options.log_level
-        merged["API_BASE_URL"] = self.url
-        os.environ.update(merged)
 
     def _clock_file(self) -> Path:
         assert self.options.data_dir is not None
@@ -368,90 +329,10 @@ class LocalRuntime:
 
     # --- persistence -------------------------------------------------------------------------------------------------
 
-    def _backend(self) -> Any:
-        return dynamodb_backends[ACCOUNT_ID][REGION]
-
-    def _record_write(self, table: str, item: dict[str, Any] | None, key: dict[str, Any]) -> None:
-        """Journal a write; when an erasure is done, compact at once, so that no file keeps an erased person's old
-        items (the journal holds every version written since the last compaction). Runs under the DynamoDB lock,
-        so the snapshot is taken between two requests."""
-        assert self._journal is not None
-        self._journal.record(table, item, key)
-        if item is not None and _erasure_done(item):
-            self._journal.compact(self._all_items())
-            self._forget_queued_messages_of(item)
-
-    def _forget_queued_messages_of(self, erasure: dict[str, Any]) -> None:
-        """Drop the queued messages about an erased person (a failed run in the dead-letter queue holds the whole
-        submission) and compact the queue journal, so that no file keeps them. A message is theirs when it names one
-        of their lead ids or carries an email whose salted hash is on the suppression list."""
-        if self._queue_journal is None:
-            return
-        lead_ids = [str(value["S"]) for value in erasure.get("lead_ids", {}).get("L", [])]
-        suppressed = self._suppressed_hashes()
-        backend = sqs_backends[ACCOUNT_ID][REGION]
-        dropped = 0
-        for queue in backend.queues.values():
-            for message in list(queue._messages):
-                if _names_person(message.body, lead_ids, suppressed):
-                    queue._messages.remove(message)
-                    dropped += 1
-        if dropped:
-            self._queue_journal.compact(self._all_messages())
-
-    def _suppressed_hashes(self) -> set[str]:
-        from leadflow.adapters.layout import SUPPRESSION_PREFIX
-
-        assert self.deployment is not None
-        table = self._backend().get_table(self.deployment.tables["LeadsTable"])
-        found = set()
-        for item in table.all_items():
-            pk = str(item.to_json()["Attributes"]["pk"].get("S", ""))
-            if pk.startswith(SUPPRESSION_PREFIX):
-                found.add(pk.removeprefix(SUPPRESSION_PREFIX))
-        return found
-
-    def _restore(self) -> None:
-        assert self._journal is not None
-        backend = self._backend()
-        for table, item in self._journal.recorded_items():
-            if table in backend.tables:
-                backend.put_item(table, item)
-        self._journal.compact(self._all_items())
-
-    def _restore_queues(self) -> None:
-        """Send every message the queue journal kept to its queue again (dead letters above all), then compact."""
-        assert self._queue_journal is not None
-        backend = sqs_backends[ACCOUNT_ID][REGION]
-        for queue, body, attributes in self._queue_journal.recorded_messages():
-            if queue in backend.queues:
-                backend.send_message(queue, body, message_attributes=attributes)
-        self._queue_journal.compact(self._all_messages())
-
-    def _all_messages(self) -> list[tuple[str, str, str, dict[str, Any]]]:
-        backend = sqs_backends[ACCOUNT_ID][REGION]
-        return [
-            (name, message.id, message.body, dict(message.message_attributes or {}))
-            for name, queue in backend.queues.items()
-            for message in list(queue._messages)
-        ]
-
-    def _all_items(self) -> dict[str, list[tuple[dict[str, Any], dict[str, Any]]]]:
-        backend = self._backend()
-        tables: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
-        for name, table in backend.tables.items():
-            key_names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
-            items = []
-            for item in table.all_items():
-                attrs = item.to_json()["Attributes"]
-                items.append(({k: attrs[k] for k in key_names}, attrs))
-            tables[name] = items
-        return tables
-
     def table_items(self, logical_id: str) -> list[dict[str, Any]]:
         """Every item of a table as plain Python values (dashboard and tests; never on a request path)."""
         assert self.deployment is not None
-        table = self._backend().get_table(self.deployment.tables[logical_id])
+        table = dynamodb_backend().get_table(self.deployment.tables[logical_id])
         deserializer = TypeDeserializer()
         return [
             {k: deserializer.deserialize(v) for k, v in item.to_json()["Attributes"].items()}
@@ -480,42 +361,6 @@ class LocalRuntime:
         return redrive_pipeline_failures(
             self.session, self.deployment.queues["PipelineDeadLetterQueue"], os.environ["EVENT_BUS_NAME"]
         )
-
-
-def _names_person(body: str, lead_ids: list[str], suppressed: set[str]) -> bool:
-    from leadflow.services.erasure import email_hash
-
-    if any(lead_id in body for lead_id in lead_ids):
-        return True
-    salt = os.environ.get("LEADFLOW_SUPPRESSION_SALT", LOCAL_SUPPRESSION_SALT)
-    try:
-        document = json.loads(body)
-    except ValueError:
-        return False
-    for email in _emails_in(document):
-        try:
-            if email_hash(email, salt) in suppressed:
-                return True
-        except ValueError:  # not an address: nobody's
-            continue
-    return False
-
-
-def _emails_in(document: Any) -> list[str]:
-    """Every string under an `email` key, at any depth (a submission, an engagement event, a lead)."""
-    if isinstance(document, dict):
-        found = [value for key, value in document.items() if key == "email" and isinstance(value, str)]
-        return found + [email for value in document.values() for email in _emails_in(value)]
-    if isinstance(document, list):
-        return [email for value in document for email in _emails_in(value)]
-    return []
-
-
-def _erasure_done(item: dict[str, Any]) -> bool:
-    from leadflow.adapters.layout import ERASURE_PREFIX
-
-    pk, status = item.get("pk", {}).get("S", ""), item.get("status", {}).get("S")
-    return isinstance(pk, str) and pk.startswith(ERASURE_PREFIX) and status == "done"
 
 
 def template_parameters(template: dict[str, Any], overrides: dict[str, str]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from leadflow.adapters import layout
 from leadflow.domain.webhook_signature import signed_headers
 
 from infra.local.journal import Journal
-from infra.local.runtime import LOCAL_SUPPRESSION_SALT
+from infra.local.persistence import LOCAL_SUPPRESSION_SALT
 from tests.e2e.local_process import RuntimeProcess
 from tests.http_client import Client, Reply
 from tests.names import unique_surname
