@@ -21,7 +21,7 @@ from leadflow.clock import FixedClock
 from leadflow.domain.enrichment import DirectoryProvider, DomainDirectory, enrich
 from leadflow.domain.identity import email_domain
 from leadflow.domain.merge import apply_submission
-from leadflow.models.lead import Activity, EngagementType, Firmographics, Lead, PropertyValue
+from leadflow.models.lead import Activity, Assignment, EngagementType, Firmographics, Lead, PropertyValue
 from leadflow.models.rules import RepRoster, ScoringRuleSet, parse_ruleset
 from leadflow.models.submission import StoredSubmission, SubmissionIn
 from leadflow.services.pipeline_deps import PipelineDeps
@@ -167,3 +167,21 @@ def bus(deps: PipelineDeps) -> InMemoryEventBus:
 def clock(deps: PipelineDeps) -> FixedClock:
     assert isinstance(deps.clock, FixedClock)
     return deps.clock
+
+
+def first_rep_assignment(roster: RepRoster, at: datetime) -> Assignment:
+    """The assignment routing records when the roster's first active rep gets a lead by round robin."""
+    active = [rep for rep in roster.reps if rep.active]
+    return Assignment(
+        rep_id=active[0].rep_id,
+        rep_name=active[0].name,
+        rep_email=active[0].email,
+        rule="round_robin",
+        pool="default",
+        cursor=1,
+        candidates=[rep.rep_id for rep in active],
+        skipped={rep.rep_id: "inactive" for rep in roster.reps if not rep.active},
+        ruleset_version=1,
+        assigned_at=at,
+        strategy="round_robin",
+    )

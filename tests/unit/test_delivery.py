@@ -19,7 +19,6 @@ from leadflow.adapters.ses import SesNotifier
 from leadflow.adapters.slack import SlackNotifier
 from leadflow.clock import FixedClock
 from leadflow.domain.notifications import assignment_notification
-from leadflow.domain.routing import build_assignment, pick_round_robin
 from leadflow.domain.scoring import score_lead
 from leadflow.models.events import NotificationQueued
 from leadflow.models.lead import Lead
@@ -31,6 +30,7 @@ from moto import mock_aws
 
 from infra.local.runtime import MOTO_CONFIG
 from tests.events import load_event
+from tests.unit.conftest import first_rep_assignment
 
 API = "https://api.leadflow.example/prod"
 SENDER = "leads@leadflow.example"
@@ -87,7 +87,7 @@ def notification(
         submission("ada@sap.com", first_name="Ada", last_name="Lovelace", title="VP Sales", form_id="demo-request")
     )
     lead = lead.model_copy(update={"score": score_lead(lead, default_scoring, now)})
-    assignment = build_assignment(pick_round_robin(default_reps.reps, 1), ruleset_version=1, at=now)
+    assignment = first_rep_assignment(default_reps, now)
     return assignment_notification(lead, assignment, API)
 
 

@@ -22,7 +22,7 @@ from leadflow.models.lead import Lead, Stage
 from leadflow.models.lifecycle import OutcomeRequest, StageRequest
 from leadflow.services.lead_updates import LeadNotFound
 from leadflow.services.lifecycle import change_stage, recycle_due_leads
-from leadflow.services.outcomes import record_outcome, training_examples
+from leadflow.services.outcomes import record_outcome
 from leadflow.services.pipeline_deps import MissingConfig, PipelineDeps
 from leadflow.services.routing import open_counter
 
@@ -229,7 +229,7 @@ def test_a_won_deal_makes_a_customer_and_a_training_example(deps: PipelineDeps) 
     lead = record_outcome(lead_id, outcome_request("won", amount=12000, currency="EUR"), deps)
 
     assert lead.stage is Stage.CUSTOMER and lead.outcome is not None and lead.outcome.amount == 12000
-    (example,) = training_examples(deps).items
+    (example,) = deps.store.outcomes().items
     assert (example.lead_id, example.outcome) == (lead_id, lead.outcome)
     (converted,) = bus(deps).of_type(LeadConverted)
     assert (converted.amount, converted.currency, converted.closed_at) == (12000, "EUR", START)
@@ -249,7 +249,7 @@ def test_a_lost_deal_is_disqualified_and_recycled_after_its_reason_s_delay(deps:
     assert recycle_due_leads(deps) == 0
     clock(deps).advance(days=1)
     assert recycle_due_leads(deps) == 1
-    assert training_examples(deps).items[0].outcome.result == "lost"
+    assert deps.store.outcomes().items[0].outcome.result == "lost"
 
 
 def test_a_second_outcome_replaces_the_first_without_a_second_example(deps: PipelineDeps) -> None:
@@ -260,7 +260,7 @@ def test_a_second_outcome_replaces_the_first_without_a_second_example(deps: Pipe
     lead = record_outcome(lead_id, outcome_request("won", amount=900, currency="USD"), deps)
 
     assert lead.stage is Stage.CUSTOMER
-    (example,) = training_examples(deps).items
+    (example,) = deps.store.outcomes().items
     assert example.outcome.result == "won" and example.outcome.closed_at == START + timedelta(days=20)
     assert deps.store.due_leads("recycle", START + timedelta(days=1000)) == []
 
@@ -274,7 +274,7 @@ def test_the_same_outcome_twice_is_recorded_once(deps: PipelineDeps) -> None:
     second = record_outcome(lead_id, request, deps)
 
     assert second.version == first.version
-    assert len(training_examples(deps).items) == 1
+    assert len(deps.store.outcomes().items) == 1
     assert len(bus(deps).of_type(LeadOutcomeRecorded)) == 1
 
 
@@ -284,14 +284,14 @@ def test_training_examples_page_oldest_first(deps: PipelineDeps) -> None:
         record_outcome(lead_id, outcome_request("won"), deps)
         clock(deps).advance(hours=1)
 
-    first = training_examples(deps, limit=2)
-    second = training_examples(deps, limit=2, cursor=first.cursor)
-    third = training_examples(deps, limit=2, cursor=second.cursor)
+    first = deps.store.outcomes(limit=2)
+    second = deps.store.outcomes(limit=2, cursor=first.cursor)
+    third = deps.store.outcomes(limit=2, cursor=second.cursor)
 
     assert [e.lead_id for page in (first, second, third) for e in page.items] == lead_ids
     assert third.cursor is None
     with pytest.raises(ValueError, match="invalid cursor"):
-        training_examples(deps, cursor="not-a-cursor")
+        deps.store.outcomes(cursor="not-a-cursor")
 
 
 def test_closing_a_lead_gives_its_rep_one_open_lead_back_once(deps: PipelineDeps) -> None:

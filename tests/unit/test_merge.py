@@ -67,7 +67,7 @@ def test_form_ids_and_submission_ids_are_appended_in_order(submission: Submissio
 
     assert lead.form_ids == ["newsletter", "newsletter"]
     assert lead.submission_ids == [first.submission_id, second.submission_id, third.submission_id]
-    assert lead.submission_count == 3
+    assert len(lead.submission_ids) == 3
 
 
 def test_reapplying_a_merged_submission_returns_the_lead_unchanged(

@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 
 import pytest
 from leadflow.domain.notifications import assignment_notification
-from leadflow.domain.routing import build_assignment, pick_round_robin
 from leadflow.domain.scoring import score_lead
 from leadflow.models.lead import Assignment, Lead
 from leadflow.models.rules import RepRoster, ScoringRuleSet
 from leadflow.models.submission import StoredSubmission
+
+from tests.unit.conftest import first_rep_assignment
 
 SubmissionFactory = Callable[..., StoredSubmission]
 LeadFactory = Callable[..., Lead]
@@ -30,7 +31,7 @@ def scored_lead(
 
 @pytest.fixture
 def assignment(default_reps: RepRoster, now: datetime) -> Assignment:
-    return build_assignment(pick_round_robin(default_reps.reps, 1), ruleset_version=1, at=now)
+    return first_rep_assignment(default_reps, now)
 
 
 def test_the_notification_id_is_derived_from_the_lead_and_assignment_time(

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from leadflow.domain.scoring import HORIZON, decayed, rescored_at, score_lead, stage_after_scoring
+from leadflow.domain.scoring import HORIZON, decayed, score_lead, stage_after_scoring
 from leadflow.models.lead import Lead, Prediction, Score, Stage
 from leadflow.models.rules import ScoringRuleSet
 from pydantic import ValidationError
@@ -114,17 +114,6 @@ def test_an_event_stamped_in_the_future_counts_in_full_until_its_time_comes(defa
     assert at(lead, default_scoring, NOW).engagement == 25
     assert at(lead, default_scoring, NOW + 2 * DAY).engagement == 25
     assert at(lead, default_scoring, NOW + 32 * DAY).engagement == 12.5
-
-
-def test_a_stored_score_read_later_has_decayed_like_a_fresh_one(default_scoring: ScoringRuleSet) -> None:
-    lead = company_lead(event("web-1", "webinar_attended"), event("visit-1", "page_visit", url=PRICING))
-    stored = at(lead, default_scoring, NOW)
-
-    read = rescored_at(stored, default_scoring, NOW + 10 * DAY)
-
-    assert read == at(lead, default_scoring, NOW + 10 * DAY)
-    assert (read.fit, read.scored_at) == (70, NOW + 10 * DAY)
-    assert read.engagement < stored.engagement
 
 
 # -- next_change_at: when decay alone changes the decision -----------------------------------------------------------

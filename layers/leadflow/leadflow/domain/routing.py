@@ -31,7 +31,6 @@ from leadflow.models.routing import (
 from leadflow.models.rules import Rep, RepRoster
 
 DEFAULT_POOL = "default"
-ROUND_ROBIN = "round_robin"
 
 Claim = Callable[[Rep], str | None]  # take one unit of the rep's capacity; None when taken, else why not
 Value = str | int | float | bool | None
@@ -387,58 +386,3 @@ def _to_queue(
         strategy="fallback_queue",
         reason=f"{why}: fallback queue",
     )
-
-
-# --- round robin over a plain list (kept for callers that deal from the roster directly) -------------------------
-
-
-@dataclass(frozen=True)
-class RoundRobinPick:
-    rep: Rep
-    candidates: list[str]  # eligible rep ids, in roster order
-    skipped: dict[str, str]  # rep id -> why it was not a candidate
-    sequence_number: int  # the counter value that chose this rep
-
-
-def pick_round_robin(reps: Sequence[Rep], sequence_number: int) -> RoundRobinPick:
-    """The rep whose turn `sequence_number` (1-based, from the atomic counter) is, among active reps in roster order.
-
-    Raises NoEligibleRep when no rep is active, ValueError for a sequence number below 1."""
-    if sequence_number < 1:
-        raise ValueError(f"round-robin sequence numbers start at 1; got {sequence_number}")
-    eligible = [rep for rep in reps if rep.active]
-    skipped = {rep.rep_id: "inactive" for rep in reps if not rep.active}
-    if not eligible:
-        detail = f"; skipped: {', '.join(f'{rep_id} ({why})' for rep_id, why in skipped.items())}" if skipped else ""
-        raise NoEligibleRep(f"no eligible rep among {len(reps)} in the pool{detail}")
-    rep = eligible[(sequence_number - 1) % len(eligible)]
-    return RoundRobinPick(
-        rep=rep,
-        candidates=[candidate.rep_id for candidate in eligible],
-        skipped=skipped,
-        sequence_number=sequence_number,
-    )
-
-
-def build_assignment(
-    pick: RoundRobinPick, *, ruleset_version: int, at: datetime, pool: str = DEFAULT_POOL
-) -> Assignment:
-    """The assignment record for a pick: who, by which rule and roster version, and what else was considered."""
-    return Assignment(
-        rep_id=pick.rep.rep_id,
-        rep_name=pick.rep.name,
-        rep_email=pick.rep.email,
-        rule=ROUND_ROBIN,
-        pool=pool,
-        cursor=pick.sequence_number,
-        candidates=list(pick.candidates),
-        skipped=dict(pick.skipped),
-        ruleset_version=ruleset_version,
-        assigned_at=at,
-        strategy=ROUND_ROBIN,
-    )
-
-
-def assign(lead: Lead, assignment: Assignment) -> Lead:
-    """The lead owned by the assignment's rep."""
-    return lead.model_copy(update={"owner_id": assignment.rep_id, "assignment": assignment})

@@ -80,12 +80,6 @@ def score_at(
     )
 
 
-def rescored_at(score: Score, rules: ScoringRuleSet, now: datetime) -> Score:
-    """A stored score as it stands at `now`: its fit is fixed, its engagement decays from the stored events."""
-    fit_lines = [line for line in score.lines if line.kind == "fit"]
-    return score_at(score.fit, fit_lines, score.contributions, rules, now, score.predictive)
-
-
 def stage_after_scoring(lead: Lead, score: Score) -> Stage:
     """A new or recycled lead whose score qualifies becomes an MQL; an MQL whose score no longer qualifies (its
     engagement decayed, or an unsubscribe took points away) goes back to new. Any stage a person or a later step

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from leadflow.domain.identity import canonical_email, email_domain, email_flags, is_free_mail, strip_display_name
+from leadflow.domain.identity import canonical_email, email_flags, is_free_mail, strip_display_name
 from leadflow.models.lead import ConsentRecord, Firmographics, Lead
 
 
@@ -53,21 +53,6 @@ def email_identities(lead: Lead) -> list[str]:
     return list(dict.fromkeys(canonical_email(address) for address in addresses_of(lead)))
 
 
-def best_email(lead_emails: Iterable[tuple[str, bool]]) -> str:
-    """The primary among (address, verified) pairs given oldest first: a verified address, else the best ranked,
-    the newest among equals."""
-    candidates = list(lead_emails)
-    if not candidates:
-        raise ValueError("no address to choose from")
-    verified = [address for address, is_verified in candidates if is_verified]
-    pool = verified or [address for address, _ in candidates]
-    best = pool[0]
-    for address in pool[1:]:
-        if prefers_email(address, best, candidate_is_newer=True):
-            best = address
-    return best
-
-
 def firmographics_rank(firmographics: Firmographics | None) -> int:
     """Higher is better: 3 a company in the directory, 2 an unknown corporate domain, 1 free-mail, 0 nothing."""
     if firmographics is None:
@@ -80,11 +65,6 @@ def firmographics_rank(firmographics: Firmographics | None) -> int:
 def kept_firmographics(current: Firmographics | None, candidate: Firmographics | None) -> Firmographics | None:
     """`candidate` when it is at least as good as `current` (fresh data about an equal record), else `current`."""
     return candidate if firmographics_rank(candidate) >= firmographics_rank(current) else current
-
-
-def primary_domain(lead: Lead) -> str:
-    """The domain enrichment looks up: the primary email's."""
-    return email_domain(lead.email)
 
 
 def latest_consent(*records: ConsentRecord | None) -> ConsentRecord | None:

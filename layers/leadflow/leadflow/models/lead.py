@@ -286,10 +286,6 @@ class Lead(BaseModel):
     )
 
     @property
-    def submission_count(self) -> int:
-        return len(self.submission_ids)
-
-    @property
     def notification_owed(self) -> bool:
         """Whether the rep of the pipeline's current assignment has not been told yet (its Notify step failed or
         never ran). A queue is never told; reassignments by a manager or the SLA timer are told where they are made."""

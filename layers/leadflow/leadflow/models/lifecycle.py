@@ -36,10 +36,6 @@ class ReasonCode(NamedEntry):
         default=None, ge=1, description="Days after the disqualification that the lead is recycled; null: never."
     )
 
-    @property
-    def recycles(self) -> bool:
-        return self.recycle_after_days is not None
-
 
 class LifecycleRules(BaseModel):
     """The lifecycle configuration: the reason codes a disqualification (or a lost deal) must give, each with its

@@ -204,7 +204,6 @@ class BehaviourRule(NamedEntry):
             )
 
 
-GRADES: tuple[str, ...] = ("A", "B", "C", "D")
 LEVELS: tuple[int, ...] = (1, 2, 3, 4)
 _CELL_PATTERN = re.compile(r"^[ABCD][1-4]$")
 
@@ -297,7 +296,6 @@ class ScoringRuleSet(BaseModel):
 
 
 RuleSet = ScoringRuleSet | RepRoster | MatchingRuleSet | LifecycleRules | RoutingRuleSet | SlaRules
-RuleSetKind = Literal["scoring", "reps", "matching", "lifecycle", "routing", "sla"]
 RULESET_KINDS: dict[str, type[RuleSet]] = {
     "scoring": ScoringRuleSet,
     "reps": RepRoster,

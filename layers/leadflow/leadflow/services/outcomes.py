@@ -10,7 +10,6 @@ from leadflow.domain.lifecycle import record_outcome as decide_outcome
 from leadflow.models.events import DomainEvent, LeadConverted, LeadOutcomeRecorded
 from leadflow.models.lead import HistoryEntry, Lead
 from leadflow.models.lifecycle import OutcomeRequest
-from leadflow.ports import OutcomePage
 from leadflow.services.lifecycle import decide_and_store, disqualified_event, lifecycle_rules, record_transition
 from leadflow.services.pipeline_deps import PipelineDeps
 
@@ -62,8 +61,3 @@ def record_outcome(lead_id: str, request: OutcomeRequest, deps: PipelineDeps) ->
         )
     deps.bus.publish(events)
     return lead
-
-
-def training_examples(deps: PipelineDeps, *, limit: int = 100, cursor: str | None = None) -> OutcomePage:
-    """One page of outcomes for a trainer, oldest `closed_at` first; pass the page's cursor for the next one."""
-    return deps.store.outcomes(limit=limit, cursor=cursor)
