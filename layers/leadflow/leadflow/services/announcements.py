@@ -9,11 +9,11 @@ from collections.abc import Callable, Sequence
 
 from leadflow.models.events import DomainEvent, NotificationQueued
 from leadflow.models.lead import HistoryEntry
-from leadflow.ports import EventBus, LeadStore, Notification, Outbox
+from leadflow.ports import EventBus, LeadHistory, Notification, Outbox
 
 
 def record_and_publish(
-    store: LeadStore,
+    store: LeadHistory,
     bus: EventBus,
     lead_id: str,
     entry: HistoryEntry,
@@ -34,7 +34,7 @@ def record_and_publish(
 
 
 def queue_notification(
-    store: LeadStore,
+    store: LeadHistory,
     outbox: Outbox,
     notification: Notification,
     *,

@@ -19,7 +19,7 @@ from datetime import timedelta
 from leadflow.models.events import NotificationQueued
 from leadflow.models.rules import Rep, RepRoster
 from leadflow.observability import logger
-from leadflow.ports import Clock, ConfigStore, DeliveryFailed, DeliveryStatus, Notifier, Outbox, OutboxEntry
+from leadflow.ports import Clock, DeliveryFailed, DeliveryStatus, Notifier, Outbox, OutboxEntry, RuleSets
 from leadflow.services.pipeline_deps import active_ruleset
 
 # Over DeliverFunction's Timeout (20 s in template.yaml; a test holds them together): Lambda has stopped a sender
@@ -30,7 +30,7 @@ CLAIM_TIMEOUT = timedelta(seconds=30)
 @dataclass(frozen=True)
 class DeliveryDeps:
     outbox: Outbox
-    config: ConfigStore
+    config: RuleSets
     notifiers: Sequence[Notifier]
     clock: Clock
 
@@ -112,7 +112,7 @@ def _send_claimed(entry: OutboxEntry, event: NotificationQueued, deps: DeliveryD
     return _record(deps, event, "failed" if errors else "delivered", sorted(sent), error)
 
 
-def _rep(config: ConfigStore, rep_id: str) -> Rep | None:
+def _rep(config: RuleSets, rep_id: str) -> Rep | None:
     # Any rep in the roster, active or not: an inactive rep still owns the leads given to them before.
     roster = active_ruleset(config, "reps", RepRoster)
     return next((rep for rep in roster.reps if rep.rep_id == rep_id), None)

@@ -12,18 +12,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from leadflow.domain.identity import canonical_email
 from leadflow.domain.merge_chain import follow_merges
 from leadflow.models.engagement import EngagementEventIn, EventReceipt, ReceiptStatus
 from leadflow.models.events import EngagementRecorded
 from leadflow.models.lead import Activity
-from leadflow.ports import Clock, EventBus, LeadStore
+from leadflow.ports import Clock, EngagementEvents, EventBus, IdentityClaims, LeadRecords
+
+
+class EngagementStore(EngagementEvents, IdentityClaims, LeadRecords, Protocol):
+    """What recording engagement reads and writes: handled events, parked activity, who owns an email, leads."""
 
 
 @dataclass(frozen=True)
 class EngagementDeps:
-    store: LeadStore
+    store: EngagementStore
     bus: EventBus
     clock: Clock
     # Whether a canonical email's person was erased (services.erasure); None: no suppression list to ask.
@@ -56,19 +61,19 @@ def to_activity(provider: str, event: EngagementEventIn) -> Activity:
     )
 
 
-def surviving_lead_id(store: LeadStore, lead_id: str) -> str | None:
+def surviving_lead_id(store: LeadRecords, lead_id: str) -> str | None:
     """The lead an event about `lead_id` belongs to now (a merged-away lead's survivor); None if there is none."""
     survivor = follow_merges(lead_id, store.get_lead)
     return survivor.lead_id if survivor is not None and survivor.merged_into is None else None
 
 
-def _lead_for_email(store: LeadStore, email_canonical: str) -> str | None:
+def _lead_for_email(store: EngagementStore, email_canonical: str) -> str | None:
     owner = store.lead_for_identity("email", email_canonical)
     # A claim is written just before its lead: a claim without a lead is a lead still being created.
     return surviving_lead_id(store, owner) if owner is not None else None
 
 
-def _pending(provider: str, index: int, event: EngagementEventIn, store: LeadStore) -> _Pending:
+def _pending(provider: str, index: int, event: EngagementEventIn, store: EngagementStore) -> _Pending:
     activity = to_activity(provider, event)
     if event.lead_id is not None:
         return _Pending(index, event, activity, surviving_lead_id(store, event.lead_id), None)

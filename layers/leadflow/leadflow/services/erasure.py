@@ -15,6 +15,7 @@ import hmac
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from leadflow.domain.identity import canonical_email, canonical_phone
 from leadflow.domain.merge_chain import follow_merges
@@ -27,14 +28,18 @@ from leadflow.ports import (
     AuditEntry,
     AuditLog,
     Clock,
-    ConfigStore,
+    Counters,
+    EngagementEvents,
     ErasureRecord,
     EventBus,
     Footprint,
-    LeadStore,
+    LeadHistory,
+    LeadRecords,
     MatchIndex,
+    MergeRecords,
     Outbox,
     PersonalDataStore,
+    Submissions,
     SuppressionList,
 )
 from leadflow.services.lead_updates import LeadNotFound
@@ -63,12 +68,16 @@ class Requester:
     request_id: str
 
 
+class PersonStore(LeadRecords, Submissions, LeadHistory, MergeRecords, EngagementEvents, Protocol):
+    """What erasure and export read of a person before anything is deleted (deletions go through PersonalDataStore)."""
+
+
 @dataclass(frozen=True)
 class ErasureDeps:
-    store: LeadStore
+    store: PersonStore
     index: MatchIndex
     outbox: Outbox
-    config: ConfigStore
+    config: Counters
     personal: PersonalDataStore
     suppression: SuppressionList
     audit: AuditLog
@@ -100,13 +109,13 @@ def _audit(deps: ErasureDeps, requester: Requester, action: str, lead_id: str) -
     )
 
 
-def _survivor(store: LeadStore, lead: Lead) -> Lead:
+def _survivor(store: LeadRecords, lead: Lead) -> Lead:
     if lead.merged_into is None:
         return lead
     return follow_merges(lead.merged_into, store.get_lead) or lead
 
 
-def _person(store: LeadStore, survivor: Lead, merged_ids: Iterable[str]) -> list[Lead]:
+def _person(store: LeadRecords, survivor: Lead, merged_ids: Iterable[str]) -> list[Lead]:
     """The survivor, then every lead merged into it that is still stored."""
     leads = [survivor]
     for lead_id in dict.fromkeys(merged_ids):
@@ -116,12 +125,12 @@ def _person(store: LeadStore, survivor: Lead, merged_ids: Iterable[str]) -> list
     return leads
 
 
-def _submissions(store: LeadStore, leads: list[Lead]) -> list[StoredSubmission]:
+def _submissions(store: Submissions, leads: list[Lead]) -> list[StoredSubmission]:
     ids = dict.fromkeys(sid for lead in leads for sid in lead.submission_ids)
     return [found for sid in ids if (found := store.get_submission(sid)) is not None]
 
 
-def footprint(store: LeadStore, lead_ids: tuple[str, ...], leads: list[Lead]) -> Footprint:
+def footprint(store: PersonStore, lead_ids: tuple[str, ...], leads: list[Lead]) -> Footprint:
     """Where the person's data is, from their leads, submissions and history (all read before any is deleted)."""
     submissions = _submissions(store, leads)
     emails = [e for lead in leads for e in (lead.email, lead.email_canonical, *lead.emails)]
@@ -151,7 +160,7 @@ def footprint(store: LeadStore, lead_ids: tuple[str, ...], leads: list[Lead]) ->
     )
 
 
-def _parked(store: LeadStore, emails: list[str]) -> list[Activity]:
+def _parked(store: EngagementEvents, emails: list[str]) -> list[Activity]:
     return [a for email in dict.fromkeys(canonical_email(e) for e in emails) for a in store.parked_activity(email)]
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from leadflow.ids import new_id
 from leadflow.models.events import LeadSubmitted
 from leadflow.models.submission import StoredSubmission, SubmissionIn, SubmissionStatus
-from leadflow.ports import Clock, EventBus, LeadStore
+from leadflow.ports import Clock, EventBus, Submissions
 from leadflow.services.sweep import first_sweep_at
 
 
 def accept_submission(
-    data: SubmissionIn, *, store: LeadStore, bus: EventBus, clock: Clock, idempotency_key: str | None = None
+    data: SubmissionIn, *, store: Submissions, bus: EventBus, clock: Clock, idempotency_key: str | None = None
 ) -> StoredSubmission:
     """Store the submission, then publish `lead.submitted`; a honeypot hit is stored as spam and goes no further.
 

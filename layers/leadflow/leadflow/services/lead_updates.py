@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 from leadflow.models.lead import Lead
-from leadflow.ports import ConcurrentUpdate, LeadStore
+from leadflow.ports import ConcurrentUpdate, LeadRecords
 
 MAX_ATTEMPTS = 8
 BACKOFF_SECONDS = 0.02  # first retry waits up to this; each further one doubles it (full jitter), ~2.5 s in all
@@ -19,7 +19,7 @@ class LeadNotFound(Exception):
         self.lead_id = lead_id
 
 
-def update_lead(store: LeadStore, lead_id: str, change: Callable[[Lead | None], Lead | None]) -> Lead | None:
+def update_lead(store: LeadRecords, lead_id: str, change: Callable[[Lead | None], Lead | None]) -> Lead | None:
     """Apply `change` to the stored lead (None if absent) and save it; re-read and re-apply on a concurrent write.
 
     `change` returns None when there is nothing to write; the stored lead is then returned as it is.
@@ -40,7 +40,7 @@ def update_lead(store: LeadStore, lead_id: str, change: Callable[[Lead | None], 
     raise ConcurrentUpdate(f"lead {lead_id} kept changing during {MAX_ATTEMPTS} attempts to update it")
 
 
-def update_existing_lead(store: LeadStore, lead_id: str, change: Callable[[Lead], Lead | None]) -> Lead:
+def update_existing_lead(store: LeadRecords, lead_id: str, change: Callable[[Lead], Lead | None]) -> Lead:
     def guarded(lead: Lead | None) -> Lead | None:
         if lead is None:
             raise LeadNotFound(lead_id)

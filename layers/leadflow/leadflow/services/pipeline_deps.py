@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from leadflow.domain.enrichment import DomainDirectory
 from leadflow.models.rules import parse_ruleset
-from leadflow.ports import Clock, ConfigStore, EnrichmentProvider, EventBus, LeadStore, MatchIndex, Outbox
+from leadflow.ports import Clock, ConfigStore, EnrichmentProvider, EventBus, LeadStore, MatchIndex, Outbox, RuleSets
 
 RuleSetT = TypeVar("RuleSetT", bound=BaseModel)
 
@@ -34,7 +34,7 @@ class PipelineDeps:
     suppressed: Callable[[str], bool] | None = None
 
 
-def active_ruleset(config: ConfigStore, kind: str, model: type[RuleSetT]) -> RuleSetT:
+def active_ruleset(config: RuleSets, kind: str, model: type[RuleSetT]) -> RuleSetT:
     """The active version of a rule set, validated; MissingConfig when none was ever published."""
     found: tuple[int, dict[str, Any]] | None = config.active(kind)
     if found is None:

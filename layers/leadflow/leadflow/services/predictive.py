@@ -19,7 +19,7 @@ from leadflow.domain.predictive_features import Value
 from leadflow.domain.predictive_model import NotEnoughOutcomes, PredictiveModel, predict, train
 from leadflow.models.lead import Lead, Prediction
 from leadflow.models.rules import ScoringRuleSet
-from leadflow.ports import ConfigStore
+from leadflow.ports import RuleSets
 from leadflow.services.pipeline_deps import PipelineDeps, active_ruleset
 
 MODEL_KIND = "model"
@@ -40,7 +40,7 @@ class TrainingRun:
     reason: str = ""
 
 
-def active_model(config: ConfigStore) -> PredictiveModel | None:
+def active_model(config: RuleSets) -> PredictiveModel | None:
     """The published model, with its store version; None before the first one (or if the stored one is unreadable:
     scoring must go on with rules alone rather than fail)."""
     found = config.active(MODEL_KIND)

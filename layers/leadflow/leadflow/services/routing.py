@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from leadflow.domain.availability import daily_limit_reason, local_day, open_limit_reason, unavailable_reason
 from leadflow.domain.routing import NoEligibleRep, RoutingInputs, builtin_routing, decide
@@ -18,9 +18,14 @@ from leadflow.models.lead import PIPELINE_ACTOR, Assignment, HistoryEntry, Lead,
 from leadflow.models.roster import reference_problems
 from leadflow.models.routing import RoutingRuleSet, is_queue
 from leadflow.models.rules import Rep, RepRoster, parse_ruleset
-from leadflow.ports import ConfigStore, LeadStore
+from leadflow.ports import Accounts, Counters, LeadRecords, RuleSets
 from leadflow.services.lead_updates import LeadNotFound, update_existing_lead
 from leadflow.services.pipeline_deps import PipelineDeps, active_ruleset
+
+
+class AccountsAndLeads(Accounts, LeadRecords, Protocol):
+    """What finding an account's owner reads: the account, its leads and their owners."""
+
 
 __all__ = [
     "NoEligibleRep",
@@ -60,7 +65,7 @@ class RoutingConfig:
     roster: RepRoster
 
 
-def routing_config(config: ConfigStore) -> RoutingConfig:
+def routing_config(config: RuleSets) -> RoutingConfig:
     """The active roster and routing rules; before any routing rules are published, round robin over the roster."""
     roster = active_ruleset(config, "reps", RepRoster)
     found = config.active("routing")
@@ -68,7 +73,7 @@ def routing_config(config: ConfigStore) -> RoutingConfig:
     return RoutingConfig(routing, roster)
 
 
-def routing_reference_problems(kind: str, body: dict[str, Any], config: ConfigStore) -> list[str]:
+def routing_reference_problems(kind: str, body: dict[str, Any], config: RuleSets) -> list[str]:
     """Cross-document checks before publishing `reps` or `routing`: every rep and team a routing rule names must be
     in the roster. (Each document alone is validated by parse_ruleset; this needs both.)"""
     if kind == "routing":
@@ -92,7 +97,7 @@ def _two_days_on(at: datetime) -> int:
 class _Claims:
     """Capacity taken for one decision, so it can be given back when the decision is not saved."""
 
-    def __init__(self, config: ConfigStore, at: datetime) -> None:
+    def __init__(self, config: Counters, at: datetime) -> None:
         self._config = config
         self._at = at
         self.taken: list[str] = []
@@ -127,7 +132,7 @@ class _Claims:
         self.taken = []
 
 
-def account_owner(store: LeadStore, lead: Lead) -> str | None:
+def account_owner(store: AccountsAndLeads, lead: Lead) -> str | None:
     """The rep who owns the lead's account: the account's `owner_id` when set, else the owner of the account's
     earliest-assigned other lead (of the first ACCOUNT_LEADS_READ filed under it)."""
     if lead.account_id is None:
@@ -236,7 +241,7 @@ def reassign_lead(
     return saved
 
 
-def release_owner(config: ConfigStore, rep_id: str) -> None:
+def release_owner(config: Counters, rep_id: str) -> None:
     """A lead left the rep (reassigned, or closed): one fewer open lead against their capacity."""
     config.decrement(open_counter(rep_id))
 

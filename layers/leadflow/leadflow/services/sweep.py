@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from leadflow.models.events import LeadSubmitted, PipelineFailed
 from leadflow.models.submission import StoredSubmission, SubmissionStatus
-from leadflow.ports import Clock, EventBus, LeadStore
+from leadflow.ports import Clock, EventBus, Submissions
 
 # A run takes about a second and an EXPRESS execution at most five minutes; five more leave room for its retries.
 SWEEP_AFTER = timedelta(minutes=5)
@@ -24,7 +24,7 @@ STUCK_ERROR = "SubmissionStuck"
 
 @dataclass(frozen=True)
 class SweepDeps:
-    store: LeadStore
+    store: Submissions
     bus: EventBus
     clock: Clock
 
