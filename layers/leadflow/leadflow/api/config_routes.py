@@ -46,7 +46,8 @@ def _known(kind: str) -> None:
     "/v1/config/<kind>",
     summary="The active version of a rule set",
     responses=responses(
-        {200: {"description": "The active version.", "content": {"application/json": {"model": ConfigDocument}}}},
+        ConfigDocument,
+        "The active version.",
         403,
         404,
         e404="No such kind, or none of it published yet.",
@@ -69,7 +70,8 @@ def get_config(kind: Kind) -> ConfigDocument:
     description="The whole rule set, as in infra/config/<kind>.yaml (in JSON). Validated before it is stored: an "
     "invalid rule set is refused with 422, each problem naming its rule, and the active version stays.",
     responses=responses(
-        {200: {"description": "Published and active.", "content": {"application/json": {"model": Published}}}},
+        Published,
+        "Published and active.",
         *WITH_BODY,
         403,
         404,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow import wiring
 from leadflow.api.errors import API_KEY, WITH_BODY, error_response, responses
-from leadflow.api.params import LeadId
+from leadflow.api.params import LeadId, lead_responses
 from leadflow.models.lead import Lead
 from leadflow.services.curation import CannotMerge, dismiss_pair, merge_pair, unmerge_lead
 from leadflow.services.lead_updates import LeadNotFound
@@ -39,27 +39,18 @@ class UnmergeResult(BaseModel):
     restored: Lead
 
 
-def _refused(exc: Exception) -> Any:
-    if isinstance(exc, LeadNotFound):
-        raise NotFoundError(f"lead_id: no lead {exc.lead_id}") from exc
+@router.exception_handler(CannotMerge)
+def _refused(exc: CannotMerge) -> Response[str]:
     return error_response(409, str(exc))
 
 
 @router.post(
     "/v1/leads/<lead_id>/duplicates/<other_id>",
     summary="Resolve a possible duplicate: merge the other lead into this one, or dismiss the link",
-    responses=responses(
-        {
-            200: {
-                "description": "This lead, after the merge or dismissal.",
-                "content": {"application/json": {"model": Lead}},
-            }
-        },
+    responses=lead_responses(
+        "This lead, after the merge or dismissal.",
         *WITH_BODY,
-        403,
-        404,
         409,
-        e404="No such lead.",
         e409="Refused: the message says why (the same lead twice, a lead already merged, ...).",
     ),
     security=API_KEY,
@@ -67,15 +58,12 @@ def _refused(exc: Exception) -> Any:
 )
 def resolve_duplicate(lead_id: LeadId, other_id: LeadId, decision: Annotated[DuplicateDecision, Body()]) -> Any:
     deps = wiring.pipeline_deps()
-    try:
-        if decision.action == "merge":
-            return merge_pair(lead_id, other_id, actor=decision.actor, deps=deps)
-        dismiss_pair(lead_id, other_id, actor=decision.actor, deps=deps)
-    except (CannotMerge, LeadNotFound) as exc:
-        return _refused(exc)
+    if decision.action == "merge":
+        return merge_pair(lead_id, other_id, actor=decision.actor, deps=deps)
+    dismiss_pair(lead_id, other_id, actor=decision.actor, deps=deps)
     lead = deps.store.get_lead(lead_id)
     if lead is None:  # erased between the dismissal and this read
-        raise NotFoundError(f"lead_id: no lead {lead_id}")
+        raise LeadNotFound(lead_id)
     return lead
 
 
@@ -83,7 +71,8 @@ def resolve_duplicate(lead_id: LeadId, other_id: LeadId, decision: Annotated[Dup
     "/v1/leads/<lead_id>/unmerge",
     summary="Undo the latest merge into this lead: both leads return to their state before it",
     responses=responses(
-        {200: {"description": "Both leads.", "content": {"application/json": {"model": UnmergeResult}}}},
+        UnmergeResult,
+        "Both leads.",
         *WITH_BODY,
         403,
         404,
@@ -97,9 +86,6 @@ def resolve_duplicate(lead_id: LeadId, other_id: LeadId, decision: Annotated[Dup
 def unmerge(lead_id: LeadId, request: Annotated[UnmergeRequest, Body()]) -> Any:
     deps = wiring.pipeline_deps()
     if deps.store.get_lead(lead_id) is None:  # an unknown id is a 404, not "nothing merged into it" (409)
-        raise NotFoundError(f"lead_id: no lead {lead_id}")
-    try:
-        lead, restored = unmerge_lead(lead_id, actor=request.actor, deps=deps)
-    except (CannotMerge, LeadNotFound) as exc:
-        return _refused(exc)
+        raise LeadNotFound(lead_id)
+    lead, restored = unmerge_lead(lead_id, actor=request.actor, deps=deps)
     return UnmergeResult(lead=lead, restored=restored)

@@ -15,7 +15,6 @@ from leadflow.api.params import LeadId
 from leadflow.models.erasure import ErasureOut, PersonExport
 from leadflow.observability import logger
 from leadflow.services.erasure import ErasureNotConfigured, LeadErasedAlready, Requester, erase, export
-from leadflow.services.lead_updates import LeadNotFound
 
 router = APIGatewayRouter()
 
@@ -58,12 +57,8 @@ def _audited(action: str, lead_id: str, requester: Requester) -> None:
         "the erasure `in_progress`: send it again and it completes."
     ),
     responses=responses(
-        {
-            200: {
-                "description": "Erased (now or before): the erasure record, ids and counts only.",
-                "content": {"application/json": {"model": ErasureOut}},
-            }
-        },
+        ErasureOut,
+        "Erased (now or before): the erasure record, ids and counts only.",
         403,
         404,
         503,
@@ -78,8 +73,6 @@ def erase_lead(lead_id: LeadId, actor: Actor = None) -> Any:
     _audited("erase", lead_id, requester)
     try:
         return erase(lead_id, requester, wiring.erasure_deps())
-    except LeadNotFound:
-        return error_response(404, f"lead_id: no lead {lead_id}")
     except ErasureNotConfigured as exc:
         return error_response(503, str(exc))
 
@@ -92,12 +85,8 @@ def erase_lead(lead_id: LeadId, actor: Actor = None) -> Any:
         "parked), outcomes, the notifications sent to reps about them, merge records and possible-duplicate links."
     ),
     responses=responses(
-        {
-            200: {
-                "description": "Everything held about the person, as JSON.",
-                "content": {"application/json": {"model": PersonExport}},
-            }
-        },
+        PersonExport,
+        "Everything held about the person, as JSON.",
         403,
         404,
         e404="No such lead, or the person was erased (the message says when).",
@@ -110,8 +99,6 @@ def export_lead(lead_id: LeadId, actor: Actor = None) -> Any:
     _audited("export", lead_id, requester)
     try:
         return export(lead_id, requester, wiring.erasure_deps(with_salt=False))
-    except LeadNotFound:
-        return error_response(404, f"lead_id: no lead {lead_id}")
     except LeadErasedAlready as exc:
         erased_at = exc.record.erased_at.isoformat() if exc.record.erased_at else "earlier"
         return error_response(404, f"lead_id: lead {lead_id} was erased at {erased_at}; nothing is held about it")

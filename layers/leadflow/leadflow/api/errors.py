@@ -9,6 +9,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from pydantic import BaseModel
 
 from leadflow.models.api import ErrorBody
 
@@ -30,10 +31,14 @@ WITH_BODY = (400, 413, 415, 422)
 """What any route with a request body can answer besides its own errors."""
 
 
-def responses(success: dict[int, OpenAPIResponse], *statuses: int, **descriptions: str) -> dict[int, OpenAPIResponse]:
-    """A route's documented answers: its success (with the model its content is) and each error status in the
+def responses(
+    model: type[BaseModel], description: str, *statuses: int, success: int = 200, **descriptions: str
+) -> dict[int, OpenAPIResponse]:
+    """A route's documented answers: its success (status `success`, a JSON `model`) and each error status in the
     shared error shape, described by ERRORS unless `descriptions` (`e404="No such lead."`) says it better."""
-    documented = dict(success)
+    documented: dict[int, OpenAPIResponse] = {
+        success: {"description": description, "content": {"application/json": {"model": model}}}
+    }
     for status in sorted({422, *statuses}):
         description = descriptions.get(f"e{status}", ERRORS[status])
         documented[status] = {"description": description, "content": {"application/json": {"model": ErrorBody}}}

@@ -84,14 +84,11 @@ def _idempotent_accept() -> tuple[Any, IdempotencyConfig]:
         "Answers 202 once the submission is stored; dedupe, enrichment, scoring and routing follow within seconds."
     ),
     responses=responses(
-        {
-            202: {
-                "description": "Stored; the pipeline will process it.",
-                "content": {"application/json": {"model": SubmissionAccepted}},
-            }
-        },
+        SubmissionAccepted,
+        "Stored; the pipeline will process it.",
         *WITH_BODY,
         409,
+        success=202,
         e409="A request with this Idempotency-Key is still being processed.",
         e413="Body over 64 KiB.",
     ),

@@ -18,7 +18,4 @@ def lead_responses(description: str, *statuses: int, **descriptions: str) -> dic
     """The documented answers of a route that acts on one lead and answers with it: 200 with the lead (`description`
     says in what state), 403 without the API key, 404 for no such lead, and `statuses` (errors.WITH_BODY for a route
     with a body) described as errors.responses describes them."""
-    success: dict[int, OpenAPIResponse] = {
-        200: {"description": description, "content": {"application/json": {"model": Lead}}}
-    }
-    return responses(success, 403, 404, *statuses, **{"e404": "No such lead.", **descriptions})
+    return responses(Lead, description, 403, 404, *statuses, success=200, **{"e404": "No such lead.", **descriptions})

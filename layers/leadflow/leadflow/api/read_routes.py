@@ -41,7 +41,8 @@ OWNER = r"^(queue:)?[a-z0-9][a-z0-9_-]{0,63}$"  # a rep id (as the roster allows
     "/v1/leads/<lead_id>",
     summary="A lead with its score, stage, owner and history",
     responses=responses(
-        {200: {"description": "The lead.", "content": {"application/json": {"model": LeadDetail}}}},
+        LeadDetail,
+        "The lead.",
         403,
         404,
         e404="No such lead.",
@@ -74,7 +75,8 @@ def get_lead(lead_id: LeadId) -> LeadDetail:
     "from the events' times, so this is never stale. Every line names its rule; every event's points are listed "
     "as earned, with the rule's half-life.",
     responses=responses(
-        {200: {"description": "The score now.", "content": {"application/json": {"model": ScoreExplanation}}}},
+        ScoreExplanation,
+        "The score now.",
         403,
         404,
         503,
@@ -108,9 +110,7 @@ def get_score(lead_id: LeadId) -> ScoreExplanation:
     "/v1/leads",
     summary="List leads by stage, owner or email",
     description="Any other query parameter is refused (422), so that a misspelt filter never answers with every lead.",
-    responses=responses(
-        {200: {"description": "A page of leads.", "content": {"application/json": {"model": LeadList}}}}, 403
-    ),
+    responses=responses(LeadList, "A page of leads.", 403),
     security=API_KEY,
     tags=["leads"],
 )
@@ -149,7 +149,8 @@ def list_leads(
     "/v1/submissions/<submission_id>",
     summary="Where a submission is: received, processed (with its lead), spam or failed",
     responses=responses(
-        {200: {"description": "The submission.", "content": {"application/json": {"model": SubmissionView}}}},
+        SubmissionView,
+        "The submission.",
         403,
         404,
         e404="No such submission.",
@@ -181,7 +182,8 @@ MAX_COMMITTEE = 100
     "/v1/accounts/<account_id>",
     summary="An account and its leads (the buying committee)",
     responses=responses(
-        {200: {"description": "The account.", "content": {"application/json": {"model": AccountView}}}},
+        AccountView,
+        "The account.",
         403,
         404,
         e404="No such account.",

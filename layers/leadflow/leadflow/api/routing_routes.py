@@ -90,9 +90,7 @@ def _roster() -> RepRoster:
 @router.get(
     "/v1/reps",
     summary="The reps, whether they can take leads now, and their load",
-    responses=responses(
-        {200: {"description": "The roster's reps.", "content": {"application/json": {"model": RepList}}}}, 403, 503
-    ),
+    responses=responses(RepList, "The roster's reps.", 403, 503),
     security=API_KEY,
     tags=["routing"],
 )
@@ -128,9 +126,7 @@ def list_reps() -> RepList:
 @router.get(
     "/v1/teams",
     summary="The teams: routing pools with member weights, and their managers",
-    responses=responses(
-        {200: {"description": "The roster's teams.", "content": {"application/json": {"model": TeamList}}}}, 403, 503
-    ),
+    responses=responses(TeamList, "The roster's teams.", 403, 503),
     security=API_KEY,
     tags=["routing"],
 )

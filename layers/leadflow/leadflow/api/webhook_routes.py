@@ -88,15 +88,12 @@ def _invalid(exc: EventsInvalid) -> Response[str]:
         "per provider and `event_id`; the answer lists what became of each."
     ),
     responses=responses(
-        {
-            202: {
-                "description": "Received; `results` has a receipt per event, in order.",
-                "content": {"application/json": {"model": EngagementAccepted}},
-            }
-        },
+        EngagementAccepted,
+        "Received; `results` has a receipt per event, in order.",
         *WITH_BODY,
         401,
         404,
+        success=202,
         e404="No such provider.",
         e413="Body over 256 KiB.",
         e415="Content type other than application/json.",
