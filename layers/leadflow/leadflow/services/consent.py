@@ -4,10 +4,13 @@ marketing automation take the pipeline's path instead (leadflow.services.pipelin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from leadflow.domain.consent import request_record, with_consent
 from leadflow.models.consent import ConsentRequest
-from leadflow.models.events import LeadConsentChanged, LeadRescoreRequested
-from leadflow.models.lead import HistoryEntry, Lead
+from leadflow.models.events import DomainEvent, LeadConsentChanged, LeadRescoreRequested
+from leadflow.models.lead import ConsentRecord, HistoryEntry, Lead
+from leadflow.ports import EventBus, LeadStore
 from leadflow.services.announcements import record_and_publish
 from leadflow.services.lead_updates import update_existing_lead
 from leadflow.services.pipeline_deps import PipelineDeps
@@ -36,17 +39,23 @@ def change_consent(lead_id: str, request: ConsentRequest, deps: PipelineDeps) ->
     lead = update_existing_lead(deps.store, lead_id, change)
     if lead.consent_record != record:
         return lead
-    entry = HistoryEntry(at=now, kind="consent_changed", ref=record.ref, detail=record.model_dump(mode="json"))
-    events = [
-        LeadConsentChanged(
-            lead_id=lead_id,
-            consent=record.consent,
-            source=record.source,
-            at=record.at,
-            ref=record.ref,
-            actor=record.actor,
-        ),
-        LeadRescoreRequested(lead_id=lead_id, reason="consent", requested_at=now),
-    ]
-    record_and_publish(deps.store, deps.bus, lead_id, entry, events)
+    rescore = LeadRescoreRequested(lead_id=lead_id, reason="consent", requested_at=now)
+    announce_consent(deps.store, deps.bus, lead_id, record, also=[rescore])
     return lead
+
+
+def announce_consent(
+    store: LeadStore, bus: EventBus, lead_id: str, record: ConsentRecord, *, also: Sequence[DomainEvent] = ()
+) -> bool:
+    """The lead's history entry and lead.consent_changed (with `also`) for a consent decision, once: a retry that
+    finds the entry announces nothing. Whether this call announced it."""
+    entry = HistoryEntry(at=record.at, kind="consent_changed", ref=record.ref, detail=record.model_dump(mode="json"))
+    changed = LeadConsentChanged(
+        lead_id=lead_id,
+        consent=record.consent,
+        source=record.source,
+        at=record.at,
+        ref=record.ref,
+        actor=record.actor,
+    )
+    return record_and_publish(store, bus, lead_id, entry, [changed, *also])

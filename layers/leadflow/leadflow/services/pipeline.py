@@ -24,7 +24,6 @@ from leadflow.domain.survivorship import kept_firmographics
 from leadflow.models.events import (
     AccountCreated,
     DomainEvent,
-    LeadConsentChanged,
     LeadEnriched,
     LeadScored,
     LeadStageChanged,
@@ -35,6 +34,7 @@ from leadflow.models.lead import Activity, HistoryEntry, Lead, Score, Stage
 from leadflow.models.routing import is_queue
 from leadflow.models.rules import ScoringRuleSet
 from leadflow.services.announcements import queue_notification, record_and_publish
+from leadflow.services.consent import announce_consent
 from leadflow.services.dedupe import dedupe
 from leadflow.services.lead_updates import LeadNotFound, update_existing_lead
 from leadflow.services.pipeline_deps import MissingConfig, PipelineDeps, active_ruleset
@@ -220,16 +220,7 @@ def _announce_consent(deps: PipelineDeps, lead: Lead, new_activity: Sequence[Act
     record = lead.consent_record
     if record is None or record.ref not in {activity.event_id for activity in new_activity}:
         return
-    entry = HistoryEntry(at=record.at, kind="consent_changed", ref=record.ref, detail=record.model_dump(mode="json"))
-    changed = LeadConsentChanged(
-        lead_id=lead.lead_id,
-        consent=record.consent,
-        source=record.source,
-        at=record.at,
-        ref=record.ref,
-        actor=record.actor,
-    )
-    record_and_publish(deps.store, deps.bus, lead.lead_id, entry, [changed])
+    announce_consent(deps.store, deps.bus, lead.lead_id, record)
 
 
 def with_decay_due(lead: Lead) -> Lead:
