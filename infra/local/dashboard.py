@@ -19,15 +19,44 @@ import html
 import json
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from leadflow.adapters import layout
 
+from infra.local.clock import VirtualClock
 from infra.local.control_plane import ControlPlaneGuard
+from infra.local.handlers import FunctionRunner
+from infra.local.scheduler import Firing
 
-if TYPE_CHECKING:
-    from infra.local.runtime import LocalRuntime
+
+class _Options(Protocol):
+    @property
+    def api_key(self) -> str: ...
+    @property
+    def host(self) -> str: ...
+
+
+class Runtime(Protocol):
+    """What the dashboard asks of the local runtime (infra.local.runtime.LocalRuntime, which serves it): a protocol,
+    so the runtime can import the dashboard without the dashboard importing the runtime back."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def options(self) -> _Options: ...
+    @property
+    def clock(self) -> VirtualClock: ...
+    @property
+    def runner(self) -> FunctionRunner | None: ...
+    def advance_clock(self, settle_timeout: float = ..., **delta: float) -> list[Firing]: ...
+    def fire_schedule(self, function_logical_id: str, event_id: str | None = ...) -> Firing: ...
+    def redrive(self) -> int: ...
+    def table_items(self, logical_id: str) -> list[dict[str, Any]]: ...
+    def executions(self) -> list[dict[str, Any]]: ...
+    def dead_letters(self) -> list[dict[str, Any]]: ...
+    def schedules(self) -> list[dict[str, Any]]: ...
+
 
 _STYLE = (
     "body{font:14px system-ui,sans-serif;margin:24px;color:#1d2430}"
@@ -85,7 +114,7 @@ def _button(action: str, label: str, hours: float | None = None) -> str:
 
 
 class Dashboard:
-    def __init__(self, runtime: LocalRuntime) -> None:
+    def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self._guard: ControlPlaneGuard | None = None
 

@@ -22,7 +22,8 @@ from leadflow.domain.model_metrics import roc_auc, stratified_split, top_decile_
 from leadflow.domain.predictive_features import Record, numeric_value
 from leadflow.domain.predictive_model import predict, train
 
-from infra.local.model_cli import Cells, excluded_columns, outcomes, read_table
+from infra.cli.model import excluded_columns, outcomes
+from infra.cli.tables import Cells, read_table
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "leads_scoring" / "Leads.csv"
 TARGET = "Converted"

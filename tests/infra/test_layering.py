@@ -139,12 +139,22 @@ def test_the_domain_calling_aws_breaks_the_pure_domain_contract(scratch_tree: Pa
 
 
 def test_leadflow_importing_the_local_runtime_breaks_the_top_layers(scratch_tree: Path) -> None:
-    write_module(scratch_tree, "leadflow.wiring", "import infra\n")
+    write_module(scratch_tree, "leadflow.wiring", "import infra.local\n")
 
     result = lint_imports(scratch_tree, scratch_tree)
 
     assert result.returncode == 1
     assert "leadflow is not allowed to import infra" in result.stdout
+
+
+def test_a_product_tool_importing_the_local_runtime_breaks_their_separation(scratch_tree: Path) -> None:
+    write_module(scratch_tree, "infra.cli.dedupe", "from infra.local import runtime\n")
+    write_module(scratch_tree, "infra.local.runtime")
+
+    result = lint_imports(scratch_tree, scratch_tree)
+
+    assert result.returncode == 1
+    assert "infra.cli.dedupe is not allowed to import infra.local" in result.stdout
 
 
 def test_an_adapter_importing_another_adapter_breaks_their_independence(scratch_tree: Path) -> None:

@@ -8,7 +8,7 @@ from leadflow.adapters.dynamodb import DynamoConfigStore
 from leadflow.models.rules import RULESET_KINDS, parse_ruleset
 from moto import mock_aws
 
-from infra.local.cli import CONFIG_DIR_DEFAULT, main
+from infra.cli.main import CONFIG_DIR_DEFAULT, main
 from infra.local.runtime import MOTO_CONFIG
 from tests.integration.tables import create_tables
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from infra.local import cli
+from infra.cli import main as cli
 from infra.local.dashboard import Dashboard
 from infra.local.runtime import LocalRuntime, RuntimeOptions, describe
 from tests.http_client import Client

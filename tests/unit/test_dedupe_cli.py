@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from infra.local import cli, dedupe_cli
-from infra.local.dedupe_cli import EXIT_BAD_INPUT, unclosed_quote_line
+from infra.cli import dedupe as dedupe_cli
+from infra.cli import main as cli
+from infra.cli.csv_files import EXIT_BAD_INPUT, unclosed_quote_line
+from infra.cli.dedupe_input import COLUMNS
 
 HEADER = "lead_id,first_name,last_name,email,phone,company,title,city,state,postcode,country"
 JANE = "L-1,Jane,Doe,jane.doe@acme.com,+1 415 555 0100,Acme Inc,VP Sales,San Francisco,CA,94105,US"
@@ -134,9 +136,7 @@ def test_progress_goes_to_stderr_only_when_it_is_a_terminal(tmp_path: Path, caps
 
 def test_an_empty_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     message = refused(capsys, tmp_path, b"")
-    assert message.endswith(
-        "leads.csv is empty; the first line must name the columns (" + ", ".join(dedupe_cli.COLUMNS) + ")"
-    )
+    assert message.endswith("leads.csv is empty; the first line must name the columns (" + ", ".join(COLUMNS) + ")")
 
 
 def test_a_blank_header(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

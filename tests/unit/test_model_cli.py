@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.local import cli
-from infra.local.model_cli import EXIT_BAD_INPUT
+from infra.cli import main as cli
+from infra.cli.csv_files import EXIT_BAD_INPUT
 
 HEADER = ["Lead ID", "Origin", "Time On Site", "Occupation", "Converted"]
 

@@ -11,10 +11,10 @@ import sys
 import threading
 from pathlib import Path
 
-from infra.local import dedupe_cli, model_cli
+from infra.cli import CONFIG_DIR, dedupe, model
 
 DEFAULT_DATA_DIR = Path(".leadflow-data")
-CONFIG_DIR_DEFAULT = Path(__file__).resolve().parents[1] / "config"  # infra/config, wherever the command runs
+CONFIG_DIR_DEFAULT = CONFIG_DIR
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -124,11 +124,15 @@ def main(argv: list[str] | None = None) -> int:
     schemas = commands.add_parser("schemas", help="regenerate infra/schemas/ (event schemas and OpenAPI) from the code")
     schemas.set_defaults(func=_schemas)
 
-    dedupe = commands.add_parser("dedupe", help="list the duplicate leads in a CSV file: pairs to merge or to review")
-    dedupe_cli.add_arguments(dedupe)
+    dedupe_command = commands.add_parser(
+        "dedupe", help="list the duplicate leads in a CSV file: pairs to merge or to review"
+    )
+    dedupe.add_arguments(dedupe_command)
 
-    model = commands.add_parser("model", help="train, evaluate and apply the predictive lead score on CSV files")
-    model_cli.add_arguments(model)
+    model_command = commands.add_parser(
+        "model", help="train, evaluate and apply the predictive lead score on CSV files"
+    )
+    model.add_arguments(model_command)
 
     args = parser.parse_args(argv)
     result: int = args.func(args)

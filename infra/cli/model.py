@@ -14,40 +14,23 @@ from __future__ import annotations
 import argparse
 import csv
 import fnmatch
-import os
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Final
 
-from infra.local.dedupe_cli import EXIT_BAD_INPUT, EXIT_INTERRUPTED, InputError, NumberedLines, unclosed_quote_line
+from infra.cli.csv_files import EXIT_BAD_INPUT, EXIT_INTERRUPTED, InputError, write_atomically
+from infra.cli.tables import Cells, Table, read_table
 
 if TYPE_CHECKING:
     from leadflow.domain.predictive_model import PredictiveModel
 
-__all__ = [
-    "EXIT_BAD_INPUT",
-    "SCORE_COLUMNS",
-    "Cells",
-    "Table",
-    "add_arguments",
-    "excluded_columns",
-    "load_model",
-    "main",
-    "outcomes",
-    "read_table",
-    "write_atomically",
-]
+__all__ = ["SCORE_COLUMNS", "add_arguments", "excluded_columns", "load_model", "main", "outcomes"]
 
 SCORE_COLUMNS: Final = ("probability", "reasons")
 DEFAULT_SEED: Final = 42
-_OTHER_DELIMITERS: Final = {";": "semicolons", "\t": "tabs", "|": "pipes"}
-
-Cells = dict[str, str | None]
 
 _HELP: Final = """\
 Learn the predictive lead score from leads whose outcome is known, measure it, and score leads with it.
@@ -55,92 +38,6 @@ Learn the predictive lead score from leads whose outcome is known, measure it, a
 INPUT.csv: comma-separated, UTF-8, a header line naming the columns; categorical and numeric columns, empty cells
 unknown. The --target column holds 1/0, true/false, yes/no or won/lost; rows with it empty are left out.
 Exit status 2 on bad input, with a message naming the file and line; no output is written then."""
-
-
-@dataclass(frozen=True)
-class Table:
-    """A CSV file read whole: its header (trimmed) and its rows, each with the line it starts on. Empty cells are
-    None, which the feature code treats as missing."""
-
-    name: str
-    columns: list[str]
-    rows: list[Cells]
-    lines: list[int]
-
-
-# --- reading ------------------------------------------------------------------------------------------------------
-
-
-def read_table(path: Path) -> Table:
-    """The whole file, checked: UTF-8, a header naming each column once, no row wider than the header."""
-    name = str(path)
-    with _open_input(path) as stream:
-        numbered = NumberedLines(stream, name)
-        reader = csv.DictReader(numbered, strict=True)
-        columns = _header(reader, numbered, name)
-        rows: list[Cells] = []
-        lines: list[int] = []
-        for line, raw in _records(reader, numbered, name):
-            if None in raw:
-                raise InputError(
-                    f"{name}: line {line}: more values than the header has columns ({len(columns)}); "
-                    "quote any value that contains a comma"
-                )
-            rows.append({column: _cell(raw.get(column)) for column in columns})
-            lines.append(line)
-    return Table(name=name, columns=columns, rows=rows, lines=lines)
-
-
-def _header(reader: csv.DictReader[str], numbered: NumberedLines, name: str) -> list[str]:
-    try:
-        raw = reader.fieldnames
-    except csv.Error as exc:
-        raise _csv_problem(exc, numbered, name) from None
-    if raw is None:
-        raise InputError(f"{name} is empty; the first line must name the columns")
-    columns = [column.strip() for column in raw]
-    if not any(columns):
-        raise InputError(f"{name}: line 1: the header is blank; the first line must name the columns")
-    if len(columns) == 1:
-        for delimiter, plural in _OTHER_DELIMITERS.items():
-            if delimiter in columns[0]:
-                raise InputError(f"{name}: line 1: the header has no commas but has {plural}; leadflow expects commas")
-    seen: dict[str, int] = {}
-    for position, column in enumerate(columns, start=1):
-        label = column or f"(unnamed column {position})"
-        if seen.setdefault(label, position) != position:
-            raise InputError(f"{name}: line 1: the header names {label!r} twice (columns {seen[label]} and {position})")
-        columns[position - 1] = label
-    reader.fieldnames = columns
-    return columns
-
-
-def _records(reader: csv.DictReader[str], numbered: NumberedLines, name: str) -> Iterator[tuple[int, dict[str, str]]]:
-    """Each row with the line it starts on; blank lines are skipped by DictReader."""
-    while True:
-        numbered.record.clear()
-        try:
-            raw = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise _csv_problem(exc, numbered, name) from None
-        line = next((number for number, text in numbered.record if text.strip()), reader.line_num)
-        if None in raw or any(isinstance(value, str) and value.strip() for value in raw.values()):
-            yield line, raw  # a line of only commas is as blank as an empty one
-
-
-def _csv_problem(exc: csv.Error, numbered: NumberedLines, name: str) -> InputError:
-    opened = unclosed_quote_line(numbered.record)
-    if opened is not None:
-        return InputError(f"{name}: line {opened}: a quoted value starts on this line but its closing quote is missing")
-    return InputError(f"{name}: line {numbered.number}: cannot read the CSV here: {exc}")
-
-
-def _cell(value: str | None) -> str | None:
-    if value is None:
-        return None
-    return value.strip() or None
 
 
 def outcomes(table: Table, target: str) -> tuple[list[Cells], list[int], int]:
@@ -192,47 +89,6 @@ def load_model(path: Path) -> PredictiveModel:
         first = exc.errors()[0]
         where = ".".join(map(str, first["loc"])) or "the document"
         raise InputError(f"{path}: not a leadflow model ({where}: {first['msg']})") from None
-
-
-# --- writing ------------------------------------------------------------------------------------------------------
-
-
-def write_atomically(path: Path, source: Path, write: Callable[[IO[str]], object]) -> None:
-    """Write through a temporary file beside `path`, renamed over it only once complete: an error or an interrupt
-    never leaves a half-written file behind."""
-    if path.exists() and source.exists() and path.samefile(source):
-        raise InputError(f"{path}: --out names the input file; give another file name")
-    if path.is_dir():
-        raise InputError(f"{path}: --out is a directory; give a file name")
-    if not path.parent.is_dir():
-        raise InputError(f"{path}: cannot write it: the folder {path.parent} does not exist")
-    temporary: Path | None = None
-    try:
-        with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", newline="", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-        ) as target:
-            temporary = Path(target.name)
-            write(target)
-        os.replace(temporary, path)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write it: {exc.strerror or exc}") from None
-    finally:
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)
-
-
-def _open_input(path: Path) -> IO[bytes]:
-    try:
-        return path.open("rb")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a CSV file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read it: {exc.strerror or exc}") from None
-
-
-# --- the subcommands ----------------------------------------------------------------------------------------------
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -352,9 +208,6 @@ def _run(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
             return EXIT_INTERRUPTED
 
     return run
-
-
-# --- arguments ----------------------------------------------------------------------------------------------------
 
 
 def _fraction(text: str) -> float:
