@@ -203,14 +203,7 @@ def apply_action(lead: Lead, request: StageRequest, rules: LifecycleRules, now: 
         text = {"accept": "accepted by sales", "open_opportunity": "opportunity opened", "win": "deal won"}[
             request.action
         ]
-    transition = Transition(
-        action=request.action,
-        from_stage=lead.stage,
-        to_stage=target,
-        actor=request.actor,
-        reason=_with_note(text, request.note),
-        at=now,
-    )
+    transition = Transition(request.action, lead.stage, target, request.actor, _with_note(text, request.note), now)
     return Change(lead=lead.model_copy(update=update), transition=transition)
 
 
@@ -318,12 +311,5 @@ def record_outcome(lead: Lead, request: OutcomeRequest, rules: LifecycleRules, n
     if lead.stage is target:
         return Change(lead=lead.model_copy(update=update), transition=None)
     update |= {"stage": target, "stage_changed_at": now}
-    transition = Transition(
-        action=request.result,
-        from_stage=lead.stage,
-        to_stage=target,
-        actor=request.actor,
-        reason=_with_note(text, request.note),
-        at=now,
-    )
+    transition = Transition(request.result, lead.stage, target, request.actor, _with_note(text, request.note), now)
     return Change(lead=lead.model_copy(update=update), transition=transition)

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from leadflow.domain.identity import canonical_email, canonical_phone
@@ -219,15 +219,7 @@ def _start(lead_id: str, deps: ErasureDeps) -> tuple[ErasureRecord, list[Lead]]:
 
 
 def _under(record: ErasureRecord, lead_id: str) -> ErasureRecord:
-    return ErasureRecord(
-        lead_id=lead_id,
-        person_id=record.person_id,
-        lead_ids=record.lead_ids,
-        status=record.status,
-        started_at=record.started_at,
-        erased_at=record.erased_at,
-        counts=record.counts,
-    )
+    return replace(record, lead_id=lead_id)
 
 
 def erase(lead_id: str, requester: Requester, deps: ErasureDeps) -> ErasureOut:
