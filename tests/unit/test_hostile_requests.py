@@ -21,6 +21,8 @@ from leadflow.models.submission import SubmissionIn
 from leadflow.settings import settings
 from pydantic import ValidationError
 
+from tests.events import api_request
+
 router = APIGatewayRouter()
 
 
@@ -49,22 +51,16 @@ def function_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def request(method: str, path: str, body: bytes | None = None, query: dict[str, str] | None = None) -> dict[str, Any]:
-    event: dict[str, Any] = {
-        "httpMethod": method,
-        "path": path,
-        "resource": path,
-        "headers": {"content-type": "application/json"},
-        "queryStringParameters": query,
-        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
-        "requestContext": {"stage": "test", "requestId": "r"},
-        "body": None,
-        "isBase64Encoded": False,
-    }
+    text, encoded = None, False
     if body is not None:
         try:
-            event["body"] = body.decode("utf-8")
+            text = body.decode("utf-8")
         except UnicodeDecodeError:  # API Gateway hands binary bodies over as base64
-            event["body"], event["isBase64Encoded"] = base64.b64encode(body).decode(), True
+            text, encoded = base64.b64encode(body).decode(), True
+    headers = {"content-type": "application/json"}
+    event = api_request(
+        "intake/post_lead_json.json", method, path, headers=headers, query=query, body=text, base64_encoded=encoded
+    )
     return resolve_with_form_bodies(APP, event, None)
 
 
