@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
@@ -29,20 +30,24 @@ Actor = Annotated[
 ]
 
 
-def _requester(actor: str | None) -> Requester:
+def _requester(action: str, lead_id: str, actor: str | None) -> Requester:
+    """Who asks, logged with what they ask for before anything is done."""
     context = router.current_event.request_context
-    return Requester(
+    requester = Requester(
         actor=actor or "unnamed",
         api_key_id=context.identity.api_key_id or "unknown",
         request_id=context.request_id or "unknown",
     )
-
-
-def _audited(action: str, lead_id: str, requester: Requester) -> None:
     logger.info(
         "personal data request",
         extra={"action": action, "lead_id": lead_id, "actor": requester.actor, "api_key_id": requester.api_key_id},
     )
+    return requester
+
+
+@router.exception_handler(ErasureNotConfigured)
+def _not_configured(exc: ErasureNotConfigured) -> Response[str]:
+    return error_response(503, str(exc))
 
 
 @router.delete(
@@ -69,12 +74,7 @@ def _audited(action: str, lead_id: str, requester: Requester) -> None:
     tags=["privacy"],
 )
 def erase_lead(lead_id: LeadId, actor: Actor = None) -> Any:
-    requester = _requester(actor)
-    _audited("erase", lead_id, requester)
-    try:
-        return erase(lead_id, requester, wiring.erasure_deps())
-    except ErasureNotConfigured as exc:
-        return error_response(503, str(exc))
+    return erase(lead_id, _requester("erase", lead_id, actor), wiring.erasure_deps())
 
 
 @router.get(
@@ -95,10 +95,8 @@ def erase_lead(lead_id: LeadId, actor: Actor = None) -> Any:
     tags=["privacy"],
 )
 def export_lead(lead_id: LeadId, actor: Actor = None) -> Any:
-    requester = _requester(actor)
-    _audited("export", lead_id, requester)
     try:
-        return export(lead_id, requester, wiring.erasure_deps(with_salt=False))
+        return export(lead_id, _requester("export", lead_id, actor), wiring.erasure_deps(with_salt=False))
     except LeadErasedAlready as exc:
         erased_at = exc.record.erased_at.isoformat() if exc.record.erased_at else "earlier"
         return error_response(404, f"lead_id: lead {lead_id} was erased at {erased_at}; nothing is held about it")
