@@ -388,7 +388,3 @@ def describe(runtime: LocalRuntime) -> str:
     if not runtime.schedules():
         lines.append("    none")
     return "\n".join(lines)
-
-
-def as_json(document: Any) -> bytes:
-    return json.dumps(document, default=str, indent=1).encode()
