@@ -154,7 +154,7 @@ class Dashboard:
         if path == "/_local/state":
             return 200, "application/json", json.dumps(self.state(), default=str).encode()
         if path == "/_local/clock" and method == "POST":
-            form = {k: v for k, v in (p.split("=", 1) for p in body.decode().split("&") if "=" in p)}
+            form = dict(p.split("=", 1) for p in body.decode().split("&") if "=" in p)
             try:
                 hours = float(form.get("hours") or query.get("hours", ["0"])[0])
                 self.runtime.advance_clock(hours=hours)

@@ -47,7 +47,7 @@ class FunctionRunner:
         self._region = region
         self._handlers: dict[str, Callable[[Any, Any], Any]] = {}
         self._import_lock = threading.Lock()
-        self.invocations: dict[str, int] = {name: 0 for name in functions}
+        self.invocations: dict[str, int] = dict.fromkeys(functions, 0)
         self._faults: dict[str, Exception] = {}
         self.faults = Faults()  # faults at a rate (LEADFLOW_FAULTS, POST /_local/faults)
 

@@ -9,7 +9,6 @@ new snapshot.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,7 +65,7 @@ class Journal:
         with self._lock:
             tmp = self._snapshot.with_suffix(".tmp")
             tmp.write_text(json.dumps(document), encoding="utf-8")
-            os.replace(tmp, self._snapshot)
+            tmp.replace(self._snapshot)
             if self._handle is not None:
                 self._handle.close()
                 self._handle = None
@@ -136,7 +135,7 @@ class QueueJournal:
         with self._lock:
             tmp = self._snapshot.with_suffix(".tmp")
             tmp.write_text(json.dumps(document), encoding="utf-8")
-            os.replace(tmp, self._snapshot)
+            tmp.replace(self._snapshot)
             if self._handle is not None:
                 self._handle.close()
                 self._handle = None
