@@ -14,7 +14,7 @@ from leadflow.services.decay import decay_due_leads
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    run = decay_due_leads(wiring.pipeline_deps())
+    run = decay_due_leads(wiring.decay_deps())
     metrics.add_metric(name="LeadsDecayChecked", unit=MetricUnit.Count, value=run.visited)
     metrics.add_metric(name="MqlsDemoted", unit=MetricUnit.Count, value=run.demoted)
     logger.info("decay run", extra=asdict(run))

@@ -14,7 +14,7 @@ from leadflow.services.lifecycle import recycle_due_leads
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
-    recycled = recycle_due_leads(wiring.pipeline_deps())
+    recycled = recycle_due_leads(wiring.recycle_deps())
     metrics.add_metric(name="LeadsRecycled", unit=MetricUnit.Count, value=recycled)
     logger.info("recycled due leads", extra={"recycled": recycled})
     return {"recycled": recycled}

@@ -14,7 +14,7 @@ from leadflow.services.predictive import retrain
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    run = retrain(wiring.pipeline_deps())
+    run = retrain(wiring.training_deps())
     metrics.add_metric(name="TrainingExamples", unit=MetricUnit.Count, value=run.examples)
     if run.trained:
         logger.info("predictive model published", extra=asdict(run))

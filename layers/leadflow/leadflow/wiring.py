@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -21,11 +22,13 @@ from leadflow.adapters.slack import SlackNotifier
 from leadflow.adapters.webhook_secrets import ParameterStoreWebhookSecrets, StaticWebhookSecrets
 from leadflow.clock import current_clock
 from leadflow.domain.enrichment import DirectoryProvider, DomainDirectory
-from leadflow.ports import EnrichmentProvider, Notifier, WebhookSecrets
+from leadflow.ports import Clock, EnrichmentProvider, Notifier, WebhookSecrets
 from leadflow.services.delivery import DeliveryDeps
 from leadflow.services.engagement import EngagementDeps
 from leadflow.services.erasure import ErasureDeps, ErasureNotConfigured, is_suppressed
-from leadflow.services.pipeline_deps import PipelineDeps
+from leadflow.services.outcomes import OutcomeDeps
+from leadflow.services.pipeline_deps import DueJobDeps, LeadChangeDeps, PipelineDeps
+from leadflow.services.predictive import TrainingDeps
 from leadflow.services.sweep import SweepDeps
 from leadflow.settings import settings
 
@@ -132,6 +135,54 @@ def pipeline_deps() -> PipelineDeps:
         api_base_url=settings().api_base_url,
         suppressed=suppression_check(),
     )
+
+
+@dataclass(frozen=True)
+class LeadChangeAdapters:
+    """What a use case that changes leads outside the pipeline is handed: the leads and config tables, the bus and
+    the clock, and none of the pipeline's other adapters (match index, outbox, enrichment). The use cases' own
+    signatures narrow it further to the roles they touch."""
+
+    store: DynamoLeadStore
+    config: DynamoConfigStore
+    bus: EventBridgeBus
+    clock: Clock
+
+
+def _lead_changes() -> LeadChangeAdapters:
+    # The adapters are built once per cold start (cached above); the clock is read each time, as use_clock may
+    # have changed it since (the local runtime's virtual clock).
+    return LeadChangeAdapters(store=lead_store(), config=config_store(), bus=event_bus(), clock=current_clock())
+
+
+def stage_change_deps() -> LeadChangeDeps:
+    """Sales stage changes (POST /v1/leads/{id}/stage)."""
+    return _lead_changes()
+
+
+def outcome_deps() -> OutcomeDeps:
+    """Closed-loop outcomes (POST /v1/leads/{id}/outcome)."""
+    return _lead_changes()
+
+
+def consent_deps() -> LeadChangeDeps:
+    """Marketing consent (POST /v1/leads/{id}/consent)."""
+    return _lead_changes()
+
+
+def decay_deps() -> DueJobDeps:
+    """The hourly decay job."""
+    return _lead_changes()
+
+
+def recycle_deps() -> DueJobDeps:
+    """The daily recycle job."""
+    return _lead_changes()
+
+
+def training_deps() -> TrainingDeps:
+    """The predictive model's training job."""
+    return _lead_changes()
 
 
 @cache

@@ -33,4 +33,4 @@ router = APIGatewayRouter()
     tags=["privacy"],
 )
 def consent(lead_id: LeadId, request: Annotated[ConsentRequest, Body()]) -> Lead:
-    return change_consent(lead_id, request, wiring.pipeline_deps())
+    return change_consent(lead_id, request, wiring.consent_deps())

@@ -57,7 +57,7 @@ def _not_allowed(exc: TransitionNotAllowed) -> Response[str]:
     tags=["lifecycle"],
 )
 def stage_action(lead_id: LeadId, request: Annotated[StageRequest, Body()]) -> Lead:
-    return change_stage(lead_id, request, wiring.pipeline_deps())
+    return change_stage(lead_id, request, wiring.stage_change_deps())
 
 
 @router.post(
@@ -72,4 +72,4 @@ def stage_action(lead_id: LeadId, request: Annotated[StageRequest, Body()]) -> L
     tags=["lifecycle"],
 )
 def outcome(lead_id: LeadId, request: Annotated[OutcomeRequest, Body()]) -> Lead:
-    return record_outcome(lead_id, request, wiring.pipeline_deps())
+    return record_outcome(lead_id, request, wiring.outcome_deps())

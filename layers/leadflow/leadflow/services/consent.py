@@ -10,13 +10,13 @@ from leadflow.domain.consent import request_record, with_consent
 from leadflow.models.consent import ConsentRequest
 from leadflow.models.events import DomainEvent, LeadConsentChanged, LeadRescoreRequested
 from leadflow.models.lead import ConsentRecord, HistoryEntry, Lead
-from leadflow.ports import EventBus, LeadStore
+from leadflow.ports import EventBus, LeadHistory
 from leadflow.services.announcements import record_and_publish
 from leadflow.services.lead_updates import update_existing_lead
-from leadflow.services.pipeline_deps import PipelineDeps
+from leadflow.services.pipeline_deps import LeadChangeDeps
 
 
-def change_consent(lead_id: str, request: ConsentRequest, deps: PipelineDeps) -> Lead:
+def change_consent(lead_id: str, request: ConsentRequest, deps: LeadChangeDeps) -> Lead:
     """Record the decision; the same decision from the same source again (a retried request) changes nothing.
 
     A change also asks the pipeline to score the lead again (lead.rescore_requested), so a scoring rule on consent,
@@ -45,7 +45,7 @@ def change_consent(lead_id: str, request: ConsentRequest, deps: PipelineDeps) ->
 
 
 def announce_consent(
-    store: LeadStore, bus: EventBus, lead_id: str, record: ConsentRecord, *, also: Sequence[DomainEvent] = ()
+    store: LeadHistory, bus: EventBus, lead_id: str, record: ConsentRecord, *, also: Sequence[DomainEvent] = ()
 ) -> bool:
     """The lead's history entry and lead.consent_changed (with `also`) for a consent decision, once: a retry that
     finds the entry announces nothing. Whether this call announced it."""

@@ -12,7 +12,7 @@ from leadflow.models.events import LeadRescoreRequested
 from leadflow.models.lead import Stage
 from leadflow.services.lead_updates import LeadNotFound
 from leadflow.services.pipeline import rescore_with_stage, scoring_context
-from leadflow.services.pipeline_deps import PipelineDeps
+from leadflow.services.pipeline_deps import DueJobDeps
 
 PAGE = 200
 
@@ -24,7 +24,7 @@ class DecayRun:
     promoted: int = 0
 
 
-def decay_due_leads(deps: PipelineDeps, *, page: int = PAGE) -> DecayRun:
+def decay_due_leads(deps: DueJobDeps, *, page: int = PAGE) -> DecayRun:
     """Re-score every lead due for decay by now: an MQL whose score no longer qualifies goes back to `new`; a lead
     whose fading penalty makes it qualify becomes an MQL and is handed to the lead pipeline to be routed."""
     now = deps.clock.now()

@@ -20,7 +20,7 @@ from leadflow.models.routing import is_queue
 from leadflow.observability import logger
 from leadflow.ports import ConcurrentUpdate
 from leadflow.services.lead_updates import LeadNotFound, update_existing_lead
-from leadflow.services.pipeline_deps import PipelineDeps, active_ruleset
+from leadflow.services.pipeline_deps import DueJobDeps, LeadChangeDeps, active_ruleset
 from leadflow.services.routing import release_owner
 
 RECYCLE_JOB = "recycle"
@@ -31,12 +31,12 @@ class RecycleFailed(Exception):
     """Some due leads could not be recycled in this run; the others were. The next run tries them again."""
 
 
-def lifecycle_rules(deps: PipelineDeps) -> LifecycleRules:
+def lifecycle_rules(deps: LeadChangeDeps) -> LifecycleRules:
     return active_ruleset(deps.config, "lifecycle", LifecycleRules)
 
 
 def decide_and_store(
-    deps: PipelineDeps, lead_id: str, decide: Callable[[Lead], Change | None]
+    deps: LeadChangeDeps, lead_id: str, decide: Callable[[Lead], Change | None]
 ) -> tuple[Lead, Change | None]:
     """Apply a domain decision to the stored lead; the change is the one stored (None: nothing was written)."""
     decided: list[Change | None] = [None]
@@ -72,7 +72,7 @@ def disqualified_event(lead: Lead, version: int) -> LeadDisqualified:
 
 
 def record_transition(
-    lead: Lead, transition: Transition, deps: PipelineDeps, *, version: int | None
+    lead: Lead, transition: Transition, deps: LeadChangeDeps, *, version: int | None
 ) -> list[DomainEvent]:
     """Write the transition to the lead's history; return the events that announce it. `version`: the lifecycle
     rule set the decision used (None for recycling, which uses the date stored at the disqualification)."""
@@ -114,14 +114,14 @@ def record_transition(
 CLOSED_STAGES = frozenset({Stage.DISQUALIFIED, Stage.CUSTOMER})
 
 
-def _release(lead: Lead, deps: PipelineDeps) -> None:
+def _release(lead: Lead, deps: LeadChangeDeps) -> None:
     """The lead is closed: its rep has one open lead fewer. Runs once per transition (a retried request finds the
     lead already in the stage and changes nothing), so the count is not released twice."""
     if lead.owner_id is not None and not is_queue(lead.owner_id):
         release_owner(deps.config, lead.owner_id)
 
 
-def change_stage(lead_id: str, request: StageRequest, deps: PipelineDeps) -> Lead:
+def change_stage(lead_id: str, request: StageRequest, deps: LeadChangeDeps) -> Lead:
     """Carry out a sales action (accept, qualify, open_opportunity, win, disqualify) on a lead.
 
     Raises LeadNotFound, InvalidAction (the request cannot be used: unknown reason code, a missing answer) and
@@ -146,7 +146,7 @@ def _recycle_decision(now: datetime) -> Callable[[Lead], Change | None]:
     return decide
 
 
-def recycle_lead(lead_id: str, now: datetime, deps: PipelineDeps) -> bool:
+def recycle_lead(lead_id: str, now: datetime, deps: LeadChangeDeps) -> bool:
     """Recycle one lead if it is due; True when it was recycled by this call."""
     try:
         lead, change = decide_and_store(deps, lead_id, _recycle_decision(now))
@@ -162,7 +162,7 @@ def recycle_lead(lead_id: str, now: datetime, deps: PipelineDeps) -> bool:
     return True
 
 
-def recycle_due_leads(deps: PipelineDeps, limit: int = RECYCLE_PAGE) -> int:
+def recycle_due_leads(deps: DueJobDeps, limit: int = RECYCLE_PAGE) -> int:
     """Recycle every disqualified lead whose recycle date has come, reading only the due index, `limit` ids a page;
     return how many were recycled. A lead that fails alone (a lost race, an unreadable record) does not stop the
     others: the run raises RecycleFailed at the end, naming them, and the next run tries again."""

@@ -6,15 +6,29 @@ The latest outcome is the truth: a second outcome for a lead replaces the first,
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from leadflow.domain.lifecycle import record_outcome as decide_outcome
 from leadflow.models.events import DomainEvent, LeadConverted, LeadOutcomeRecorded
 from leadflow.models.lead import HistoryEntry, Lead
 from leadflow.models.lifecycle import OutcomeRequest
+from leadflow.ports import Outcomes
 from leadflow.services.lifecycle import decide_and_store, disqualified_event, lifecycle_rules, record_transition
-from leadflow.services.pipeline_deps import PipelineDeps
+from leadflow.services.pipeline_deps import LeadChangeDeps, LeadChanges
 
 
-def record_outcome(lead_id: str, request: OutcomeRequest, deps: PipelineDeps) -> Lead:
+class OutcomeStore(LeadChanges, Outcomes, Protocol):
+    """Recording an outcome changes the lead and keeps the outcome as a training example."""
+
+
+class OutcomeDeps(LeadChangeDeps, Protocol):
+    """What recording an outcome works with: LeadChangeDeps, with the training examples on the store."""
+
+    @property
+    def store(self) -> OutcomeStore: ...
+
+
+def record_outcome(lead_id: str, request: OutcomeRequest, deps: OutcomeDeps) -> Lead:
     """Record how the lead's deal ended. `won` makes it a customer; `lost` disqualifies it with the request's reason
     code, so that the reason's recycle delay applies.
 

@@ -37,7 +37,7 @@ from leadflow.services.announcements import queue_notification, record_and_publi
 from leadflow.services.consent import announce_consent
 from leadflow.services.dedupe import dedupe
 from leadflow.services.lead_updates import LeadNotFound, update_existing_lead
-from leadflow.services.pipeline_deps import MissingConfig, PipelineDeps, active_ruleset
+from leadflow.services.pipeline_deps import LeadChangeDeps, MissingConfig, PipelineDeps, active_ruleset
 from leadflow.services.predictive import active_model, prediction_for
 from leadflow.services.routing import assign_lead, release_owner
 
@@ -153,7 +153,7 @@ def rescore_lead(
 
 def rescore_with_stage(
     lead_id: str,
-    deps: PipelineDeps,
+    deps: LeadChangeDeps,
     *,
     ref: str,
     new_activity: Sequence[Activity] = (),
@@ -214,7 +214,7 @@ def _cause(score: Score, new_activity: Sequence[Activity], ref: str) -> str:
     return f"rescored after {ref}"
 
 
-def _announce_consent(deps: PipelineDeps, lead: Lead, new_activity: Sequence[Activity]) -> None:
+def _announce_consent(deps: LeadChangeDeps, lead: Lead, new_activity: Sequence[Activity]) -> None:
     """History and lead.consent_changed for a consent decision taken by one of `new_activity`, once: a retried step
     finds the history entry and announces nothing."""
     record = lead.consent_record
@@ -242,12 +242,12 @@ class ScoringContext:
     model: PredictiveModel | None
 
 
-def scoring_context(deps: PipelineDeps) -> ScoringContext:
+def scoring_context(deps: LeadChangeDeps) -> ScoringContext:
     return ScoringContext(active_ruleset(deps.config, "scoring", ScoringRuleSet), active_model(deps.config))
 
 
 def _announce_score(
-    deps: PipelineDeps,
+    deps: LeadChangeDeps,
     lead: Lead,
     score: Score,
     previous_stage: Stage,
@@ -307,7 +307,7 @@ def _announce_score(
     deps.bus.publish(events)
 
 
-def _released(deps: PipelineDeps, lead: Lead, release: Release, reason: str, now: datetime) -> list[DomainEvent]:
+def _released(deps: LeadChangeDeps, lead: Lead, release: Release, reason: str, now: datetime) -> list[DomainEvent]:
     """History, capacity and lead.unassigned for an owner a demotion took the lead from. The history entry is
     written once, and the rep's open-lead count is given back only by the call that wrote it."""
     entry = HistoryEntry(

@@ -1,16 +1,30 @@
-"""What the pipeline's steps work with, and how they read the active rule sets."""
+"""What the services work with: the whole set the pipeline's steps use (PipelineDeps), the narrower sets a use case
+names in its signature (a Protocol listing only the role ports it touches, which PipelineDeps and each function's own
+wiring satisfy), and how they read the active rule sets."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
 
 from leadflow.domain.enrichment import DomainDirectory
 from leadflow.models.rules import parse_ruleset
-from leadflow.ports import Clock, ConfigStore, EnrichmentProvider, EventBus, LeadStore, MatchIndex, Outbox, RuleSets
+from leadflow.ports import (
+    Clock,
+    ConfigStore,
+    DueIndex,
+    EnrichmentProvider,
+    EventBus,
+    LeadHistory,
+    LeadRecords,
+    LeadStore,
+    MatchIndex,
+    Outbox,
+    RuleSets,
+)
 
 RuleSetT = TypeVar("RuleSetT", bound=BaseModel)
 
@@ -32,6 +46,42 @@ class PipelineDeps:
     api_base_url: str = ""
     # Whether a canonical email is on the suppression list (its person was erased); None: no list to ask.
     suppressed: Callable[[str], bool] | None = None
+
+
+class LeadChanges(LeadRecords, LeadHistory, Protocol):
+    """What changing a lead touches of the leads table: the lead, under optimistic locking, and its history."""
+
+
+class LeadChangeDeps(Protocol):
+    """What a use case that changes one lead works with: the lead and its history, the rule sets it decides by and
+    the counters it gives capacity back to (ConfigStore), the bus its events go to and the clock. Stage changes,
+    outcomes, consent, re-scoring and recycling take this; the jobs over the due index take DueJobDeps.
+
+    Read-only properties, so that any object with these attributes (a frozen dataclass of narrower adapters, or
+    PipelineDeps) satisfies it."""
+
+    @property
+    def store(self) -> LeadChanges: ...
+
+    @property
+    def config(self) -> ConfigStore: ...
+
+    @property
+    def bus(self) -> EventBus: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+
+class DueLeads(LeadChanges, DueIndex, Protocol):
+    """A job over the due index: which leads are due, then each lead changed as LeadChangeDeps does."""
+
+
+class DueJobDeps(LeadChangeDeps, Protocol):
+    """What the decay and recycle jobs work with: LeadChangeDeps, with the due index on the store."""
+
+    @property
+    def store(self) -> DueLeads: ...
 
 
 def active_ruleset(config: RuleSets, kind: str, model: type[RuleSetT]) -> RuleSetT:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from pydantic import ValidationError
 
@@ -19,8 +20,8 @@ from leadflow.domain.predictive_features import Value
 from leadflow.domain.predictive_model import NotEnoughOutcomes, PredictiveModel, predict, train
 from leadflow.models.lead import Lead, Prediction
 from leadflow.models.rules import ScoringRuleSet
-from leadflow.ports import RuleSets
-from leadflow.services.pipeline_deps import PipelineDeps, active_ruleset
+from leadflow.ports import Clock, LeadRecords, Outcomes, RuleSets
+from leadflow.services.pipeline_deps import active_ruleset
 
 MODEL_KIND = "model"
 TARGET = "won"
@@ -28,6 +29,24 @@ HOLDOUT = 0.3
 SEED = 7
 MAX_EXAMPLES = 200_000  # a year of a large funnel; the trainer reads them page by page
 PAGE = 500
+
+
+class TrainingStore(Outcomes, LeadRecords, Protocol):
+    """Training reads the outcomes and the leads they name; it writes nothing to the leads table."""
+
+
+class TrainingDeps(Protocol):
+    """What retraining works with: the training examples, the rule sets (the scoring rules' predictive settings in,
+    a new model version out) and the clock."""
+
+    @property
+    def store(self) -> TrainingStore: ...
+
+    @property
+    def config(self) -> RuleSets: ...
+
+    @property
+    def clock(self) -> Clock: ...
 
 
 @dataclass(frozen=True)
@@ -64,7 +83,7 @@ def prediction_for(lead: Lead, model: PredictiveModel | None, now: datetime) -> 
     )
 
 
-def retrain(deps: PipelineDeps) -> TrainingRun:
+def retrain(deps: TrainingDeps) -> TrainingRun:
     """Train on every recorded outcome and publish the model when there are enough; say why not otherwise."""
     settings = active_ruleset(deps.config, "scoring", ScoringRuleSet).predictive
     rows, labels = _training_rows(deps)
@@ -87,7 +106,7 @@ def retrain(deps: PipelineDeps) -> TrainingRun:
     return TrainingRun(examples=len(rows), won=won, trained=True, version=version, holdout_auc=holdout_auc)
 
 
-def _training_rows(deps: PipelineDeps) -> tuple[list[dict[str, Value]], list[int]]:
+def _training_rows(deps: TrainingDeps) -> tuple[list[dict[str, Value]], list[int]]:
     rows: list[dict[str, Value]] = []
     labels: list[int] = []
     cursor: str | None = None
