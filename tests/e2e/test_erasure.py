@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from leadflow.adapters import layout
 from leadflow.domain.webhook_signature import signed_headers
+from leadflow.ids import idempotency_record_id
 
 from infra.local.journal import Journal
 from infra.local.persistence import LOCAL_SUPPRESSION_SALT
@@ -114,7 +115,7 @@ def test_an_erased_person_is_found_in_no_table_and_no_file(tmp_path: Path) -> No
 
         held = files_holding(data, [work, phone_e164])
         assert any(name.startswith("sqs-") for name in held), f"the dead letter is kept in a file: {held}"
-        record_id = layout.idempotency_record_id(f"k-{surname}")
+        record_id = idempotency_record_id(f"k-{surname}")
         assert any(item.get("id", {}).get("S") == record_id for _, item in Journal(data).recorded_items())
 
         # When the person is erased (and the request is repeated)

@@ -10,7 +10,6 @@ from typing import Any
 
 import boto3
 import pytest
-from leadflow.adapters import layout
 from leadflow.adapters.dynamodb import DynamoLeadStore, DynamoOutbox
 from leadflow.adapters.dynamodb_erasure import DynamoAuditLog, DynamoPersonalDataStore, DynamoSuppressionList
 from leadflow.adapters.dynamodb_matching import DynamoMatchIndex
@@ -21,6 +20,7 @@ from leadflow.adapters.memory_erasure import (
     InMemoryPersonalDataStore,
     InMemorySuppressionList,
 )
+from leadflow.ids import idempotency_record_id
 from leadflow.models.account import Account
 from leadflow.models.lead import Activity, HistoryEntry, Lead, Outcome
 from leadflow.models.submission import StoredSubmission, SubmissionIn
@@ -86,7 +86,7 @@ def adapters(request: pytest.FixtureRequest, aws_credentials: None) -> Iterator[
         tables = create_tables(boto3.resource("dynamodb", region_name="us-east-1"))
 
         def put_record(key: str) -> None:
-            tables.idempotency.put_item(Item={"id": layout.idempotency_record_id(key), "data": "{}"})
+            tables.idempotency.put_item(Item={"id": idempotency_record_id(key), "data": "{}"})
 
         yield Adapters(
             DynamoLeadStore(tables.leads),

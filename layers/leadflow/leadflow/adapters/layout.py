@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import json
 import math
 import zlib
 from collections.abc import Mapping
@@ -18,6 +16,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from leadflow.ids import idempotency_record_id
 from leadflow.models.account import Account
 from leadflow.models.lead import Activity, HistoryEntry, Lead, Outcome
 from leadflow.models.merge import MergeRecord
@@ -456,9 +455,6 @@ def outbox_entry_from_item(item: Mapping[str, Any]) -> OutboxEntry:
 ERASURE_PREFIX = "ERASURE#"  # leads table: pk "ERASURE#<lead_id>", sk "ERASURE": ids, status and counts only
 SUPPRESSION_PREFIX = "SUPPRESSED#"  # leads table: pk "SUPPRESSED#<salted hash of the canonical email>"
 AUDIT_PREFIX = "AUDIT#"  # leads table: pk "AUDIT#<yyyy-mm-dd>", sk "<time>#<request id>": one partition a day
-# Powertools' idempotency records of POST /v1/leads are "<prefix>#<md5 of the JSON of the Idempotency-Key>": a fixed
-# prefix (not the function's name, which Powertools uses by default) lets another function find and delete them.
-INTAKE_IDEMPOTENCY_PREFIX = "leadflow-intake"
 
 
 def erasure_key(lead_id: str) -> Item:
@@ -514,12 +510,6 @@ def audit_item(entry: AuditEntry) -> Item:
         "api_key_id": entry.api_key_id,
         "request_id": entry.request_id,
     }
-
-
-def idempotency_record_id(idempotency_key: str) -> str:
-    """The id Powertools gives the intake's record of an Idempotency-Key (its default md5 over the key as JSON)."""
-    digest = hashlib.md5(json.dumps(idempotency_key, sort_keys=True).encode(), usedforsecurity=False).hexdigest()
-    return f"{INTAKE_IDEMPOTENCY_PREFIX}#{digest}"
 
 
 def footprint_direct_keys(footprint: Footprint) -> list[tuple[str, Item, str]]:

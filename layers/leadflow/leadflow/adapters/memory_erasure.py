@@ -9,6 +9,7 @@ from datetime import datetime
 from leadflow.adapters import layout
 from leadflow.adapters.memory import InMemoryLeadStore, InMemoryMatchIndex, InMemoryOutbox, _Items
 from leadflow.adapters.personal_items import key_of, person_items
+from leadflow.ids import idempotency_record_id
 from leadflow.ports import AuditEntry, ErasureRecord, Footprint, PersonalItem
 
 
@@ -21,7 +22,7 @@ class InMemoryIdempotencyTable:
 
     def put(self, idempotency_key: str, data: str) -> None:
         with self.lock:
-            record_id = layout.idempotency_record_id(idempotency_key)
+            record_id = idempotency_record_id(idempotency_key)
             self.records[record_id] = {"id": record_id, "data": data}
 
 

@@ -20,10 +20,10 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 
 from leadflow import wiring
-from leadflow.adapters import layout
 from leadflow.api.errors import WITH_BODY, error_response, responses
 from leadflow.api.resolver import document_form_body
 from leadflow.clock import current_clock
+from leadflow.ids import INTAKE_IDEMPOTENCY_PREFIX
 from leadflow.models.api import SubmissionAccepted
 from leadflow.models.submission import SubmissionIn
 from leadflow.observability import metrics
@@ -62,12 +62,12 @@ def _idempotent_accept() -> tuple[Any, IdempotencyConfig]:
     )
 
     # A fixed key prefix, not the function's name: erasing a person deletes their submission's record from another
-    # function (layout.idempotency_record_id).
+    # function (leadflow.ids.idempotency_record_id).
     @idempotent_function(
         data_keyword_argument="request",
         persistence_store=persistence,
         config=config,
-        key_prefix=layout.INTAKE_IDEMPOTENCY_PREFIX,
+        key_prefix=INTAKE_IDEMPOTENCY_PREFIX,
     )
     def accept_once(request: dict[str, Any]) -> dict[str, Any]:
         return _accept(request["body"], request["key"])
