@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from leadflow import wiring
 from leadflow.models.sla import SlaAction, SlaStep, SlaTimerState
 from leadflow.observability import logger, metrics, tracer
-from leadflow.services.pipeline_deps import PipelineDeps
+from leadflow.services.pipeline_deps import SlaDeps
 from leadflow.services.sla import breach_and_reassign, check_timer, escalate, start_timer
 
 STEPS: dict[SlaAction, Any] = {
@@ -26,7 +26,7 @@ STEPS: dict[SlaAction, Any] = {
 @event_parser(model=SlaStep)
 def handler(step: SlaStep, context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(lead_id=step.timer.lead_id, sla_action=step.action, timer_id=step.timer.timer_id)
-    deps: PipelineDeps = wiring.pipeline_deps()
+    deps: SlaDeps = wiring.sla_deps()
     result: SlaTimerState = STEPS[step.action](step.timer, deps)
     logger.info("sla step done", extra={"decision": result.decision, "reason": result.reason})
     metrics.add_metric(name=f"Sla{step.action.title()}{result.decision.title()}", unit=MetricUnit.Count, value=1)

@@ -27,7 +27,7 @@ from leadflow.services.delivery import DeliveryDeps
 from leadflow.services.engagement import EngagementDeps
 from leadflow.services.erasure import ErasureDeps, ErasureNotConfigured, is_suppressed
 from leadflow.services.outcomes import OutcomeDeps
-from leadflow.services.pipeline_deps import DueJobDeps, LeadChangeDeps, PipelineDeps
+from leadflow.services.pipeline_deps import DueJobDeps, LeadChangeDeps, PipelineDeps, RoutingDeps, SlaDeps
 from leadflow.services.predictive import TrainingDeps
 from leadflow.services.sweep import SweepDeps
 from leadflow.settings import settings
@@ -183,6 +183,30 @@ def recycle_deps() -> DueJobDeps:
 def training_deps() -> TrainingDeps:
     """The predictive model's training job."""
     return _lead_changes()
+
+
+def reassignment_deps() -> RoutingDeps:
+    """A manager's reassignment (POST /v1/leads/{id}/assign)."""
+    return _lead_changes()
+
+
+def touch_deps() -> LeadChangeDeps:
+    """A rep's touch (POST /v1/leads/{id}/touch)."""
+    return _lead_changes()
+
+
+@dataclass(frozen=True)
+class SlaAdapters(LeadChangeAdapters):
+    """What the SLA timer's steps are handed: a lead's changes, and the outbox their messages are queued in."""
+
+    outbox: DynamoOutbox
+    api_base_url: str
+
+
+def sla_deps() -> SlaDeps:
+    """The SLA timer's steps (start, check, reassign, escalate)."""
+    changes = _lead_changes()
+    return SlaAdapters(changes.store, changes.config, changes.bus, changes.clock, outbox(), settings().api_base_url)
 
 
 @cache

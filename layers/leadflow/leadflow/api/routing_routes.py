@@ -156,5 +156,5 @@ def list_teams() -> TeamList:
 )
 def reassign(lead_id: LeadId, request: Annotated[ReassignRequest, Body()]) -> Lead:
     return reassign_lead(
-        lead_id, wiring.pipeline_deps(), actor=request.actor, reason=request.reason, to_rep=request.to_rep
+        lead_id, wiring.reassignment_deps(), actor=request.actor, reason=request.reason, to_rep=request.to_rep
     )

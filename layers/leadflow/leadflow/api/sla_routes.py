@@ -33,4 +33,4 @@ router = APIGatewayRouter()
     tags=["sla"],
 )
 def touch(lead_id: LeadId, request: Annotated[TouchRequest, Body()]) -> Lead:
-    return touch_lead(lead_id, request, wiring.pipeline_deps())
+    return touch_lead(lead_id, request, wiring.touch_deps())

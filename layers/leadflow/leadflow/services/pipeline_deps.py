@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from leadflow.domain.enrichment import DomainDirectory
 from leadflow.models.rules import parse_ruleset
 from leadflow.ports import (
+    Accounts,
     Clock,
     ConfigStore,
     DueIndex,
@@ -82,6 +83,29 @@ class DueJobDeps(LeadChangeDeps, Protocol):
 
     @property
     def store(self) -> DueLeads: ...
+
+
+class RoutingStore(LeadChanges, Accounts, Protocol):
+    """Routing reads the lead's account and the owners of its other leads, and writes the assignment."""
+
+
+class RoutingDeps(LeadChangeDeps, Protocol):
+    """What assigning and reassigning a lead work with: LeadChangeDeps, with accounts on the store (the counters on
+    config hold the reps' capacity)."""
+
+    @property
+    def store(self) -> RoutingStore: ...
+
+
+class SlaDeps(RoutingDeps, Protocol):
+    """What the SLA timer's steps work with: routing's (a breach reassigns), the outbox the rep's and the manager's
+    messages are queued in, and the API's address the messages link to."""
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+    @property
+    def api_base_url(self) -> str: ...
 
 
 def active_ruleset(config: RuleSets, kind: str, model: type[RuleSetT]) -> RuleSetT:

@@ -20,7 +20,7 @@ from leadflow.models.routing import RoutingRuleSet, is_queue
 from leadflow.models.rules import Rep, RepRoster, parse_ruleset
 from leadflow.ports import Accounts, Counters, LeadRecords, RuleSets
 from leadflow.services.lead_updates import LeadNotFound, update_existing_lead
-from leadflow.services.pipeline_deps import PipelineDeps, active_ruleset
+from leadflow.services.pipeline_deps import RoutingDeps, active_ruleset
 
 
 class AccountsAndLeads(Accounts, LeadRecords, Protocol):
@@ -151,7 +151,7 @@ def account_owner(store: AccountsAndLeads, lead: Lead) -> str | None:
 
 
 def _inputs(
-    deps: PipelineDeps, config: RoutingConfig, lead: Lead, claims: _Claims, exclude: Sequence[str]
+    deps: RoutingDeps, config: RoutingConfig, lead: Lead, claims: _Claims, exclude: Sequence[str]
 ) -> RoutingInputs:
     owner = account_owner(deps.store, lead) if _uses_account_owner(config.routing) else None
     return RoutingInputs(
@@ -175,7 +175,7 @@ def _routable(lead: Lead) -> bool:
 
 
 def assign_lead(
-    lead_id: str, deps: PipelineDeps, *, exclude: Sequence[str] = (), actor: str = PIPELINE_ACTOR, reason: str = ""
+    lead_id: str, deps: RoutingDeps, *, exclude: Sequence[str] = (), actor: str = PIPELINE_ACTOR, reason: str = ""
 ) -> Lead:
     """Give an unowned MQL an owner by the routing rules (a rep, or the fallback queue); record why and announce
     `lead.assigned`. A lead that already has an owner or is not an MQL is returned unchanged, so retries are safe.
@@ -201,7 +201,7 @@ def assign_lead(
 
 def reassign_lead(
     lead_id: str,
-    deps: PipelineDeps,
+    deps: RoutingDeps,
     *,
     actor: str,
     reason: str,
@@ -272,7 +272,7 @@ def _managers_choice(
     )
 
 
-def _save(deps: PipelineDeps, lead_id: str, assignment: Assignment, claims: _Claims, still_applies: Any) -> Lead | None:
+def _save(deps: RoutingDeps, lead_id: str, assignment: Assignment, claims: _Claims, still_applies: Any) -> Lead | None:
     """Store the assignment if `still_applies` to the lead as it is then; None (capacity given back) if not."""
     saved = False
 
@@ -295,7 +295,7 @@ def _save(deps: PipelineDeps, lead_id: str, assignment: Assignment, claims: _Cla
     return lead
 
 
-def _finish_announcement(deps: PipelineDeps, lead: Lead) -> None:
+def _finish_announcement(deps: RoutingDeps, lead: Lead) -> None:
     """Announce the lead's current assignment unless its history says it was: the history entry is written after the
     events are published, so an entry means they went out (a crash in between publishes them twice; lead.assigned's
     subscribers take a repeat)."""
@@ -309,7 +309,7 @@ def _finish_announcement(deps: PipelineDeps, lead: Lead) -> None:
 
 
 def _announce(
-    deps: PipelineDeps,
+    deps: RoutingDeps,
     lead: Lead,
     assignment: Assignment,
     *,

@@ -34,7 +34,7 @@ from leadflow.models.sla import SlaRules, SlaState, SlaTimerState, Touch, TouchR
 from leadflow.ports import Notification
 from leadflow.services.announcements import queue_notification, record_and_publish
 from leadflow.services.lead_updates import update_existing_lead
-from leadflow.services.pipeline_deps import PipelineDeps, active_ruleset
+from leadflow.services.pipeline_deps import LeadChangeDeps, SlaDeps, active_ruleset
 from leadflow.services.routing import reassign_lead
 
 __all__ = ["SLA_ACTOR", "breach_and_reassign", "check_timer", "escalate", "start_timer", "touch_lead"]
@@ -42,11 +42,11 @@ __all__ = ["SLA_ACTOR", "breach_and_reassign", "check_timer", "escalate", "start
 SLA_REASON = "sla_breach"
 
 
-def sla_rules(deps: PipelineDeps) -> SlaRules:
+def sla_rules(deps: SlaDeps) -> SlaRules:
     return active_ruleset(deps.config, "sla", SlaRules)
 
 
-def _decide(deps: PipelineDeps, lead_id: str, decide: Callable[[Lead], Verdict]) -> tuple[Lead, Verdict]:
+def _decide(deps: SlaDeps, lead_id: str, decide: Callable[[Lead], Verdict]) -> tuple[Lead, Verdict]:
     verdicts: list[Verdict] = []
 
     def change(lead: Lead) -> Lead | None:
@@ -63,7 +63,7 @@ def _answer(timer: SlaTimerState, verdict: Verdict, lead: Lead) -> SlaTimerState
     return timer.model_copy(update={"decision": verdict.decision, "reason": verdict.reason, "deadline": deadline})
 
 
-def start_timer(timer: SlaTimerState, deps: PipelineDeps) -> SlaTimerState:
+def start_timer(timer: SlaTimerState, deps: SlaDeps) -> SlaTimerState:
     """ComputeDeadline: take the lead's SLA for this assignment and answer its deadline, or end quietly."""
     rules = sla_rules(deps)
     now = deps.clock.now()
@@ -75,7 +75,7 @@ def start_timer(timer: SlaTimerState, deps: PipelineDeps) -> SlaTimerState:
     return _answer(timer, verdict, lead)
 
 
-def check_timer(timer: SlaTimerState, deps: PipelineDeps) -> SlaTimerState:
+def check_timer(timer: SlaTimerState, deps: SlaDeps) -> SlaTimerState:
     """CheckTouched: at the deadline, end if the lead was touched, acted on by sales (its SLA is then marked ended)
     or another timer holds it, else reassign or escalate (the next step writes those)."""
     lead = deps.store.get_lead(timer.lead_id)
@@ -95,7 +95,7 @@ def _holds(lead: Lead, timer: SlaTimerState) -> SlaState | None:
     return sla if sla is not None and sla.timer_id == timer.timer_id and sla.status == "running" else None
 
 
-def breach_and_reassign(timer: SlaTimerState, deps: PipelineDeps) -> SlaTimerState:
+def breach_and_reassign(timer: SlaTimerState, deps: SlaDeps) -> SlaTimerState:
     """BreachAndReassign: record the breach, give the lead to the next eligible rep (never an earlier owner in this
     SLA), publish lead.sla_breached and answer the new owner's deadline.
 
@@ -146,7 +146,7 @@ def _record_breach(lead: Lead, timer: SlaTimerState, now: datetime, breached: li
     return Verdict("reassign", "breach recorded", lead.model_copy(update={"sla": updated}) if new else None)
 
 
-def escalate(timer: SlaTimerState, deps: PipelineDeps) -> SlaTimerState:
+def escalate(timer: SlaTimerState, deps: SlaDeps) -> SlaTimerState:
     """Escalate: record the last breach, hand the lead to the rep's manager's attention (the roster's team manager,
     else the configured `escalate_to`), publish lead.sla_breached and lead.escalated, and notify the manager."""
     rules = sla_rules(deps)
@@ -192,7 +192,7 @@ def escalate(timer: SlaTimerState, deps: PipelineDeps) -> SlaTimerState:
 
 
 def _announce_breach(
-    deps: PipelineDeps,
+    deps: SlaDeps,
     lead_id: str,
     sla: SlaState,
     *,
@@ -266,7 +266,7 @@ def _escalation_notification(
     )
 
 
-def _reassign(lead_id: str, deps: PipelineDeps, exclude: Sequence[str]) -> Lead:
+def _reassign(lead_id: str, deps: SlaDeps, exclude: Sequence[str]) -> Lead:
     """The routing rules' next owner for the lead, never one of `exclude`; the new rep is told through the outbox
     (a reassignment has no pipeline Notify step after it). Raises what reassign_lead raises (NoEligibleRep, ...)."""
     lead = reassign_lead(lead_id, deps, actor=SLA_ACTOR, reason=SLA_REASON, exclude=exclude)
@@ -276,7 +276,7 @@ def _reassign(lead_id: str, deps: PipelineDeps, exclude: Sequence[str]) -> Lead:
     return lead
 
 
-def touch_lead(lead_id: str, request: TouchRequest, deps: PipelineDeps) -> Lead:
+def touch_lead(lead_id: str, request: TouchRequest, deps: LeadChangeDeps) -> Lead:
     """Record a rep's call, email or meeting. The first touch sets `first_touch` and `speed_to_lead_seconds` and
     meets a running SLA (its timer ends at its deadline without acting); every touch goes to history and is a
     lead.touched event. The same touch twice is recorded once."""
