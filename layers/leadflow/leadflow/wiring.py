@@ -27,7 +27,7 @@ from leadflow.services.delivery import DeliveryDeps
 from leadflow.services.engagement import EngagementDeps
 from leadflow.services.erasure import ErasureDeps, ErasureNotConfigured, is_suppressed
 from leadflow.services.outcomes import OutcomeDeps
-from leadflow.services.pipeline_deps import DueJobDeps, LeadChangeDeps, PipelineDeps, RoutingDeps, SlaDeps
+from leadflow.services.pipeline_deps import CurationDeps, DueJobDeps, LeadChangeDeps, PipelineDeps, RoutingDeps, SlaDeps
 from leadflow.services.predictive import TrainingDeps
 from leadflow.services.sweep import SweepDeps
 from leadflow.settings import settings
@@ -183,6 +183,19 @@ def recycle_deps() -> DueJobDeps:
 def training_deps() -> TrainingDeps:
     """The predictive model's training job."""
     return _lead_changes()
+
+
+@dataclass(frozen=True)
+class CurationAdapters(LeadChangeAdapters):
+    """What duplicate resolution is handed: a lead's changes, and the match index."""
+
+    index: DynamoMatchIndex
+
+
+def curation_deps() -> CurationDeps:
+    """Merging, dismissing and undoing possible duplicates (POST /v1/leads/{id}/duplicates/{other}, .../unmerge)."""
+    changes = _lead_changes()
+    return CurationAdapters(changes.store, changes.config, changes.bus, changes.clock, match_index())
 
 
 def reassignment_deps() -> RoutingDeps:

@@ -57,7 +57,7 @@ def _refused(exc: CannotMerge) -> Response[str]:
     tags=["duplicates"],
 )
 def resolve_duplicate(lead_id: LeadId, other_id: LeadId, decision: Annotated[DuplicateDecision, Body()]) -> Any:
-    deps = wiring.pipeline_deps()
+    deps = wiring.curation_deps()
     if decision.action == "merge":
         return merge_pair(lead_id, other_id, actor=decision.actor, deps=deps)
     dismiss_pair(lead_id, other_id, actor=decision.actor, deps=deps)
@@ -84,7 +84,7 @@ def resolve_duplicate(lead_id: LeadId, other_id: LeadId, decision: Annotated[Dup
     tags=["duplicates"],
 )
 def unmerge(lead_id: LeadId, request: Annotated[UnmergeRequest, Body()]) -> Any:
-    deps = wiring.pipeline_deps()
+    deps = wiring.curation_deps()
     if deps.store.get_lead(lead_id) is None:  # an unknown id is a 404, not "nothing merged into it" (409)
         raise LeadNotFound(lead_id)
     lead, restored = unmerge_lead(lead_id, actor=request.actor, deps=deps)

@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from leadflow import wiring
 from leadflow.api.errors import API_KEY, responses
 from leadflow.api.params import LeadId
+from leadflow.clock import current_clock
 from leadflow.domain.identity import canonical_email
 from leadflow.domain.scoring import score_lead
 from leadflow.models.api import (
@@ -89,10 +90,9 @@ def get_score(lead_id: LeadId) -> ScoreExplanation:
     lead = wiring.lead_store().get_lead(lead_id)
     if lead is None:
         raise NotFoundError(f"lead_id: no lead {lead_id}")
-    deps = wiring.pipeline_deps()
-    rules = active_ruleset(deps.config, "scoring", ScoringRuleSet)
+    rules = active_ruleset(wiring.config_store(), "scoring", ScoringRuleSet)
     stored = lead.score
-    now = deps.clock.now()
+    now = current_clock().now()
     score = score_lead(lead, rules, now, prediction=stored.predictive if stored else None)
     return ScoreExplanation(
         lead_id=lead.lead_id,

@@ -18,7 +18,7 @@ from leadflow.models.rules import MatchingRuleSet
 from leadflow.services.dedupe import record_fields, with_match_keys
 from leadflow.services.lead_updates import LeadNotFound
 from leadflow.services.pipeline import rescore_lead
-from leadflow.services.pipeline_deps import PipelineDeps, active_ruleset
+from leadflow.services.pipeline_deps import CurationDeps, active_ruleset
 from leadflow.services.routing import release_owner
 
 
@@ -26,7 +26,7 @@ class CannotMerge(Exception):
     """The request cannot be carried out as asked (already merged elsewhere, nothing to undo, ...)."""
 
 
-def _lead(deps: PipelineDeps, lead_id: str) -> Lead:
+def _lead(deps: CurationDeps, lead_id: str) -> Lead:
     lead = deps.store.get_lead(lead_id)
     if lead is None:
         raise LeadNotFound(lead_id)
@@ -48,7 +48,7 @@ def _counted(lead: Lead) -> bool:
     )
 
 
-def merge_pair(lead_id: str, other_id: str, *, actor: str, deps: PipelineDeps) -> Lead:
+def merge_pair(lead_id: str, other_id: str, *, actor: str, deps: CurationDeps) -> Lead:
     """Merge `other_id` into `lead_id`; asking again after it is done returns the merged lead."""
     if lead_id == other_id:
         raise CannotMerge("a lead cannot be merged into itself")
@@ -93,7 +93,7 @@ def merge_pair(lead_id: str, other_id: str, *, actor: str, deps: PipelineDeps) -
     return rescore_lead(lead_id, deps, ref=ref)  # scores are recomputed from the combined history, never added
 
 
-def dismiss_pair(lead_id: str, other_id: str, *, actor: str, deps: PipelineDeps) -> None:
+def dismiss_pair(lead_id: str, other_id: str, *, actor: str, deps: CurationDeps) -> None:
     """Two leads a person judged to be different people: the possible-duplicate link goes away on both."""
     _lead(deps, lead_id)
     deps.index.remove_possible_duplicate(lead_id, other_id)
@@ -105,14 +105,14 @@ def dismiss_pair(lead_id: str, other_id: str, *, actor: str, deps: PipelineDeps)
     )
 
 
-def latest_merge(deps: PipelineDeps, lead_id: str) -> MergeRecord:
+def latest_merge(deps: CurationDeps, lead_id: str) -> MergeRecord:
     records = deps.store.merge_records(lead_id)
     if not records:
         raise CannotMerge(f"lead {lead_id} has no merge to undo")
     return records[-1]
 
 
-def unmerge_lead(lead_id: str, *, actor: str, deps: PipelineDeps) -> tuple[Lead, Lead]:
+def unmerge_lead(lead_id: str, *, actor: str, deps: CurationDeps) -> tuple[Lead, Lead]:
     """Undo the latest merge into `lead_id`: both leads as they were, identities and index entries given back."""
     record = latest_merge(deps, lead_id)
     current = _lead(deps, lead_id)

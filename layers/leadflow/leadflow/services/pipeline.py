@@ -139,7 +139,7 @@ def _surviving_lead(deps: PipelineDeps, lead_id: str) -> str:
 
 def rescore_lead(
     lead_id: str,
-    deps: PipelineDeps,
+    deps: LeadChangeDeps,
     *,
     ref: str,
     new_activity: Sequence[Activity] = (),

@@ -19,10 +19,12 @@ from leadflow.ports import (
     DueIndex,
     EnrichmentProvider,
     EventBus,
+    IdentityClaims,
     LeadHistory,
     LeadRecords,
     LeadStore,
     MatchIndex,
+    MergeRecords,
     Outbox,
     RuleSets,
 )
@@ -106,6 +108,21 @@ class SlaDeps(RoutingDeps, Protocol):
 
     @property
     def api_base_url(self) -> str: ...
+
+
+class CurationStore(LeadChanges, MergeRecords, IdentityClaims, Protocol):
+    """A person's merge and unmerge: both leads, the merge's record, and the identity claims moved between them."""
+
+
+class CurationDeps(LeadChangeDeps, Protocol):
+    """What merging, dismissing and undoing possible duplicates work with: a lead's changes with merge records and
+    identity claims on the store, and the match index the pairs and the leads' blocking keys live in."""
+
+    @property
+    def store(self) -> CurationStore: ...
+
+    @property
+    def index(self) -> MatchIndex: ...
 
 
 def active_ruleset(config: RuleSets, kind: str, model: type[RuleSetT]) -> RuleSetT:
