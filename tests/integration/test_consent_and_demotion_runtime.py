@@ -52,7 +52,9 @@ def test_an_unsubscribe_webhook_withdraws_consent_and_releases_the_unaccepted_mq
         "event_id": f"unsub-{uuid.uuid4().hex[:8]}",
         "type": "unsubscribe",
         "lead_id": mql["lead_id"],
-        "occurred_at": datetime.now(UTC).isoformat(),  # after the opt-in on the form: an older one would not count
+        # After the opt-in on the form, which the runtime stamped on its own clock (other tests may have moved it
+        # ahead of the wall clock): an older decision would not count. Signatures stay on the wall clock.
+        "occurred_at": runtime.clock.now().isoformat(),
     }
     body = json.dumps(event).encode()
     headers = {"content-type": "application/json", **signed_headers(LOCAL_SECRET, body, datetime.now(UTC))}
