@@ -1,6 +1,7 @@
 """Score step: fit and behaviour from the active scoring rule set; MQL when the lead qualifies."""
 
+from leadflow import wiring
 from leadflow.services.pipeline import score
 from leadflow.step_handler import pipeline_step_handler
 
-handler = pipeline_step_handler(score)
+handler = pipeline_step_handler(score, wiring.score_deps)

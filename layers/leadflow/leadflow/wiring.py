@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -27,8 +28,9 @@ from leadflow.services.delivery import DeliveryDeps
 from leadflow.services.engagement import EngagementDeps
 from leadflow.services.erasure import ErasureDeps, ErasureNotConfigured, is_suppressed
 from leadflow.services.outcomes import OutcomeDeps
-from leadflow.services.pipeline_deps import CurationDeps, DueJobDeps, LeadChangeDeps, PipelineDeps, RoutingDeps, SlaDeps
+from leadflow.services.pipeline_deps import CurationDeps, DueJobDeps, LeadChangeDeps, RoutingDeps, SlaDeps
 from leadflow.services.predictive import TrainingDeps
+from leadflow.services.step_deps import DedupeDeps, EnrichDeps, NotifyDeps, ScoreDeps
 from leadflow.services.sweep import SweepDeps
 from leadflow.settings import settings
 
@@ -122,21 +124,6 @@ def sweep_deps() -> SweepDeps:
     return SweepDeps(store=lead_store(), bus=event_bus(), clock=current_clock())
 
 
-def pipeline_deps() -> PipelineDeps:
-    return PipelineDeps(
-        store=lead_store(),
-        index=match_index(),
-        config=config_store(),
-        bus=event_bus(),
-        outbox=outbox(),
-        clock=current_clock(),
-        directory=domain_directory(),
-        enrichment=enrichment_provider(),
-        api_base_url=settings().api_base_url,
-        suppressed=suppression_check(),
-    )
-
-
 @dataclass(frozen=True)
 class LeadChangeAdapters:
     """What a use case that changes leads outside the pipeline is handed: the leads and config tables, the bus and
@@ -210,16 +197,59 @@ def touch_deps() -> LeadChangeDeps:
 
 @dataclass(frozen=True)
 class SlaAdapters(LeadChangeAdapters):
-    """What the SLA timer's steps are handed: a lead's changes, and the outbox their messages are queued in."""
+    """What the SLA timer's steps and the notify step are handed: a lead's changes, and the outbox their messages
+    are queued in."""
 
     outbox: DynamoOutbox
     api_base_url: str
+
+
+def notify_deps() -> NotifyDeps:
+    """The pipeline's notify step."""
+    changes = _lead_changes()
+    return SlaAdapters(changes.store, changes.config, changes.bus, changes.clock, outbox(), settings().api_base_url)
 
 
 def sla_deps() -> SlaDeps:
     """The SLA timer's steps (start, check, reassign, escalate)."""
     changes = _lead_changes()
     return SlaAdapters(changes.store, changes.config, changes.bus, changes.clock, outbox(), settings().api_base_url)
+
+
+@dataclass(frozen=True)
+class EnrichAdapters:
+    """What the enrich step is handed: the leads table, the enrichment sources, the bus and the clock."""
+
+    store: DynamoLeadStore
+    bus: EventBridgeBus
+    clock: Clock
+    directory: DomainDirectory
+    enrichment: EnrichmentProvider
+
+
+def enrich_deps() -> EnrichDeps:
+    return EnrichAdapters(lead_store(), event_bus(), current_clock(), domain_directory(), enrichment_provider())
+
+
+@dataclass(frozen=True)
+class DedupeAdapters(CurationAdapters):
+    """What the dedupe step is handed: a lead's changes, the match index and the suppression list's check."""
+
+    suppressed: Callable[[str], bool] | None
+
+
+def dedupe_deps() -> DedupeDeps:
+    changes = _lead_changes()
+    return DedupeAdapters(changes.store, changes.config, changes.bus, changes.clock, match_index(), suppression_check())
+
+
+def score_deps() -> ScoreDeps:
+    """The score step (and engagement and rescore runs, which enter there)."""
+    return _lead_changes()
+
+
+def route_deps() -> RoutingDeps:
+    return _lead_changes()
 
 
 @cache

@@ -23,7 +23,8 @@ from leadflow.models.rules import MatchingRuleSet
 from leadflow.models.submission import StoredSubmission, SubmissionIn, SubmissionStatus
 from leadflow.ports import ConcurrentUpdate, DuplicateLink, IndexedRecord
 from leadflow.services.lead_updates import update_lead
-from leadflow.services.pipeline_deps import PipelineDeps, active_ruleset
+from leadflow.services.pipeline_deps import active_ruleset
+from leadflow.services.step_deps import DedupeDeps
 from leadflow.services.sweep import first_sweep_at
 
 CANDIDATES_PER_KEY = 20  # bounds the reads per key; a block larger than this is not about one person anyway
@@ -58,7 +59,7 @@ def _prepared(candidate: IndexedRecord) -> PreparedRecord:
     return prepare(MatchRecord.model_validate({**candidate.record, "record_id": candidate.lead_id}))
 
 
-def best_match(incoming: PreparedRecord, deps: PipelineDeps, rules: MatchingRuleSet) -> Match | None:
+def best_match(incoming: PreparedRecord, deps: DedupeDeps, rules: MatchingRuleSet) -> Match | None:
     """The most probable merge or possible match among the index's candidates and the phone's first lead."""
     candidates = {c.lead_id: c for c in deps.index.candidates(blocking_keys(incoming), CANDIDATES_PER_KEY)}
     if incoming.phone_e164:
@@ -81,7 +82,7 @@ def record_fields(lead: Lead) -> dict[str, object]:
     return match_record(lead.lead_id, lead).model_dump(exclude={"record_id"}, exclude_none=True)
 
 
-def _surviving(deps: PipelineDeps, lead_id: str) -> str:
+def _surviving(deps: DedupeDeps, lead_id: str) -> str:
     """A candidate may have been merged into another lead since it was indexed: its survivor's id.
 
     A tombstone whose survivor is gone is joined as it is: _join follows its link and creates that lead anew."""
@@ -89,7 +90,7 @@ def _surviving(deps: PipelineDeps, lead_id: str) -> str:
     return survivor.lead_id if survivor is not None else lead_id
 
 
-def _resolve_owner(run: SubmissionRun, deps: PipelineDeps, canonical: str) -> tuple[str, Match | None, bool]:
+def _resolve_owner(run: SubmissionRun, deps: DedupeDeps, canonical: str) -> tuple[str, Match | None, bool]:
     """The lead the submission joins, the match that decided it, and whether the email was new to leadflow."""
     candidate_id = lead_id_for(run.submission_id)
     # A claim points at a merged-away lead only in a race with a merge; join() follows it then, without a read here.
@@ -101,7 +102,7 @@ def _resolve_owner(run: SubmissionRun, deps: PipelineDeps, canonical: str) -> tu
 
 
 def _match_new_email(
-    run: SubmissionRun, deps: PipelineDeps, canonical: str, candidate_id: str
+    run: SubmissionRun, deps: DedupeDeps, canonical: str, candidate_id: str
 ) -> tuple[str, Match | None]:
     rules = active_ruleset(deps.config, "matching", MatchingRuleSet)
     match = best_match(prepare(match_record(candidate_id, run.submission)), deps, rules)
@@ -126,7 +127,7 @@ def with_match_keys(lead: Lead) -> Lead:
 
 
 def _join(
-    run: SubmissionRun, deps: PipelineDeps, lead_id: str, *, returning: bool = False
+    run: SubmissionRun, deps: DedupeDeps, lead_id: str, *, returning: bool = False
 ) -> tuple[Lead, bool, list[str]]:
     """Apply the submission to `lead_id` (creating it when new): (lead, created, the keys it was filed under).
 
@@ -164,7 +165,7 @@ class SubmissionErased(Exception):
     """The run replays a submission that was erased with its person (a redriven dead letter): nothing is written."""
 
 
-def dedupe(state: PipelineState, deps: PipelineDeps) -> PipelineState:
+def dedupe(state: PipelineState, deps: DedupeDeps) -> PipelineState:
     run = state.require_submission()
     canonical = canonical_email(run.submission.email)
     # Asked before anything is written (one read per submission): a replayed run of an erased person's submission
@@ -193,7 +194,7 @@ def dedupe(state: PipelineState, deps: PipelineDeps) -> PipelineState:
 
 def _record(
     run: SubmissionRun,
-    deps: PipelineDeps,
+    deps: DedupeDeps,
     lead: Lead,
     created: bool,
     canonical: str,

@@ -37,14 +37,15 @@ from leadflow.services.announcements import queue_notification, record_and_publi
 from leadflow.services.consent import announce_consent
 from leadflow.services.dedupe import dedupe
 from leadflow.services.lead_updates import LeadNotFound, update_existing_lead
-from leadflow.services.pipeline_deps import LeadChangeDeps, MissingConfig, PipelineDeps, active_ruleset
+from leadflow.services.pipeline_deps import LeadChangeDeps, MissingConfig, PipelineDeps, RoutingDeps, active_ruleset
 from leadflow.services.predictive import active_model, prediction_for
 from leadflow.services.routing import assign_lead, release_owner
+from leadflow.services.step_deps import EnrichDeps, NotifyDeps, ScoreDeps
 
 __all__ = ["MissingConfig", "PipelineDeps", "dedupe", "enrich_lead", "notify", "record_engagement", "route", "score"]
 
 
-def enrich_lead(state: PipelineState, deps: PipelineDeps) -> PipelineState:
+def enrich_lead(state: PipelineState, deps: EnrichDeps) -> PipelineState:
     """Fill company, industry and size from the primary email's domain (the configured provider, else the bundled
     directory); mark free-mail domains; link the lead to its account, creating the account on first sight.
 
@@ -87,7 +88,7 @@ def enrich_lead(state: PipelineState, deps: PipelineDeps) -> PipelineState:
     return state.model_copy(update={"lead": lead})
 
 
-def score(state: PipelineState, deps: PipelineDeps) -> PipelineState:
+def score(state: PipelineState, deps: ScoreDeps) -> PipelineState:
     """Score fit and engagement with the active rule set, and make the lead an MQL when its cell qualifies.
 
     A run started by engagement.recorded records its event on the lead first. Engagement events that arrived by
@@ -107,7 +108,7 @@ def score(state: PipelineState, deps: PipelineDeps) -> PipelineState:
     return state.model_copy(update={"lead": lead})
 
 
-def record_engagement(state: PipelineState, deps: PipelineDeps) -> PipelineState:
+def record_engagement(state: PipelineState, deps: ScoreDeps) -> PipelineState:
     """The first step of a run started by engagement.recorded: add the event to the lead and re-score it. The run
     then routes and notifies exactly as a submission's run does when the lead has just become an MQL."""
     if state.engagement is None:
@@ -127,7 +128,7 @@ def record_engagement(state: PipelineState, deps: PipelineDeps) -> PipelineState
     return state.model_copy(update={"lead": lead})
 
 
-def _surviving_lead(deps: PipelineDeps, lead_id: str) -> str:
+def _surviving_lead(deps: LeadChangeDeps, lead_id: str) -> str:
     """The lead an event about `lead_id` belongs to now: a merged-away lead's survivor."""
     survivor = follow_merges(lead_id, deps.store.get_lead)
     if survivor is None:
@@ -323,13 +324,13 @@ def _released(deps: LeadChangeDeps, lead: Lead, release: Release, reason: str, n
     return [LeadUnassigned(lead_id=lead.lead_id, rep_id=release.owner_id, reason=reason, sla_ended=release.sla_ended)]
 
 
-def route(state: PipelineState, deps: PipelineDeps) -> PipelineState:
+def route(state: PipelineState, deps: RoutingDeps) -> PipelineState:
     """Assign an unowned MQL by the routing rules (leadflow.services.routing); a retry changes nothing."""
     lead = assign_lead(state.require_lead().lead_id, deps)
     return state.model_copy(update={"lead": lead})
 
 
-def notify(state: PipelineState, deps: PipelineDeps) -> PipelineState:
+def notify(state: PipelineState, deps: NotifyDeps) -> PipelineState:
     """Queue the assigned rep's notification in the outbox, once per assignment, and note on the lead that the rep
     was told, so a replayed run (redrive, sweeper) notifies exactly when this step never finished.
 
@@ -349,7 +350,7 @@ def notify(state: PipelineState, deps: PipelineDeps) -> PipelineState:
     return state.model_copy(update={"lead": _mark_notified(deps, lead.lead_id, assigned_at)})
 
 
-def _mark_notified(deps: PipelineDeps, lead_id: str, assigned_at: datetime) -> Lead:
+def _mark_notified(deps: NotifyDeps, lead_id: str, assigned_at: datetime) -> Lead:
     def mark(lead: Lead) -> Lead | None:
         # Only the assignment that was notified: a reassignment since then is told where it is made.
         if lead.assignment is None or lead.assignment.assigned_at != assigned_at:
