@@ -1,13 +1,16 @@
-"""The Lambda handler shape every LeadPipeline step shares: Powertools context, parse the state, one service call
-with the deps its function's wiring builds (each step names the role ports it touches).
+"""The Lambda handler shapes leadflow's step and job functions share: Powertools context (logger, tracer, metrics),
+the event parsed into its model, and one service call with the deps its function's wiring builds (each service names
+the role ports it touches), so that a function's app.py only names its service and its deps.
 
-Errors are not caught here: Step Functions sees them by type and its Retry/Catch in the ASL decide what follows.
+Errors are not caught here: Step Functions sees a step's errors by type and its Retry/Catch in the ASL decide what
+follows; a scheduled job's error fails the invocation, and the schedule's retries and dead-letter queue take over.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from dataclasses import asdict
+from typing import Any, Literal, TypeVar
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import event_parser
@@ -17,6 +20,7 @@ from leadflow.models.events import PipelineState
 from leadflow.observability import logger, metrics, tracer
 
 DepsT = TypeVar("DepsT")
+RunT = TypeVar("RunT")
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
@@ -36,5 +40,41 @@ def pipeline_step_handler(step: Callable[[PipelineState, DepsT], PipelineState],
         # One count per step and outcome lets a dashboard show the pipeline's flow; failures are the state machine's.
         metrics.add_metric(name=f"{metric_prefix}Succeeded", unit=MetricUnit.Count, value=1)
         return result
+
+    return handler
+
+
+LogLine = tuple[Literal["info", "warning"], str]
+
+
+def _run_summary(run: Any) -> dict[str, Any]:
+    return asdict(run)
+
+
+def scheduled_job_handler(
+    job: Callable[[DepsT], RunT],
+    deps: Callable[[], DepsT],
+    *,
+    counts: Mapping[str, Callable[[RunT], int]],
+    log: Callable[[RunT], LogLine | None],
+    summary: Callable[[RunT], dict[str, Any]] = _run_summary,
+) -> Handler:
+    """The handler of a scheduled job (the EventBridge Scheduler's event carries nothing the job reads): run `job`
+    with `deps()`, count what `counts` names (metric name -> the count in the run), log the line `log` chooses (None:
+    nothing worth a line) with the run's summary, and answer the summary."""
+
+    @logger.inject_lambda_context(clear_state=True)
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        run = job(deps())
+        for name, count in counts.items():
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=count(run))
+        answer = summary(run)
+        line = log(run)
+        if line is not None:
+            level, message = line
+            (logger.warning if level == "warning" else logger.info)(message, extra=answer)
+        return answer
 
     return handler
