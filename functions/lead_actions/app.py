@@ -3,18 +3,11 @@ disqualify), closed-loop outcomes (`POST /v1/leads/{id}/outcome`), rep touches (
 marketing consent (`POST /v1/leads/{id}/consent`), and a person's erasure and export (`DELETE /v1/leads/{id}`,
 `GET /v1/leads/{id}/export`), behind the API key."""
 
-from typing import Any
-
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from leadflow.api import consent_routes, erasure_routes, sla_routes
+from leadflow.api.handler import api_handler
 from leadflow.api.lifecycle_routes import router
-from leadflow.api.resolver import build_resolver, resolve_with_form_bodies
-from leadflow.observability import logger, tracer
+from leadflow.api.resolver import build_resolver
 
 app = build_resolver(router, sla_routes.router, consent_routes.router, erasure_routes.router)
 
-
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return resolve_with_form_bodies(app, event, context)
+handler = api_handler(app)

@@ -2,10 +2,9 @@
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from leadflow.api import all_routers, read_routes
-from leadflow.api.resolver import build_resolver, openapi_document, resolve_with_form_bodies
-from leadflow.observability import logger, tracer
+from leadflow.api.handler import api_handler
+from leadflow.api.resolver import build_resolver, openapi_document
 
 app = build_resolver(read_routes.router)
 
@@ -15,7 +14,4 @@ def openapi() -> dict[str, Any]:
     return openapi_document(*all_routers())
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return resolve_with_form_bodies(app, event, context)
+handler = api_handler(app)
