@@ -8,13 +8,13 @@ from dataclasses import asdict
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import envelopes, event_parser
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from aws_lambda_powertools.utilities.parser import envelopes
 from leadflow import wiring
 from leadflow.models.events import NotificationQueued
-from leadflow.observability import logger, metrics, tracer
+from leadflow.observability import logger, metrics
 from leadflow.ports import DeliveryFailed
 from leadflow.services.delivery import deliver
+from leadflow.step_handler import event_handler
 
 # One metric per outcome, so an alarm can watch rejections (bad webhooks) apart from outages (retries).
 _METRICS = {
@@ -25,11 +25,7 @@ _METRICS = {
 }
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@event_parser(model=NotificationQueued, envelope=envelopes.EventBridgeEnvelope)
-def handler(event: NotificationQueued, context: LambdaContext) -> dict[str, Any]:
+def deliver_queued(event: NotificationQueued) -> dict[str, Any]:
     logger.append_keys(notification_id=event.notification_id, lead_id=event.lead_id, rep_id=event.rep_id)
     try:
         outcome = deliver(event, wiring.delivery_deps())
@@ -39,3 +35,6 @@ def handler(event: NotificationQueued, context: LambdaContext) -> dict[str, Any]
     if not outcome.already_settled and outcome.status in _METRICS:
         metrics.add_metric(name=_METRICS[outcome.status], unit=MetricUnit.Count, value=1)
     return asdict(outcome)
+
+
+handler = event_handler(NotificationQueued, deliver_queued, envelope=envelopes.EventBridgeEnvelope)

@@ -4,13 +4,12 @@
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import event_parser
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from leadflow import wiring
 from leadflow.models.sla import SlaAction, SlaStep, SlaTimerState
-from leadflow.observability import logger, metrics, tracer
+from leadflow.observability import logger, metrics
 from leadflow.services.pipeline_deps import SlaDeps
 from leadflow.services.sla import breach_and_reassign, check_timer, escalate, start_timer
+from leadflow.step_handler import event_handler
 
 STEPS: dict[SlaAction, Any] = {
     "start": start_timer,
@@ -20,14 +19,13 @@ STEPS: dict[SlaAction, Any] = {
 }
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@event_parser(model=SlaStep)
-def handler(step: SlaStep, context: LambdaContext) -> dict[str, Any]:
+def run_step(step: SlaStep) -> dict[str, Any]:
     logger.append_keys(lead_id=step.timer.lead_id, sla_action=step.action, timer_id=step.timer.timer_id)
     deps: SlaDeps = wiring.sla_deps()
     result: SlaTimerState = STEPS[step.action](step.timer, deps)
     logger.info("sla step done", extra={"decision": result.decision, "reason": result.reason})
     metrics.add_metric(name=f"Sla{step.action.title()}{result.decision.title()}", unit=MetricUnit.Count, value=1)
     return result.model_dump(mode="json")
+
+
+handler = event_handler(SlaStep, run_step)

@@ -13,14 +13,16 @@ from dataclasses import asdict
 from typing import Any, Literal, TypeVar
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.parser import BaseEnvelope, event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
 
 from leadflow.models.events import PipelineState
 from leadflow.observability import logger, metrics, tracer
 
 DepsT = TypeVar("DepsT")
 RunT = TypeVar("RunT")
+EventT = TypeVar("EventT", bound=BaseModel)
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
@@ -40,6 +42,23 @@ def pipeline_step_handler(step: Callable[[PipelineState, DepsT], PipelineState],
         # One count per step and outcome lets a dashboard show the pipeline's flow; failures are the state machine's.
         metrics.add_metric(name=f"{metric_prefix}Succeeded", unit=MetricUnit.Count, value=1)
         return result
+
+    return handler
+
+
+def event_handler(
+    model: type[EventT], run: Callable[[EventT], dict[str, Any]], *, envelope: type[BaseEnvelope] | None = None
+) -> Handler:
+    """The handler of a function driven by one typed event (an SLA timer's step, a queued notification): the event
+    parsed into `model` (out of `envelope`, e.g. EventBridge's) and handed to `run`, which calls the service with
+    its function's deps and says what the step did."""
+
+    @logger.inject_lambda_context(clear_state=True)
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics
+    @event_parser(model=model, envelope=envelope)
+    def handler(event: EventT, context: LambdaContext) -> dict[str, Any]:
+        return run(event)
 
     return handler
 
