@@ -142,7 +142,8 @@ def scoring_rules(
 
 def memory_deps(now: datetime, rule_sets: dict[str, dict[str, Any]], *, api_base_url: str = "") -> PipelineDeps:
     """What the services run on in unit tests: the in-memory adapters, a clock fixed at `now` (move it with
-    `clock(deps).advance(...)`), and `rule_sets` published as version 1 of each kind."""
+    `clock(deps).advance(...)`), and `rule_sets` published as version 1 of each kind. Every adapter, with each port
+    whole, so the one set satisfies each use case's deps (a test may score, route and decay the same lead)."""
     config = InMemoryConfigStore()
     for kind, body in rule_sets.items():
         config.publish(kind, body)

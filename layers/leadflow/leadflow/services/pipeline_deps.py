@@ -38,6 +38,10 @@ class MissingConfig(Exception):
 
 @dataclass(frozen=True)
 class PipelineDeps:
+    """Every adapter a service may touch, each port whole: it satisfies every use case's deps (LeadChangeDeps,
+    DedupeDeps, SlaDeps, ...), so one set of in-memory twins can drive a test through several use cases. The
+    functions are handed narrower sets (leadflow.wiring)."""
+
     store: LeadStore
     index: MatchIndex
     config: ConfigStore
