@@ -1,57 +1,30 @@
-"""DynamoDB adapters for the LeadStore, ConfigStore and Outbox ports, on the tables the build contract describes.
-
-Conditional-write failures become domain answers (False, the current owner, ConcurrentUpdate); the domain never sees
-botocore. Other AWS errors (throttling, outages) propagate unchanged, so the Lambda fails and its caller retries.
-"""
+"""LeadStore on the leads table: submissions, identity claims, leads and their history, accounts, merge records,
+engagement events and parked activity, outcomes and the due index, in the layout the build contract describes."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
-from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from leadflow.adapters import layout
+from leadflow.adapters.dynamodb.writes import (
+    CONDITION_FAILED,
+    MAX_ATTEMPTS,
+    deserialize,
+    error_code,
+    lost_race,
+    put_if_absent,
+)
 from leadflow.adapters.paging import IndexRange, StartKey, list_page
 from leadflow.models.account import Account
 from leadflow.models.lead import Activity, HistoryEntry, Lead, Outcome, Stage
 from leadflow.models.merge import MergeRecord
 from leadflow.models.submission import StoredSubmission, SubmissionStatus
-from leadflow.ports import SETTLED, ConcurrentUpdate, DeliveryStatus, Notification, OutboxEntry, OutcomePage, Page
-
-CONDITION_FAILED = "ConditionalCheckFailedException"
-TRANSACTION_CANCELED = "TransactionCanceledException"
-MAX_ATTEMPTS = 5  # for transactions that lose a race: each attempt re-reads, so a few suffice
-_deserialize = TypeDeserializer().deserialize
-
-
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
-def _lost_race(error: ClientError) -> set[str]:
-    """The reasons a transaction was cancelled if it lost a race (a condition or a conflict); otherwise re-raise."""
-    if _code(error) != TRANSACTION_CANCELED:
-        raise error
-    codes = {str(reason.get("Code")) for reason in error.response.get("CancellationReasons", [])} - {"None"}
-    if not codes or not codes <= {"ConditionalCheckFailed", "TransactionConflict"}:
-        raise error  # e.g. ValidationError or ItemCollectionSizeLimitExceeded: retrying cannot help
-    return codes
-
-
-def _put_if_absent(table: Any, item: layout.Item) -> bool:
-    """Put an item only if its key is new; False (and no change) when it exists. The idempotent write of leadflow."""
-    try:
-        table.put_item(Item=layout.to_dynamo(item), ConditionExpression="attribute_not_exists(pk)")
-    except ClientError as exc:
-        if _code(exc) == CONDITION_FAILED:
-            return False
-        raise
-    return True
+from leadflow.ports import ConcurrentUpdate, OutcomePage, Page
 
 
 class DynamoLeadStore:
@@ -61,7 +34,7 @@ class DynamoLeadStore:
         self._table = table
 
     def put_submission(self, submission: StoredSubmission) -> bool:
-        return _put_if_absent(self._table, layout.submission_item(submission))
+        return put_if_absent(self._table, layout.submission_item(submission))
 
     def get_submission(self, submission_id: str) -> StoredSubmission | None:
         item = self._table.get_item(Key=layout.submission_key(submission_id), ConsistentRead=True).get("Item")
@@ -102,7 +75,7 @@ class DynamoLeadStore:
                 ExpressionAttributeValues=values,
             )
         except ClientError as exc:
-            if _code(exc) == CONDITION_FAILED:
+            if error_code(exc) == CONDITION_FAILED:
                 raise LookupError(f"no submission {submission_id!r} to mark {status.value}") from exc
             raise
 
@@ -129,7 +102,7 @@ class DynamoLeadStore:
                 },
             )
         except ClientError as exc:
-            if _code(exc) == CONDITION_FAILED:
+            if error_code(exc) == CONDITION_FAILED:
                 return False
             raise
         return True
@@ -144,11 +117,11 @@ class DynamoLeadStore:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
-            if _code(exc) != CONDITION_FAILED:
+            if error_code(exc) != CONDITION_FAILED:
                 raise
             response: dict[str, Any] = dict(exc.response)
             existing: dict[str, Any] = response.get("Item") or {}
-            owner = _deserialize(existing["lead_id"]) if "lead_id" in existing else self.lead_for_identity(kind, value)
+            owner = deserialize(existing["lead_id"]) if "lead_id" in existing else self.lead_for_identity(kind, value)
             if owner is None:  # claims are never deleted; this means the table was tampered with
                 raise ConcurrentUpdate(f"identity {kind}:{value} was claimed and then vanished") from exc
             return str(owner)
@@ -163,7 +136,7 @@ class DynamoLeadStore:
                 ExpressionAttributeValues={":to": to_lead, ":from": from_lead},
             )
         except ClientError as exc:
-            if _code(exc) == CONDITION_FAILED:
+            if error_code(exc) == CONDITION_FAILED:
                 return False
             raise
         return True
@@ -191,14 +164,14 @@ class DynamoLeadStore:
         try:
             self._table.put_item(Item=layout.to_dynamo(item), **condition)
         except ClientError as exc:
-            if _code(exc) == CONDITION_FAILED:
+            if error_code(exc) == CONDITION_FAILED:
                 raise layout.lead_save_conflict(lead.lead_id, expected_version) from exc
             raise
         return layout.lead_from_item(item)
 
     def link_account(self, account: Account, lead_id: str) -> bool:
         # An existing account keeps its name and owner: they are not one lead's to change.
-        created = _put_if_absent(self._table, layout.account_item(account))
+        created = put_if_absent(self._table, layout.account_item(account))
         self._table.put_item(Item={**layout.account_member_key(account.account_id, lead_id), "lead_id": lead_id})
         return created
 
@@ -229,7 +202,7 @@ class DynamoLeadStore:
         self._table.delete_item(Key=layout.merge_record_key(record))
 
     def add_history(self, lead_id: str, entry: HistoryEntry) -> bool:
-        return _put_if_absent(self._table, layout.history_item(lead_id, entry))
+        return put_if_absent(self._table, layout.history_item(lead_id, entry))
 
     def history(self, lead_id: str) -> list[HistoryEntry]:
         condition = Key("pk").eq(layout.lead_key(lead_id)["pk"]) & Key("sk").begins_with(layout.HISTORY_PREFIX)
@@ -251,7 +224,7 @@ class DynamoLeadStore:
         self, provider: str, event_id: str, *, status: str, lead_id: str | None, received_at: datetime
     ) -> bool:
         item = layout.engagement_event_item(provider, event_id, status=status, lead_id=lead_id, received_at=received_at)
-        return _put_if_absent(self._table, item)
+        return put_if_absent(self._table, item)
 
     def park_activity(self, email_canonical: str, activity: Activity) -> None:
         self._table.put_item(Item=layout.to_dynamo(layout.parked_activity_item(email_canonical, activity)))
@@ -318,7 +291,7 @@ class DynamoLeadStore:
             try:
                 self._table.meta.client.transact_write_items(TransactItems=actions)
             except ClientError as exc:
-                _lost_race(exc)
+                lost_race(exc)
                 continue  # another outcome for this lead moved the pointer: read it again
             return
         raise ConcurrentUpdate(f"the outcome of lead {lead_id} kept changing while recording it; try again")
@@ -356,203 +329,3 @@ class DynamoLeadStore:
             request["FilterExpression"] = Attr("stage").eq(stage_filter.value)
         response = self._table.query(**request)
         return list(response["Items"]), response.get("LastEvaluatedKey")
-
-
-class DynamoConfigStore:
-    """ConfigStore on the config table: versioned documents, the active pointer, and atomic counters."""
-
-    def __init__(self, table: Any) -> None:
-        self._table = table
-
-    def active(self, kind: str) -> tuple[int, dict[str, Any]] | None:
-        item = self._table.get_item(Key=layout.config_active_key(kind), ConsistentRead=True).get("Item")
-        if not item:
-            return None
-        return int(item["version"]), json.loads(item["body"])
-
-    def publish(self, kind: str, body: dict[str, Any]) -> int:
-        # The body is stored as JSON text, as written: no Decimal round trip, and the doc reads back exactly.
-        text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
-        for _ in range(MAX_ATTEMPTS):
-            current = self._active_version(kind)
-            version = current + 1
-            try:
-                self._table.meta.client.transact_write_items(
-                    TransactItems=[
-                        self._put(layout.config_version_key(kind, version), version, text, None),
-                        self._put(layout.config_active_key(kind), version, text, current),
-                    ]
-                )
-            except ClientError as exc:
-                _lost_race(exc)
-                continue  # another publish won this version number; read the new active one and go again
-            return version
-        raise ConcurrentUpdate(f"config {kind!r} kept changing while publishing; try again")
-
-    def next_in_sequence(self, name: str) -> int:
-        response = self._table.update_item(
-            Key=layout.sequence_key(name),
-            UpdateExpression="ADD #n :one",
-            ExpressionAttributeNames={"#n": "n"},
-            ExpressionAttributeValues={":one": 1},
-            ReturnValues="UPDATED_NEW",
-        )
-        return int(response["Attributes"]["n"])
-
-    def increment_if_below(self, name: str, limit: int, *, expires_at: int | None = None) -> bool:
-        update, names, values = "ADD #n :one", {"#n": "n"}, {":one": 1, ":limit": limit}
-        if expires_at is not None:
-            update += " SET #expires = :expires"
-            names["#expires"] = layout.TTL_ATTRIBUTE
-            values[":expires"] = expires_at
-        try:
-            self._table.update_item(
-                Key=layout.sequence_key(name),
-                UpdateExpression=update,
-                ConditionExpression="attribute_not_exists(#n) OR #n < :limit",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-            )
-        except ClientError as exc:
-            if _code(exc) == CONDITION_FAILED:
-                return False
-            raise
-        return True
-
-    def decrement(self, name: str) -> None:
-        try:
-            self._table.update_item(
-                Key=layout.sequence_key(name),
-                UpdateExpression="ADD #n :minus",
-                ConditionExpression="#n > :zero",
-                ExpressionAttributeNames={"#n": "n"},
-                ExpressionAttributeValues={":minus": -1, ":zero": 0},
-            )
-        except ClientError as exc:
-            if _code(exc) != CONDITION_FAILED:  # already 0 (or never used): nothing to take
-                raise
-
-    def counter(self, name: str) -> int:
-        item = self._table.get_item(Key=layout.sequence_key(name), ConsistentRead=True).get("Item")
-        return int(item.get("n", 0)) if item else 0
-
-    def _active_version(self, kind: str) -> int:
-        item = self._table.get_item(
-            Key=layout.config_active_key(kind),
-            ConsistentRead=True,
-            ProjectionExpression="#version",
-            ExpressionAttributeNames={"#version": "version"},
-        ).get("Item")
-        return int(item["version"]) if item else 0
-
-    def _put(self, key: layout.Item, version: int, text: str, read_version: int | None) -> dict[str, Any]:
-        """A transaction Put: only while the item is still at read_version, or, with 0 or None, does not exist."""
-        put: dict[str, Any] = {
-            "TableName": self._table.name,
-            "Item": {**key, "version": version, "body": text},
-            "ConditionExpression": "attribute_not_exists(pk)",
-        }
-        if read_version:
-            put["ConditionExpression"] = "#version = :read"
-            put["ExpressionAttributeNames"] = {"#version": "version"}
-            put["ExpressionAttributeValues"] = {":read": read_version}
-        return {"Put": put}
-
-
-class DynamoOutbox:
-    """Outbox on the outbox table. recent() reads the `by_created` index (gsi1pk "OUTBOX", gsi1sk "<created>#<id>")."""
-
-    def __init__(self, table: Any) -> None:
-        self._table = table
-
-    def queue(self, notification: Notification) -> bool:
-        return _put_if_absent(self._table, layout.notification_item(notification))
-
-    def recent(self, limit: int = 50) -> list[Notification]:
-        if limit < 1:
-            raise ValueError(f"limit must be at least 1, got {limit}")
-        request: dict[str, Any] = {
-            "IndexName": layout.OUTBOX_BY_CREATED,
-            "KeyConditionExpression": Key("gsi1pk").eq(layout.OUTBOX_PARTITION),
-            "ScanIndexForward": False,
-        }
-        found: list[Notification] = []
-        while len(found) < limit:
-            response = self._table.query(**request, Limit=limit - len(found))
-            found.extend(layout.notification_from_item(item) for item in response["Items"])
-            if "LastEvaluatedKey" not in response:
-                break
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        return found
-
-    def get(self, rep_id: str, notification_id: str) -> OutboxEntry | None:
-        # Consistent: the deliver function reads right after the notify step wrote, and must see what it sent.
-        response = self._table.get_item(Key=layout.notification_key(rep_id, notification_id), ConsistentRead=True)
-        item = response.get("Item")
-        return layout.outbox_entry_from_item(layout.from_dynamo(item)) if item else None
-
-    def claim(self, rep_id: str, notification_id: str, *, token: str, at: datetime, stale_before: datetime) -> bool:
-        try:
-            self._table.update_item(
-                Key=layout.notification_key(rep_id, notification_id),
-                UpdateExpression="SET #status = :sending, #token = :token, #at = :at",
-                ConditionExpression=(
-                    "attribute_exists(pk) AND (attribute_not_exists(#status) OR #status = :retrying"
-                    " OR (#status = :sending AND #at < :stale))"
-                ),
-                ExpressionAttributeNames={
-                    "#status": layout.DELIVERY_STATUS,
-                    "#token": layout.CLAIMED_BY,
-                    "#at": layout.CLAIMED_AT,
-                },
-                ExpressionAttributeValues={
-                    ":sending": "sending",
-                    ":retrying": "retrying",
-                    ":token": token,
-                    ":at": layout.time_key(at),
-                    ":stale": layout.time_key(stale_before),
-                },
-            )
-        except ClientError as exc:
-            if _code(exc) == CONDITION_FAILED:
-                return False
-            raise
-        return True
-
-    def record_sent(self, rep_id: str, notification_id: str, channel: str) -> None:
-        self._update(
-            rep_id,
-            notification_id,
-            f"ADD {layout.DELIVERED_VIA} :channel",
-            {":channel": {channel}},
-        )
-
-    def record_attempt(
-        self, rep_id: str, notification_id: str, *, status: DeliveryStatus, at: datetime, error: str | None
-    ) -> None:
-        values: dict[str, Any] = {":one": 1, ":status": status}
-        sets = [f"{layout.DELIVERY_STATUS} = :status"]
-        removes = [layout.CLAIMED_BY, layout.CLAIMED_AT]
-        if error is None:
-            removes.append(layout.LAST_ERROR)
-        else:
-            sets.append(f"{layout.LAST_ERROR} = :error")
-            values[":error"] = error[: layout.MAX_ERROR_CHARS]
-        if status in SETTLED:
-            sets.append(f"{layout.DELIVERED_AT} = :at")
-            values[":at"] = layout.time_key(at)
-        expression = f"SET {', '.join(sets)} ADD {layout.DELIVERY_ATTEMPTS} :one REMOVE {', '.join(removes)}"
-        self._update(rep_id, notification_id, expression, values)
-
-    def _update(self, rep_id: str, notification_id: str, expression: str, values: dict[str, Any]) -> None:
-        try:
-            self._table.update_item(
-                Key=layout.notification_key(rep_id, notification_id),
-                UpdateExpression=expression,
-                ExpressionAttributeValues=values,
-                ConditionExpression="attribute_exists(pk)",
-            )
-        except ClientError as exc:
-            if _code(exc) == CONDITION_FAILED:
-                raise LookupError(f"notification {notification_id} of {rep_id} was never queued") from exc
-            raise
