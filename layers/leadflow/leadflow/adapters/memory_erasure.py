@@ -7,7 +7,8 @@ import threading
 from datetime import datetime
 
 from leadflow.adapters import layout
-from leadflow.adapters.memory import InMemoryLeadStore, InMemoryMatchIndex, InMemoryOutbox, _Items
+from leadflow.adapters.memory import InMemoryLeadStore, InMemoryMatchIndex, InMemoryOutbox
+from leadflow.adapters.memory.items import Items
 from leadflow.adapters.personal_items import key_of, person_items
 from leadflow.ids import idempotency_record_id
 from leadflow.ports import AuditEntry, ErasureRecord, Footprint, PersonalItem
@@ -36,7 +37,7 @@ class InMemoryPersonalDataStore:
         outbox: InMemoryOutbox,
         idempotency: InMemoryIdempotencyTable | None = None,
     ) -> None:
-        self._leads: list[_Items] = [store._table, index._table]
+        self._leads: list[Items] = [store._table, index._table]
         self._outbox = outbox._table
         self._idempotency = idempotency or InMemoryIdempotencyTable()
         self.fail_after: int | None = None

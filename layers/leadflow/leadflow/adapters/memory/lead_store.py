@@ -1,66 +1,26 @@
-"""In-memory twins of the DynamoDB and EventBridge adapters, for unit tests and local runs without AWS.
-
-They keep the same items as the real tables (built by `layout`, stored as JSON text so nothing is shared with the
-caller) under one lock per store, and answer races, retries and pages as DynamoDB does. One contract test module
-runs against both, so a twin that drifts fails there.
-"""
+"""The in-memory twin of the leads table's LeadStore."""
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeVar
 
 from leadflow.adapters import layout
+from leadflow.adapters.memory.items import Items
 from leadflow.adapters.paging import IndexRange, StartKey, list_page
 from leadflow.models.account import Account
-from leadflow.models.events import DomainEvent
 from leadflow.models.lead import Activity, HistoryEntry, Lead, Outcome, Stage
 from leadflow.models.merge import MergeRecord
 from leadflow.models.submission import StoredSubmission, SubmissionStatus
 from leadflow.ports import (
-    SETTLED,
-    DeliveryStatus,
-    DuplicateLink,
-    IndexedRecord,
-    Notification,
-    OutboxEntry,
     OutcomePage,
     Page,
 )
 
-EventT = TypeVar("EventT", bound=DomainEvent)
-
-
-class _Items:
-    """A table's items by (pk, sk), as JSON text. Callers hold `lock` around every read-check-write."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self._items: dict[tuple[str, str], str] = {}
-
-    def get(self, key: layout.Item) -> layout.Item | None:
-        text = self._items.get((key["pk"], key["sk"]))
-        return json.loads(text) if text is not None else None
-
-    def exists(self, key: layout.Item) -> bool:
-        return (key["pk"], key["sk"]) in self._items
-
-    def put(self, item: layout.Item) -> None:
-        self._items[(item["pk"], item["sk"])] = json.dumps(item)
-
-    def delete(self, key: layout.Item) -> None:
-        self._items.pop((key["pk"], key["sk"]), None)
-
-    def all(self) -> list[layout.Item]:
-        return [json.loads(text) for text in self._items.values()]
-
 
 class InMemoryLeadStore:
     def __init__(self) -> None:
-        self._table = _Items()
+        self._table = Items()
 
     def put_submission(self, submission: StoredSubmission) -> bool:
         item = layout.submission_item(submission)
@@ -293,191 +253,3 @@ class InMemoryLeadStore:
             return matches, None
         last = read[-1]
         return matches, {name: last[name] for name in where.start_key_attributes}
-
-
-class InMemoryConfigStore:
-    def __init__(self) -> None:
-        self._table = _Items()
-
-    def active(self, kind: str) -> tuple[int, dict[str, Any]] | None:
-        with self._table.lock:
-            item = self._table.get(layout.config_active_key(kind))
-        if item is None:
-            return None
-        return int(item["version"]), json.loads(item["body"])
-
-    def publish(self, kind: str, body: dict[str, Any]) -> int:
-        text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
-        with self._table.lock:
-            active = self._table.get(layout.config_active_key(kind))
-            version = (int(active["version"]) if active else 0) + 1
-            for key in (layout.config_version_key(kind, version), layout.config_active_key(kind)):
-                self._table.put({**key, "version": version, "body": text})
-        return version
-
-    def next_in_sequence(self, name: str) -> int:
-        key = layout.sequence_key(name)
-        with self._table.lock:
-            item = self._table.get(key) or {**key, "n": 0}
-            item["n"] += 1
-            self._table.put(item)
-        return int(item["n"])
-
-    def increment_if_below(self, name: str, limit: int, *, expires_at: int | None = None) -> bool:
-        key = layout.sequence_key(name)
-        with self._table.lock:
-            item = self._table.get(key) or {**key, "n": 0}
-            if item["n"] >= limit:
-                return False
-            item["n"] += 1
-            if expires_at is not None:
-                item[layout.TTL_ATTRIBUTE] = expires_at
-            self._table.put(item)
-        return True
-
-    def decrement(self, name: str) -> None:
-        key = layout.sequence_key(name)
-        with self._table.lock:
-            item = self._table.get(key)
-            if item is not None and item["n"] > 0:
-                item["n"] -= 1
-                self._table.put(item)
-
-    def counter(self, name: str) -> int:
-        with self._table.lock:
-            item = self._table.get(layout.sequence_key(name))
-        return int(item["n"]) if item else 0
-
-
-class InMemoryEventBus:
-    """Keeps what was published in `published`, each event re-read from its JSON as a consumer would see it."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.published: list[DomainEvent] = []
-
-    def publish(self, events: Sequence[DomainEvent]) -> None:
-        received = [type(event).model_validate_json(event.model_dump_json()) for event in events]
-        with self._lock:
-            self.published.extend(received)
-
-    def of_type(self, kind: type[EventT]) -> list[EventT]:
-        with self._lock:
-            return [event for event in self.published if isinstance(event, kind)]
-
-
-class InMemoryOutbox:
-    def __init__(self) -> None:
-        self._table = _Items()
-
-    def queue(self, notification: Notification) -> bool:
-        item = layout.notification_item(notification)
-        with self._table.lock:
-            if self._table.exists(item):
-                return False
-            self._table.put(item)
-        return True
-
-    def recent(self, limit: int = 50) -> list[Notification]:
-        if limit < 1:
-            raise ValueError(f"limit must be at least 1, got {limit}")
-        with self._table.lock:
-            items = self._table.all()
-        items.sort(key=lambda item: item["gsi1sk"], reverse=True)
-        return [layout.notification_from_item(item) for item in items[:limit]]
-
-    def get(self, rep_id: str, notification_id: str) -> OutboxEntry | None:
-        with self._table.lock:
-            item = self._table.get(layout.notification_key(rep_id, notification_id))
-        return layout.outbox_entry_from_item(item) if item else None
-
-    def claim(self, rep_id: str, notification_id: str, *, token: str, at: datetime, stale_before: datetime) -> bool:
-        with self._table.lock:
-            item = self._table.get(layout.notification_key(rep_id, notification_id))
-            if item is None:
-                return False
-            status = item.get(layout.DELIVERY_STATUS)
-            stale = status == "sending" and item[layout.CLAIMED_AT] < layout.time_key(stale_before)
-            if status not in (None, "retrying") and not stale:
-                return False
-            item.update(
-                {layout.DELIVERY_STATUS: "sending", layout.CLAIMED_BY: token, layout.CLAIMED_AT: layout.time_key(at)}
-            )
-            self._table.put(item)
-        return True
-
-    def record_sent(self, rep_id: str, notification_id: str, channel: str) -> None:
-        with self._table.lock:
-            item = self._existing(rep_id, notification_id)
-            item[layout.DELIVERED_VIA] = sorted({*item.get(layout.DELIVERED_VIA, []), channel})
-            self._table.put(item)
-
-    def record_attempt(
-        self, rep_id: str, notification_id: str, *, status: DeliveryStatus, at: datetime, error: str | None
-    ) -> None:
-        with self._table.lock:
-            item = self._existing(rep_id, notification_id)
-            item[layout.DELIVERY_STATUS] = status
-            item.pop(layout.CLAIMED_BY, None)
-            item.pop(layout.CLAIMED_AT, None)
-            item[layout.DELIVERY_ATTEMPTS] = item.get(layout.DELIVERY_ATTEMPTS, 0) + 1
-            if error is None:
-                item.pop(layout.LAST_ERROR, None)
-            else:
-                item[layout.LAST_ERROR] = error[: layout.MAX_ERROR_CHARS]
-            if status in SETTLED:
-                item[layout.DELIVERED_AT] = layout.time_key(at)
-            self._table.put(item)
-
-    def _existing(self, rep_id: str, notification_id: str) -> layout.Item:
-        item = self._table.get(layout.notification_key(rep_id, notification_id))
-        if item is None:
-            raise LookupError(f"notification {notification_id} of {rep_id} was never queued")
-        return item
-
-
-class InMemoryMatchIndex:
-    """Twin of DynamoMatchIndex: the same items, with a Query's per-key limit in sort-key order."""
-
-    def __init__(self) -> None:
-        self._table = _Items()
-
-    def candidates(self, keys: Sequence[str], per_key: int) -> list[IndexedRecord]:
-        found: dict[str, IndexedRecord] = {}
-        with self._table.lock:
-            items = self._table.all()
-        for key in dict.fromkeys(keys):
-            pk = layout.block_key(key, "")["pk"]
-            for item in sorted((i for i in items if i["pk"] == pk), key=lambda i: i["sk"])[:per_key]:
-                record = layout.indexed_record_from_item(item)
-                found.setdefault(record.lead_id, record)
-        return list(found.values())
-
-    def file(self, lead_id: str, keys: Sequence[str], record: dict[str, Any], previous_keys: Sequence[str]) -> None:
-        with self._table.lock:
-            for key in dict.fromkeys(keys):
-                self._table.put(layout.block_item(key, lead_id, record))
-            for key in dict.fromkeys(previous_keys):
-                if key not in keys:
-                    self._table.delete(layout.block_key(key, lead_id))
-
-    def unfile(self, lead_id: str, keys: Sequence[str]) -> None:
-        with self._table.lock:
-            for key in dict.fromkeys(keys):
-                self._table.delete(layout.block_key(key, lead_id))
-
-    def link_possible_duplicate(self, link: DuplicateLink) -> None:
-        with self._table.lock:
-            for item in layout.duplicate_items(link):
-                self._table.put(item)
-
-    def possible_duplicates(self, lead_id: str) -> list[DuplicateLink]:
-        pk = layout.lead_key(lead_id)["pk"]
-        with self._table.lock:
-            items = [i for i in self._table.all() if i["pk"] == pk and i["sk"].startswith(layout.DUPLICATE_PREFIX)]
-        return [layout.duplicate_from_item(item) for item in sorted(items, key=lambda i: i["sk"])]
-
-    def remove_possible_duplicate(self, lead_id: str, other_id: str) -> None:
-        with self._table.lock:
-            self._table.delete(layout.duplicate_key(lead_id, other_id))
-            self._table.delete(layout.duplicate_key(other_id, lead_id))
