@@ -3,7 +3,6 @@ InputError naming the file (and the line and byte), told on stderr with exit sta
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -128,7 +127,7 @@ def write_atomically(path: Path, source: Path, write: Callable[[IO[str]], object
         ) as target:
             temporary = Path(target.name)
             write(target)
-        os.replace(temporary, path)
+        temporary.replace(path)
     except OSError as exc:
         raise InputError(f"{path}: cannot write it: {exc.strerror or exc}") from None
     finally:

@@ -208,7 +208,7 @@ def _finish_output(target: IO[str], path: Path, complete: bool) -> None:
         Path(target.name).unlink(missing_ok=True)
         return
     try:
-        os.replace(target.name, path)
+        Path(target.name).replace(path)
     except OSError as exc:
         Path(target.name).unlink(missing_ok=True)
         raise InputError(f"{path}: cannot write the output: {exc.strerror or exc}") from None
