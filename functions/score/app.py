@@ -1,4 +1,4 @@
-"""Score step: fit and behaviour from the active scoring rule set; MQL when the lead qualifies."""
+"""Score step of a submission's run: fit and behaviour from the active scoring rule set; MQL when the lead qualifies."""
 
 from leadflow import wiring
 from leadflow.services.pipeline import score

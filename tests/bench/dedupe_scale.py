@@ -27,7 +27,7 @@ from leadflow.clock import FixedClock
 from leadflow.domain.enrichment import DirectoryProvider, DomainDirectory
 from leadflow.domain.identity import canonical_email
 from leadflow.domain.matching import MatchRecord, blocking_keys, prepare
-from leadflow.models.events import PipelineState
+from leadflow.models.events import SubmissionState
 from leadflow.models.lead import Lead
 from leadflow.models.submission import StoredSubmission, SubmissionIn
 from leadflow.services.dedupe import dedupe, record_fields
@@ -90,7 +90,7 @@ def preload(table_name: str, records: list[MatchRecord]) -> int:
     return stored
 
 
-def probe_state(record: MatchRecord, number: int) -> PipelineState | None:
+def probe_state(record: MatchRecord, number: int) -> SubmissionState | None:
     try:
         submission = SubmissionIn(
             email=record.email or "",
@@ -103,7 +103,7 @@ def probe_state(record: MatchRecord, number: int) -> PipelineState | None:
         )
     except ValueError:
         return None
-    return PipelineState(submission_id=f"sub_{number:026d}", received_at=NOW, submission=submission)
+    return SubmissionState(submission_id=f"sub_{number:026d}", received_at=NOW, submission=submission)
 
 
 def measure(size: int, probes: int, seed: int) -> dict[str, Any]:

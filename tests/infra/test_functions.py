@@ -15,6 +15,8 @@ FUNCTIONS = {
     "DedupeFunction": "functions/dedupe/",
     "EnrichFunction": "functions/enrich/",
     "ScoreFunction": "functions/score/",
+    "RecordEngagementFunction": "functions/record_engagement/",
+    "RescoreFunction": "functions/rescore/",
     "RouteFunction": "functions/route/",
     "NotifyFunction": "functions/notify/",
     "DeliverFunction": "functions/deliver/",

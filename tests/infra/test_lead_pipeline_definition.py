@@ -109,8 +109,8 @@ def test_pipeline_has_the_contract_shape(asl: dict[str, Any]) -> None:
             path.append(name)
         return path
 
-    # Three causes: a submission (dedupe, enrich, score), an engagement event about a known lead or a rescore request
-    # from the decay job (score only).
+    # Three causes, each entering at its own first step: a submission (dedupe, enrich, score), an engagement event
+    # about a known lead (record it, re-score) or a rescore request from the decay job (re-score).
     assert asl["StartAt"] == "Start"
     assert states["Start"]["Choices"] == [
         {"Variable": "$.detail.activity", "IsPresent": True, "Next": "FromEngagement"},
@@ -118,8 +118,13 @@ def test_pipeline_has_the_contract_shape(asl: dict[str, Any]) -> None:
     ]
     assert states["Start"]["Default"] == "FromSubmission"
     assert path_from("FromSubmission") == ["FromSubmission", "Dedupe", "Enrich", "Score", "IsMql"]
-    assert path_from("FromEngagement") == ["FromEngagement", "Score", "IsMql"]
-    assert path_from("FromRescoreRequest") == ["FromRescoreRequest", "Score", "IsMql"]
+    assert path_from("FromEngagement") == ["FromEngagement", "RecordEngagement", "IsMql"]
+    assert path_from("FromRescoreRequest") == ["FromRescoreRequest", "Rescore", "IsMql"]
+    # Each entry tags the state with its run's kind: the steps' state models are a union discriminated by it.
+    kinds = {
+        name: states[name]["Parameters"]["kind"] for name in ("FromSubmission", "FromEngagement", "FromRescoreRequest")
+    }
+    assert kinds == {"FromSubmission": "submission", "FromEngagement": "engagement", "FromRescoreRequest": "rescore"}
     # Both route and notify a new MQL the same way; so does a replayed run whose lead's rep was never told (Route
     # keeps the owner).
     assert [c["Next"] for c in states["IsMql"]["Choices"]] == ["Route", "Route"]
@@ -130,7 +135,7 @@ def test_pipeline_has_the_contract_shape(asl: dict[str, Any]) -> None:
     assert states["MarkProcessed"]["Resource"] == "arn:aws:states:::dynamodb:updateItem"
     assert states["MarkProcessed"]["Next"] == "Done"
     assert states["Done"]["Type"] == "Succeed"
-    for step in ("Dedupe", "Enrich", "Score", "Route", "Notify"):
+    for step in ("Dedupe", "Enrich", "Score", "RecordEngagement", "Rescore", "Route", "Notify"):
         assert states[step]["Catch"] == [
             {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "PublishFailure"}
         ]

@@ -12,9 +12,16 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.parser import envelopes, parse
 from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventModel, EventBridgeModel
-from leadflow.models.events import DomainEvent, LeadSubmitted, NotificationQueued, PipelineState
+from leadflow.models.events import (
+    DomainEvent,
+    EngagementState,
+    LeadSubmitted,
+    NotificationQueued,
+    PipelineState,
+    RescoreState,
+    SubmissionState,
+)
 from leadflow.models.sla import SlaStep
-from pydantic import BaseModel
 
 from infra.local.template import load_template
 from tests.events import EVENTS, load_event
@@ -26,10 +33,12 @@ FUNCTIONS = {
     if resource["Type"] == "AWS::Serverless::Function"
 }
 # What a function run by a state machine is handed (its handler's event model); the template does not say.
-STATE_MODELS: dict[str, type[BaseModel]] = {
-    "DedupeFunction": PipelineState,
-    "EnrichFunction": PipelineState,
-    "ScoreFunction": PipelineState,
+STATE_MODELS: dict[str, Any] = {
+    "DedupeFunction": SubmissionState,
+    "EnrichFunction": SubmissionState,
+    "ScoreFunction": SubmissionState,
+    "RecordEngagementFunction": EngagementState,
+    "RescoreFunction": RescoreState,
     "RouteFunction": PipelineState,
     "NotifyFunction": PipelineState,
     "SlaFunction": SlaStep,
@@ -58,7 +67,7 @@ def samples_by_source(event_type: str) -> list[tuple[str, str]]:
     return [(lid, name) for lid in FUNCTIONS if events_of(lid, event_type) for name in samples_of(lid)]
 
 
-def state_samples(models: dict[str, type[BaseModel]] | dict[str, type[DomainEvent]]) -> list[tuple[str, str]]:
+def state_samples(models: dict[str, Any] | dict[str, type[DomainEvent]]) -> list[tuple[str, str]]:
     return [(lid, name) for lid in models for name in samples_of(lid)]
 
 

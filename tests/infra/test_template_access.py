@@ -30,6 +30,12 @@ def test_each_function_gets_only_the_table_and_bus_access_it_needs(template: dic
         "DedupeFunction": {("DynamoDBCrudPolicy", "LeadsTable"), put_events},
         "EnrichFunction": {("DynamoDBCrudPolicy", "LeadsTable"), put_events},
         "ScoreFunction": {("DynamoDBCrudPolicy", "LeadsTable"), ("DynamoDBReadPolicy", "ConfigTable"), put_events},
+        "RecordEngagementFunction": {
+            ("DynamoDBCrudPolicy", "LeadsTable"),
+            ("DynamoDBReadPolicy", "ConfigTable"),
+            put_events,
+        },
+        "RescoreFunction": {("DynamoDBCrudPolicy", "LeadsTable"), ("DynamoDBReadPolicy", "ConfigTable"), put_events},
         "RouteFunction": {("DynamoDBCrudPolicy", "LeadsTable"), ("DynamoDBCrudPolicy", "ConfigTable"), put_events},
         "NotifyFunction": {
             ("DynamoDBCrudPolicy", "OutboxTable"),

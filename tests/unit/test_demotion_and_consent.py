@@ -9,12 +9,13 @@ import pytest
 from leadflow.models.consent import ConsentRequest
 from leadflow.models.events import (
     EngagementRecorded,
+    EngagementState,
     LeadConsentChanged,
     LeadRescoreRequested,
     LeadSlaBreached,
     LeadStageChanged,
     LeadUnassigned,
-    PipelineState,
+    SubmissionState,
 )
 from leadflow.models.lead import Activity, Lead, Stage
 from leadflow.models.lifecycle import StageRequest
@@ -54,7 +55,7 @@ def owned_mql(deps: PipelineDeps, *, consent: bool = True) -> Lead:
     )
     submission = StoredSubmission(submission_id=f"sub_{1:026d}", received_at=START, data=document)
     deps.store.put_submission(submission)
-    state = PipelineState(submission_id=submission.submission_id, received_at=START, submission=document)
+    state = SubmissionState(submission_id=submission.submission_id, received_at=START, submission=document)
     for step in (pipeline.dedupe, pipeline.enrich_lead, pipeline.score, pipeline.route, pipeline.notify):
         state = step(state, deps)
     assert state.lead is not None and (state.lead.stage, state.lead.owner_id) == (Stage.MQL, REP)
@@ -67,7 +68,7 @@ def unsubscribe(deps: PipelineDeps, lead_id: str, event_id: str = "u-1", at: dat
     activity = Activity(
         event_id=f"generic:{event_id}", type="unsubscribe", occurred_at=at or deps.clock.now(), source="generic"
     )
-    state = PipelineState(engagement=EngagementRecorded(lead_id=lead_id, provider="generic", activity=activity))
+    state = EngagementState(engagement=EngagementRecorded(lead_id=lead_id, provider="generic", activity=activity))
     done = pipeline.record_engagement(state, deps)
     assert done.lead is not None
     return done.lead
@@ -147,12 +148,11 @@ def test_a_lead_sent_back_to_marketing_is_routed_again_when_it_qualifies_again(d
     unsubscribe(deps, mql.lead_id)
     clock(deps).advance(days=1)
     meeting = Activity(event_id="generic:m-1", type="meeting_booked", occurred_at=deps.clock.now(), source="generic")
-    state = PipelineState(engagement=EngagementRecorded(lead_id=mql.lead_id, provider="generic", activity=meeting))
+    state = EngagementState(engagement=EngagementRecorded(lead_id=mql.lead_id, provider="generic", activity=meeting))
 
-    for step in (pipeline.score, pipeline.route, pipeline.notify):
-        state = step(state, deps)
+    done = pipeline.notify(pipeline.route(pipeline.record_engagement(state, deps), deps), deps)
 
-    assert state.lead is not None and state.lead.stage is Stage.MQL and state.lead.owner_id is not None
+    assert done.lead is not None and done.lead.stage is Stage.MQL and done.lead.owner_id is not None
 
 
 # -- consent ---------------------------------------------------------------------------------------------------------

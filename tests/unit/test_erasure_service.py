@@ -11,7 +11,7 @@ import pytest
 from leadflow.adapters.memory import InMemoryEventBus, InMemoryLeadStore, InMemoryMatchIndex, InMemoryOutbox
 from leadflow.adapters.memory_erasure import InMemoryAuditLog, InMemoryPersonalDataStore, InMemorySuppressionList
 from leadflow.models.engagement import EngagementEventIn
-from leadflow.models.events import LeadErased, PipelineState
+from leadflow.models.events import LeadErased, SubmissionState
 from leadflow.models.lead import HistoryEntry
 from leadflow.models.submission import StoredSubmission, SubmissionIn
 from leadflow.services import pipeline
@@ -69,7 +69,7 @@ def submit(deps: PipelineDeps, number: int, email: str, **fields: object) -> str
     )
     stored = StoredSubmission(submission_id=f"sub_{number:026d}", received_at=START, data=document)
     deps.store.put_submission(stored)
-    state = PipelineState(submission_id=stored.submission_id, received_at=START, submission=document)
+    state = SubmissionState(submission_id=stored.submission_id, received_at=START, submission=document)
     for step in (pipeline.dedupe, pipeline.enrich_lead, pipeline.score, pipeline.route, pipeline.notify):
         state = step(state, deps)
     return state.require_lead().lead_id
@@ -290,7 +290,7 @@ def test_a_replayed_run_of_an_erased_submission_brings_nobody_back(deps: Pipelin
     erase(lead_id, DPO, erasing)
     returning = replace(deps, suppressed=lambda email: is_suppressed(email, erasing.suppression, SALT))
     document = SubmissionIn.model_validate({"email": WORK, "last_name": "Raman", "form_id": "demo-request"})
-    replay = PipelineState(submission_id=f"sub_{1:026d}", received_at=START, submission=document)
+    replay = SubmissionState(submission_id=f"sub_{1:026d}", received_at=START, submission=document)
 
     # When the run is redriven
     with pytest.raises(SubmissionErased):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from leadflow.models.events import LeadStageChanged, LeadUnassigned, PipelineState
+from leadflow.models.events import LeadStageChanged, LeadUnassigned, PipelineState, SubmissionState
 from leadflow.models.lead import Firmographics, Lead, Stage
 from leadflow.models.sla import SlaTimerState
 from leadflow.models.submission import StoredSubmission, SubmissionIn
@@ -38,12 +38,12 @@ def deps() -> PipelineDeps:
     return memory_deps(START, rule_sets, api_base_url="https://leads.example.com")
 
 
-def submitted(deps: PipelineDeps, number: int, email: str, form_id: str, **fields: object) -> PipelineState:
+def submitted(deps: PipelineDeps, number: int, email: str, form_id: str, **fields: object) -> SubmissionState:
     document = SubmissionIn.model_validate({"email": email, "form_id": form_id, **fields})
     received_at = deps.clock.now()
     stored = StoredSubmission(submission_id=f"sub_{number:026d}", received_at=received_at, data=document)
     deps.store.put_submission(stored)
-    return PipelineState(submission_id=stored.submission_id, received_at=received_at, submission=document)
+    return SubmissionState(submission_id=stored.submission_id, received_at=received_at, submission=document)
 
 
 def run_all(state: PipelineState, deps: PipelineDeps) -> Lead:
@@ -133,7 +133,7 @@ def test_enriching_again_never_lowers_a_known_company_to_an_unknown_one(deps: Pi
             return None
 
     enriched = pipeline.enrich_lead(
-        PipelineState(submission_id="sub_x", received_at=START, submission=SubmissionIn(email=mql.email), lead=mql),
+        SubmissionState(submission_id="sub_x", received_at=START, submission=SubmissionIn(email=mql.email), lead=mql),
         PipelineDeps(**{**deps.__dict__, "enrichment": Outage()}),
     )
 

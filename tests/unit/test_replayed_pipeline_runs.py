@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from leadflow.domain.notifications import assignment_notification
-from leadflow.models.events import LeadAssigned, LeadCreated, NotificationQueued, PipelineState
+from leadflow.models.events import LeadAssigned, LeadCreated, NotificationQueued, PipelineState, SubmissionState
 from leadflow.models.lead import PIPELINE_ACTOR, Assignment, Lead, Stage
 from leadflow.models.submission import StoredSubmission, SubmissionIn
 from leadflow.services import pipeline, routing
@@ -31,13 +31,13 @@ def deps() -> PipelineDeps:
     return memory_deps(START, rule_sets, api_base_url="https://leads.example.com")
 
 
-def submitted(deps: PipelineDeps, number: int = 1) -> PipelineState:
+def submitted(deps: PipelineDeps, number: int = 1) -> SubmissionState:
     document = SubmissionIn.model_validate(
         {"email": "dana.whitfield@snowflake.com", "title": "VP of Engineering", "form_id": "demo-request"}
     )
     stored = StoredSubmission(submission_id=f"sub_{number:026d}", received_at=START, data=document)
     deps.store.put_submission(stored)
-    return PipelineState(submission_id=stored.submission_id, received_at=START, submission=document)
+    return SubmissionState(submission_id=stored.submission_id, received_at=START, submission=document)
 
 
 def run(state: PipelineState, deps: PipelineDeps, *, failing: Step | None = None) -> PipelineState:

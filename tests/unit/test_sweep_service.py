@@ -7,7 +7,7 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
-from leadflow.models.events import LeadSubmitted, PipelineFailed, PipelineState
+from leadflow.models.events import LeadSubmitted, PipelineFailed, SubmissionState
 from leadflow.models.submission import StoredSubmission, SubmissionIn, SubmissionStatus
 from leadflow.services import pipeline
 from leadflow.services.intake import accept_submission
@@ -132,7 +132,7 @@ def test_a_failed_submission_whose_redriven_run_is_lost_too_is_swept_again() -> 
 
     # A redrive starts the run again; it gets through dedupe, then the runtime dies.
     pipeline.dedupe(
-        PipelineState(submission_id=failed.submission_id, received_at=failed.received_at, submission=failed.data),
+        SubmissionState(submission_id=failed.submission_id, received_at=failed.received_at, submission=failed.data),
         deps,
     )
     assert status(deps, failed.submission_id).status is SubmissionStatus.RECEIVED

@@ -10,34 +10,40 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, get_type_hints
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import BaseEnvelope, event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from leadflow.models.events import PipelineState
+from leadflow.models.events import RunState, SubmissionState
 from leadflow.observability import logger, metrics, tracer
 
 DepsT = TypeVar("DepsT")
+StateT = TypeVar("StateT", bound=RunState)
 RunT = TypeVar("RunT")
 EventT = TypeVar("EventT", bound=BaseModel)
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
-def pipeline_step_handler(step: Callable[[PipelineState, DepsT], PipelineState], deps: Callable[[], DepsT]) -> Handler:
-    """The handler of `step`, handed `deps()` (the function's wiring: adapters built once per cold start)."""
+def pipeline_step_handler(step: Callable[[StateT, DepsT], StateT], deps: Callable[[], DepsT]) -> Handler:
+    """The handler of `step`, handed `deps()` (the function's wiring: adapters built once per cold start). The state
+    is parsed into the type `step` declares (one kind of run, or PipelineState for a step every run shares), so a
+    run of a kind the step does not take fails at parsing, naming the kind."""
     metric_prefix = "".join(part.title() for part in step.__name__.split("_"))  # enrich_lead -> EnrichLead
+    state_model = next(iter(get_type_hints(step, include_extras=True).values()))
 
     @logger.inject_lambda_context(clear_state=True)
     @tracer.capture_lambda_handler
     @metrics.log_metrics
-    @event_parser(model=PipelineState)
-    def handler(state: PipelineState, context: LambdaContext) -> dict[str, Any]:
+    @event_parser(model=state_model)
+    def handler(state: StateT, context: LambdaContext) -> dict[str, Any]:
         if state.lead is not None:
             logger.append_keys(lead_id=state.lead.lead_id)
-        logger.append_keys(submission_id=state.submission_id)
+        logger.append_keys(run=state.kind)
+        if isinstance(state, SubmissionState):
+            logger.append_keys(submission_id=state.submission_id)
         result = step(state, deps()).model_dump(mode="json")
         # One count per step and outcome lets a dashboard show the pipeline's flow; failures are the state machine's.
         metrics.add_metric(name=f"{metric_prefix}Succeeded", unit=MetricUnit.Count, value=1)

@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from leadflow.models.events import (
     EngagementRecorded,
+    EngagementState,
     LeadStageChanged,
     PipelineState,
+    SubmissionState,
 )
 from leadflow.models.lead import Activity, EngagementType, Lead, PropertyValue, Stage
 from leadflow.models.submission import StoredSubmission, SubmissionIn
@@ -35,14 +37,14 @@ def submitted(
     *,
     received_at: datetime = START,
     **fields: object,
-) -> PipelineState:
+) -> SubmissionState:
     """A submission as intake stored and announced it: the state the pipeline starts from."""
     document = SubmissionIn.model_validate(
         {"email": email, "title": "VP of Engineering", "form_id": "demo-request", **fields}
     )
     stored = StoredSubmission(submission_id=f"sub_{number:026d}", received_at=received_at, data=document)
     deps.store.put_submission(stored)
-    return PipelineState(submission_id=stored.submission_id, received_at=received_at, submission=document)
+    return SubmissionState(submission_id=stored.submission_id, received_at=received_at, submission=document)
 
 
 def run_all(initial: PipelineState, deps: PipelineDeps) -> PipelineState:
@@ -68,10 +70,10 @@ def stage_changes(deps: PipelineDeps, lead_id: str) -> list[tuple[Stage, Stage]]
 
 def engaged(
     lead_id: str, event_id: str, kind: EngagementType, at: datetime, **properties: PropertyValue
-) -> PipelineState:
+) -> EngagementState:
     """The state of a run started by engagement.recorded."""
     activity = Activity(event_id=event_id, type=kind, occurred_at=at, source="generic", properties=properties)
-    return PipelineState(engagement=EngagementRecorded(lead_id=lead_id, provider="generic", activity=activity))
+    return EngagementState(engagement=EngagementRecorded(lead_id=lead_id, provider="generic", activity=activity))
 
 
 def mql(deps: PipelineDeps, number: int = 1, email: str = "dana.whitfield@snowflake.com") -> Lead:

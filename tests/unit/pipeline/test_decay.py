@@ -8,7 +8,7 @@ from leadflow.models.events import (
     LeadRescoreRequested,
     LeadStageChanged,
     LeadUnassigned,
-    PipelineState,
+    RescoreState,
 )
 from leadflow.models.lead import Stage
 from leadflow.services import pipeline
@@ -167,10 +167,9 @@ def test_a_lead_whose_penalty_decays_is_promoted_by_the_decay_job_and_handed_to_
     assert stored(deps, lead.lead_id).stage is Stage.MQL
     requests = bus(deps).of_type(LeadRescoreRequested)
     assert [request.lead_id for request in requests] == [lead.lead_id]
-    # What the lead pipeline does with the request: Score, then (an MQL without an owner) Route and Notify.
-    routed = PipelineState(rescore=requests[0])
-    for step in (pipeline.score, pipeline.route, pipeline.notify):
-        routed = step(routed, deps)
+    # What the lead pipeline does with the request: Rescore, then (an MQL without an owner) Route and Notify.
+    request = RescoreState(rescore=requests[0])
+    routed = pipeline.notify(pipeline.route(pipeline.rescore(request, deps), deps), deps)
     assert routed.lead is not None and routed.lead.owner_id is not None
     assert decay_due_leads(deps).visited == 0, "a second run finds nothing due"
 

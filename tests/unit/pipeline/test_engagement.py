@@ -46,7 +46,7 @@ def test_engagement_can_make_a_lead_an_mql_that_is_then_routed(deps: PipelineDep
     webinar = pipeline.record_engagement(engaged(lead.lead_id, "generic:web-1", "webinar_attended", START), deps)
     assert webinar.lead is not None and webinar.lead.stage is Stage.NEW  # A3: 25 points
     pricing = engaged(lead.lead_id, "generic:visit-1", "page_visit", START, url=PRICING)
-    done = pipeline.notify(pipeline.route(pipeline.score(pricing, deps), deps), deps)
+    done = pipeline.notify(pipeline.route(pipeline.record_engagement(pricing, deps), deps), deps)
 
     assert done.lead is not None and done.lead.score is not None
     assert (done.lead.score.cell, done.lead.score.engagement, done.lead.stage) == ("A2", 41, Stage.MQL)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field, computed_field, model_validator
+from pydantic import BaseModel, Field, computed_field
 
 from leadflow.models.lead import Activity, Lead, Stage
 from leadflow.models.sla import TouchType
@@ -300,50 +299,17 @@ class PipelineFailed(DomainEvent):
         return LeadSubmitted(submission_id=self.submission_id, received_at=self.received_at, submission=self.submission)
 
 
-@dataclass(frozen=True)
-class SubmissionRun:
-    """The submission a pipeline run processes (the state of a run started by lead.submitted)."""
+class RunState(BaseModel):
+    """What every run's state carries: what started it (`kind`), and the lead (None until dedupe resolves a
+    submission's)."""
 
-    submission_id: str
-    received_at: datetime
-    submission: SubmissionIn
-
-
-class PipelineState(BaseModel):
-    """What flows between the LeadPipeline's states: the submission being processed and the lead it became, or, for
-    a run started by engagement.recorded, the event being recorded on the lead."""
-
-    submission_id: str | None = None
-    received_at: datetime | None = None
-    submission: SubmissionIn | None = None
-    engagement: EngagementRecorded | None = None
-    rescore: LeadRescoreRequested | None = None
+    kind: str
     lead: Lead | None = None
-
-    @model_validator(mode="after")
-    def _one_cause(self) -> Self:
-        has_submission = None not in (self.submission_id, self.received_at, self.submission)
-        if [has_submission, self.engagement is not None, self.rescore is not None].count(True) != 1:
-            raise ValueError(
-                "a pipeline run carries exactly one of a submission (id, received_at, data), an engagement, or a "
-                "rescore request"
-            )
-        return self
 
     @property
     def cause(self) -> str:
-        """What started the run, for history refs: the submission id, the engagement event's id, or the request."""
-        if self.engagement is not None:
-            return f"{self.engagement.provider}:{self.engagement.activity.event_id}"
-        if self.rescore is not None:
-            return f"rescore:{self.rescore.reason}@{self.rescore.requested_at.isoformat()}"
-        assert self.submission_id is not None
-        return self.submission_id
-
-    def require_submission(self) -> SubmissionRun:
-        if self.submission_id is None or self.received_at is None or self.submission is None:
-            raise ValueError("this pipeline step needs a submission; the run was started by an engagement event")
-        return SubmissionRun(self.submission_id, self.received_at, self.submission)
+        """What started the run, for history refs."""
+        raise NotImplementedError
 
     def require_lead(self) -> Lead:
         if self.lead is None:
@@ -357,3 +323,46 @@ class PipelineState(BaseModel):
         finds the lead owned but its rep not yet told. The state machine's IsMql choice reads it, so the common path
         (nothing owed) costs no call."""
         return self.lead is not None and self.lead.notification_owed
+
+
+class SubmissionState(RunState):
+    """The state of a run started by lead.submitted: the submission being processed and the lead it became."""
+
+    kind: Literal["submission"] = "submission"
+    submission_id: str
+    received_at: datetime
+    submission: SubmissionIn
+
+    @property
+    def cause(self) -> str:
+        """What started the run, for history refs."""
+        return self.submission_id
+
+
+class EngagementState(RunState):
+    """The state of a run started by engagement.recorded: the event being recorded on its lead."""
+
+    kind: Literal["engagement"] = "engagement"
+    engagement: EngagementRecorded
+
+    @property
+    def cause(self) -> str:
+        """What started the run, for history refs: the engagement event's id."""
+        return f"{self.engagement.provider}:{self.engagement.activity.event_id}"
+
+
+class RescoreState(RunState):
+    """The state of a run started by lead.rescore_requested: the request, and the lead once re-scored."""
+
+    kind: Literal["rescore"] = "rescore"
+    rescore: LeadRescoreRequested
+
+    @property
+    def cause(self) -> str:
+        """What started the run, for history refs: the request."""
+        return f"rescore:{self.rescore.reason}@{self.rescore.requested_at.isoformat()}"
+
+
+# What flows between the LeadPipeline's states, tagged by what started the run (`kind`, set by the state machine's
+# entry Pass states): a step's signature names the runs it takes; steps every run shares take the union.
+PipelineState = Annotated[SubmissionState | EngagementState | RescoreState, Field(discriminator="kind")]

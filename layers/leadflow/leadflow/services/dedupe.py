@@ -17,7 +17,7 @@ from leadflow.domain.identity import canonical_email, canonical_phone, email_fla
 from leadflow.domain.matching import MatchRecord, MatchResult, PreparedRecord, blocking_keys, compare, decide, prepare
 from leadflow.domain.merge import apply_submission
 from leadflow.domain.merge_chain import MAX_MERGE_HOPS, follow_merges
-from leadflow.models.events import LeadCreated, LeadPossibleDuplicate, LeadUpdated, PipelineState, SubmissionRun
+from leadflow.models.events import LeadCreated, LeadPossibleDuplicate, LeadUpdated, SubmissionState
 from leadflow.models.lead import ConsentRecord, EmailQuality, HistoryEntry, Lead
 from leadflow.models.rules import MatchingRuleSet
 from leadflow.models.submission import StoredSubmission, SubmissionIn, SubmissionStatus
@@ -90,7 +90,7 @@ def _surviving(deps: DedupeDeps, lead_id: str) -> str:
     return survivor.lead_id if survivor is not None else lead_id
 
 
-def _resolve_owner(run: SubmissionRun, deps: DedupeDeps, canonical: str) -> tuple[str, Match | None, bool]:
+def _resolve_owner(run: SubmissionState, deps: DedupeDeps, canonical: str) -> tuple[str, Match | None, bool]:
     """The lead the submission joins, the match that decided it, and whether the email was new to leadflow."""
     candidate_id = lead_id_for(run.submission_id)
     # A claim points at a merged-away lead only in a race with a merge; join() follows it then, without a read here.
@@ -102,7 +102,7 @@ def _resolve_owner(run: SubmissionRun, deps: DedupeDeps, canonical: str) -> tupl
 
 
 def _match_new_email(
-    run: SubmissionRun, deps: DedupeDeps, canonical: str, candidate_id: str
+    run: SubmissionState, deps: DedupeDeps, canonical: str, candidate_id: str
 ) -> tuple[str, Match | None]:
     rules = active_ruleset(deps.config, "matching", MatchingRuleSet)
     match = best_match(prepare(match_record(candidate_id, run.submission)), deps, rules)
@@ -127,7 +127,7 @@ def with_match_keys(lead: Lead) -> Lead:
 
 
 def _join(
-    run: SubmissionRun, deps: DedupeDeps, lead_id: str, *, returning: bool = False
+    run: SubmissionState, deps: DedupeDeps, lead_id: str, *, returning: bool = False
 ) -> tuple[Lead, bool, list[str]]:
     """Apply the submission to `lead_id` (creating it when new): (lead, created, the keys it was filed under).
 
@@ -165,20 +165,19 @@ class SubmissionErased(Exception):
     """The run replays a submission that was erased with its person (a redriven dead letter): nothing is written."""
 
 
-def dedupe(state: PipelineState, deps: DedupeDeps) -> PipelineState:
-    run = state.require_submission()
-    canonical = canonical_email(run.submission.email)
+def dedupe(state: SubmissionState, deps: DedupeDeps) -> SubmissionState:
+    canonical = canonical_email(state.submission.email)
     # Asked before anything is written (one read per submission): a replayed run of an erased person's submission
     # must not bring them back, and its submission item is gone while a returning person's new one exists.
     suppressed = deps.suppressed is not None and deps.suppressed(canonical)
-    if suppressed and deps.store.get_submission(run.submission_id) is None:
-        raise SubmissionErased(f"submission {run.submission_id} was erased with its person; it is not processed")
-    lead_id, match, new_email = _resolve_owner(run, deps, canonical)
+    if suppressed and deps.store.get_submission(state.submission_id) is None:
+        raise SubmissionErased(f"submission {state.submission_id} was erased with its person; it is not processed")
+    lead_id, match, new_email = _resolve_owner(state, deps, canonical)
     # Only a new email can be a returning person: once their new lead exists, its consent evolves as any lead's.
     returning = new_email and suppressed
     for _ in range(MAX_MERGE_HOPS):
         try:
-            lead, created, previous_keys = _join(run, deps, lead_id, returning=returning)
+            lead, created, previous_keys = _join(state, deps, lead_id, returning=returning)
             break
         except _MergedAway as moved:
             lead_id = moved.survivor
@@ -188,12 +187,12 @@ def dedupe(state: PipelineState, deps: DedupeDeps) -> PipelineState:
     phone = canonical_phone(lead.phone, lead.country)
     if phone:
         deps.store.claim_identity("phone", phone, lead_id)  # first lead with this number: a lookup aid for matching
-    _record(run, deps, lead, created, canonical, match, returning=returning)
+    _record(state, deps, lead, created, canonical, match, returning=returning)
     return state.model_copy(update={"lead": lead})
 
 
 def _record(
-    run: SubmissionRun,
+    run: SubmissionState,
     deps: DedupeDeps,
     lead: Lead,
     created: bool,

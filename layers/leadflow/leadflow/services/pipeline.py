@@ -24,11 +24,14 @@ from leadflow.domain.survivorship import kept_firmographics
 from leadflow.models.events import (
     AccountCreated,
     DomainEvent,
+    EngagementState,
     LeadEnriched,
     LeadScored,
     LeadStageChanged,
     LeadUnassigned,
     PipelineState,
+    RescoreState,
+    SubmissionState,
 )
 from leadflow.models.lead import Activity, HistoryEntry, Lead, Score, Stage
 from leadflow.models.routing import is_queue
@@ -42,10 +45,20 @@ from leadflow.services.predictive import active_model, prediction_for
 from leadflow.services.routing import assign_lead, release_owner
 from leadflow.services.step_deps import EnrichDeps, NotifyDeps, ScoreDeps
 
-__all__ = ["MissingConfig", "PipelineDeps", "dedupe", "enrich_lead", "notify", "record_engagement", "route", "score"]
+__all__ = [
+    "MissingConfig",
+    "PipelineDeps",
+    "dedupe",
+    "enrich_lead",
+    "notify",
+    "record_engagement",
+    "rescore",
+    "route",
+    "score",
+]
 
 
-def enrich_lead(state: PipelineState, deps: EnrichDeps) -> PipelineState:
+def enrich_lead(state: SubmissionState, deps: EnrichDeps) -> SubmissionState:
     """Fill company, industry and size from the primary email's domain (the configured provider, else the bundled
     directory); mark free-mail domains; link the lead to its account, creating the account on first sight.
 
@@ -88,19 +101,14 @@ def enrich_lead(state: PipelineState, deps: EnrichDeps) -> PipelineState:
     return state.model_copy(update={"lead": lead})
 
 
-def score(state: PipelineState, deps: ScoreDeps) -> PipelineState:
+def score(state: SubmissionState, deps: ScoreDeps) -> SubmissionState:
     """Score fit and engagement with the active rule set, and make the lead an MQL when its cell qualifies.
 
-    A run started by engagement.recorded records its event on the lead first. Engagement events that arrived by
-    webhook before the lead existed (parked under its email) join a submission's lead here."""
-    if state.engagement is not None:
-        return record_engagement(state, deps)
-    if state.rescore is not None:
-        lead = rescore_lead(_surviving_lead(deps, state.rescore.lead_id), deps, ref=state.cause)
-        return state.model_copy(update={"lead": lead})
+    Engagement events that arrived by webhook before the lead existed (parked under its email) join a submission's
+    lead here."""
     lead = state.require_lead()
     # Parked under the address this submission gave, which need not be the lead's primary one.
-    email = canonical_email(state.submission.email) if state.submission is not None else lead.email_canonical
+    email = canonical_email(state.submission.email)
     parked = deps.store.parked_activity(email)
     lead = rescore_lead(lead.lead_id, deps, ref=state.cause, new_activity=parked)
     if parked:
@@ -108,11 +116,9 @@ def score(state: PipelineState, deps: ScoreDeps) -> PipelineState:
     return state.model_copy(update={"lead": lead})
 
 
-def record_engagement(state: PipelineState, deps: ScoreDeps) -> PipelineState:
+def record_engagement(state: EngagementState, deps: ScoreDeps) -> EngagementState:
     """The first step of a run started by engagement.recorded: add the event to the lead and re-score it. The run
     then routes and notifies exactly as a submission's run does when the lead has just become an MQL."""
-    if state.engagement is None:
-        raise ValueError("record_engagement needs the engagement.recorded event; the run carries a submission")
     engagement = state.engagement
     lead_id = _surviving_lead(deps, engagement.lead_id)
     deps.store.add_history(
@@ -125,6 +131,13 @@ def record_engagement(state: PipelineState, deps: ScoreDeps) -> PipelineState:
         ),
     )
     lead = rescore_lead(lead_id, deps, ref=state.cause, new_activity=[engagement.activity])
+    return state.model_copy(update={"lead": lead})
+
+
+def rescore(state: RescoreState, deps: ScoreDeps) -> RescoreState:
+    """The first step of a run started by lead.rescore_requested: score the lead (a merged-away lead's survivor)
+    again. The run then routes and notifies like any new MQL's."""
+    lead = rescore_lead(_surviving_lead(deps, state.rescore.lead_id), deps, ref=state.cause)
     return state.model_copy(update={"lead": lead})
 
 
