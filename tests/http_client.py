@@ -44,6 +44,12 @@ class Client:
             "POST", "/v1/leads", json.dumps(document).encode(), {"content-type": "application/json", **(headers or {})}
         )
 
+    def post(self, path: str, body: dict[str, Any], *, api_key: str | None = None) -> Reply:
+        """POST a JSON body to an API route, with the client's API key unless told another (or "" for none)."""
+        key = self.api_key if api_key is None else api_key
+        headers = {"content-type": "application/json", **({"x-api-key": key} if key else {})}
+        return self.request("POST", path, json.dumps(body).encode(), headers)
+
     def get(self, path: str, *, api_key: str | None = None) -> Reply:
         key = self.api_key if api_key is None else api_key
         return self.request("GET", path, headers={"x-api-key": key} if key else {})

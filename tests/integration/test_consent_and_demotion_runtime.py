@@ -13,34 +13,17 @@ from typing import Any
 from leadflow.domain.webhook_signature import signed_headers
 
 from infra.local.runtime import LocalRuntime
-from tests.http_client import Client, Reply
+from tests.http_client import Client
+from tests.integration.test_lifecycle_api import an_mql
 from tests.names import unique_surname
 
 LOCAL_SECRET = "local-webhook-secret"  # what the local runtime configures for the `generic` provider
 MISSING = "lead_00000000000000000000000000"
 
 
-def post(client: Client, path: str, body: dict[str, Any], *, api_key: str | None = None) -> Reply:
-    headers = {"content-type": "application/json", "x-api-key": client.api_key if api_key is None else api_key}
-    return client.request("POST", path, json.dumps(body).encode(), headers)
-
-
 def an_owned_mql(client: Client, runtime: LocalRuntime) -> dict[str, Any]:
-    surname = unique_surname()
-    reply = client.post_lead(
-        {
-            "email": f"dana.{surname}@snowflake.com".lower(),
-            "last_name": surname,
-            "title": "VP of Engineering",
-            "form_id": "demo-request",
-            "consent": True,
-        }
-    )
-    assert reply.status == 202, reply.body
-    runtime.wait_for_executions()
-    lead_id = client.get(f"/v1/submissions/{reply.json()['submission_id']}").json()["lead_id"]
-    lead: dict[str, Any] = client.get(f"/v1/leads/{lead_id}").json()
-    assert (lead["stage"], lead["consent"]) == ("mql", True) and lead["owner_id"] is not None
+    lead = an_mql(client, runtime)
+    assert lead["consent"] is True and lead["owner_id"] is not None
     return lead
 
 
@@ -77,7 +60,7 @@ def test_an_unsubscribe_webhook_withdraws_consent_and_releases_the_unaccepted_mq
 def test_the_consent_api_records_an_email_link_unsubscribe(client: Client, runtime: LocalRuntime) -> None:
     mql = an_owned_mql(client, runtime)
 
-    reply = post(client, f"/v1/leads/{mql['lead_id']}/consent", {"consent": False, "source": "email-link"})
+    reply = client.post(f"/v1/leads/{mql['lead_id']}/consent", {"consent": False, "source": "email-link"})
 
     assert reply.status == 200, reply.body
     assert reply.json()["consent"] is False
@@ -87,10 +70,10 @@ def test_the_consent_api_records_an_email_link_unsubscribe(client: Client, runti
 
 
 def test_the_consent_api_needs_the_api_key_a_known_lead_and_a_valid_source(client: Client) -> None:
-    without_key = post(client, f"/v1/leads/{MISSING}/consent", {"consent": False, "source": "crm"}, api_key="")
-    unknown = post(client, f"/v1/leads/{MISSING}/consent", {"consent": False, "source": "crm"})
-    bad_source = post(client, f"/v1/leads/{MISSING}/consent", {"consent": False, "source": "Email Link!"})
-    missing = post(client, f"/v1/leads/{MISSING}/consent", {"source": "crm"})
+    without_key = client.post(f"/v1/leads/{MISSING}/consent", {"consent": False, "source": "crm"}, api_key="")
+    unknown = client.post(f"/v1/leads/{MISSING}/consent", {"consent": False, "source": "crm"})
+    bad_source = client.post(f"/v1/leads/{MISSING}/consent", {"consent": False, "source": "Email Link!"})
+    missing = client.post(f"/v1/leads/{MISSING}/consent", {"source": "crm"})
 
     assert without_key.status == 403
     assert unknown.status == 404 and "lead_id" in unknown.json()["message"]

@@ -3,11 +3,10 @@ back to exactly what both leads were."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from infra.local.runtime import LocalRuntime
-from tests.http_client import Client, Reply
+from tests.http_client import Client
 from tests.names import unique_surname
 
 VOLATILE = {"version", "history", "possible_duplicates"}
@@ -19,11 +18,6 @@ def submit(client: Client, runtime: LocalRuntime, document: dict[str, Any]) -> s
     runtime.wait_for_executions()
     lead_id: str = client.get(f"/v1/submissions/{reply.json()['submission_id']}").json()["lead_id"]
     return lead_id
-
-
-def post(client: Client, path: str, body: dict[str, Any]) -> Reply:
-    headers = {"content-type": "application/json", "x-api-key": client.api_key}
-    return client.request("POST", path, json.dumps(body).encode(), headers)
 
 
 def colleagues_or_one_person(client: Client, runtime: LocalRuntime) -> tuple[str, str]:
@@ -49,7 +43,7 @@ def test_merge_then_unmerge_restores_both_leads_field_by_field(client: Client, r
     first, second = colleagues_or_one_person(client, runtime)
     before = {lead_id: client.get(f"/v1/leads/{lead_id}").json() for lead_id in (first, second)}
 
-    merged = post(client, f"/v1/leads/{first}/duplicates/{second}", {"action": "merge", "actor": "rep:dana"})
+    merged = client.post(f"/v1/leads/{first}/duplicates/{second}", {"action": "merge", "actor": "rep:dana"})
     assert merged.status == 200, merged.body
     survivor = client.get(f"/v1/leads/{first}").json()
     assert sorted(survivor["submission_ids"]) == sorted(
@@ -59,7 +53,7 @@ def test_merge_then_unmerge_restores_both_leads_field_by_field(client: Client, r
     assert client.get(f"/v1/leads/{second}").json()["merged_into"] == first
     assert survivor["possible_duplicates"] == []
 
-    undone = post(client, f"/v1/leads/{first}/unmerge", {"actor": "rep:dana"})
+    undone = client.post(f"/v1/leads/{first}/unmerge", {"actor": "rep:dana"})
     assert undone.status == 200, undone.body
 
     for lead_id in (first, second):
@@ -71,9 +65,9 @@ def test_merge_then_unmerge_restores_both_leads_field_by_field(client: Client, r
 
 def test_a_submission_after_unmerge_finds_its_own_lead_again(client: Client, runtime: LocalRuntime) -> None:
     first, second = colleagues_or_one_person(client, runtime)
-    post(client, f"/v1/leads/{first}/duplicates/{second}", {"action": "merge"})
+    client.post(f"/v1/leads/{first}/duplicates/{second}", {"action": "merge"})
     email = client.get(f"/v1/leads/{second}").json()["email"]
-    post(client, f"/v1/leads/{first}/unmerge", {})
+    client.post(f"/v1/leads/{first}/unmerge", {})
 
     again = submit(client, runtime, {"email": email, "form_id": "newsletter"})
 
@@ -83,7 +77,7 @@ def test_a_submission_after_unmerge_finds_its_own_lead_again(client: Client, run
 def test_dismissing_a_possible_duplicate_removes_the_link_from_both(client: Client, runtime: LocalRuntime) -> None:
     first, second = colleagues_or_one_person(client, runtime)
 
-    reply = post(client, f"/v1/leads/{second}/duplicates/{first}", {"action": "dismiss", "actor": "rep:dana"})
+    reply = client.post(f"/v1/leads/{second}/duplicates/{first}", {"action": "dismiss", "actor": "rep:dana"})
 
     assert reply.status == 200
     assert client.get(f"/v1/leads/{first}").json()["possible_duplicates"] == []
@@ -93,13 +87,13 @@ def test_dismissing_a_possible_duplicate_removes_the_link_from_both(client: Clie
 def test_curation_refusals_are_4xx_naming_the_problem(client: Client, runtime: LocalRuntime) -> None:
     first, second = colleagues_or_one_person(client, runtime)
 
-    assert post(client, f"/v1/leads/{first}/unmerge", {}).status == 409
-    assert post(client, f"/v1/leads/{first}/duplicates/{first}", {"action": "merge"}).status == 409
-    missing = post(client, f"/v1/leads/{first}/duplicates/lead_00000000000000000000000000", {"action": "merge"})
+    assert client.post(f"/v1/leads/{first}/unmerge", {}).status == 409
+    assert client.post(f"/v1/leads/{first}/duplicates/{first}", {"action": "merge"}).status == 409
+    missing = client.post(f"/v1/leads/{first}/duplicates/lead_00000000000000000000000000", {"action": "merge"})
     assert missing.status == 404 and "lead_00000000000000000000000000" in missing.json()["message"]
-    unknown = post(client, "/v1/leads/lead_00000000000000000000000000/unmerge", {})
+    unknown = client.post("/v1/leads/lead_00000000000000000000000000/unmerge", {})
     assert unknown.status == 404 and "lead_00000000000000000000000000" in unknown.json()["message"]
-    bad = post(client, f"/v1/leads/{first}/duplicates/{second}", {"action": "combine"})
+    bad = client.post(f"/v1/leads/{first}/duplicates/{second}", {"action": "combine"})
     assert bad.status == 422 and bad.json()["errors"][0]["field"] == "action"
     no_key = client.request("POST", f"/v1/leads/{first}/unmerge", b"{}", {"content-type": "application/json"})
     assert no_key.status == 403

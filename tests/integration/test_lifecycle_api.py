@@ -3,7 +3,6 @@ store contract (DynamoDB under moto and the in-memory twin alike)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,11 +24,6 @@ from tests.names import unique_surname
 
 BANT = {"budget": "EUR 40k approved", "authority": "VP Engineering signs", "need": "routing", "timeline": "Q2"}
 MISSING = "lead_00000000000000000000000000"
-
-
-def post(client: Client, path: str, body: dict[str, Any], *, api_key: str | None = None) -> Reply:
-    headers = {"content-type": "application/json", "x-api-key": client.api_key if api_key is None else api_key}
-    return client.request("POST", path, json.dumps(body).encode(), headers)
 
 
 def an_mql(client: Client, runtime: LocalRuntime) -> dict[str, Any]:
@@ -55,7 +49,7 @@ def an_mql(client: Client, runtime: LocalRuntime) -> dict[str, Any]:
 
 
 def act(client: Client, lead_id: str, action: str, **fields: Any) -> Reply:
-    return post(client, f"/v1/leads/{lead_id}/stage", {"action": action, "actor": "rep:dana-whitfield", **fields})
+    return client.post(f"/v1/leads/{lead_id}/stage", {"action": action, "actor": "rep:dana-whitfield", **fields})
 
 
 def test_sales_take_an_mql_through_to_customer(client: Client, runtime: LocalRuntime) -> None:
@@ -106,7 +100,7 @@ def test_a_request_missing_what_the_action_needs_is_422_naming_the_field(client:
     unknown_code = act(client, lead_id, "disqualify", reason_code="too_small")
     no_code = act(client, lead_id, "disqualify")
     bad_action = act(client, lead_id, "promote")
-    no_actor = post(client, f"/v1/leads/{lead_id}/stage", {"action": "accept"})
+    no_actor = client.post(f"/v1/leads/{lead_id}/stage", {"action": "accept"})
 
     assert no_timeline.status == 422 and no_timeline.json()["errors"][0]["field"] == "qualification.timeline"
     assert unknown_code.status == 422 and unknown_code.json()["errors"][0]["field"] == "reason_code"
@@ -118,8 +112,8 @@ def test_a_request_missing_what_the_action_needs_is_422_naming_the_field(client:
 
 
 def test_an_unknown_lead_is_404_and_no_api_key_is_403(client: Client) -> None:
-    missing = post(client, f"/v1/leads/{MISSING}/stage", {"action": "accept", "actor": "rep:dana"})
-    no_key = post(client, f"/v1/leads/{MISSING}/outcome", {"result": "won", "actor": "crm"}, api_key="")
+    missing = client.post(f"/v1/leads/{MISSING}/stage", {"action": "accept", "actor": "rep:dana"})
+    no_key = client.post(f"/v1/leads/{MISSING}/outcome", {"result": "won", "actor": "crm"}, api_key="")
 
     assert missing.status == 404 and MISSING in missing.json()["message"]
     assert no_key.status == 403
@@ -129,9 +123,9 @@ def test_a_won_outcome_makes_a_customer_and_a_lost_one_replaces_it(client: Clien
     lead_id = an_mql(client, runtime)["lead_id"]
     path = f"/v1/leads/{lead_id}/outcome"
 
-    won = post(client, path, {"result": "won", "amount": 12000, "currency": "EUR", "actor": "crm:sfdc"})
-    lost_without_reason = post(client, path, {"result": "lost", "actor": "crm:sfdc"})
-    lost = post(client, path, {"result": "lost", "reason_code": "lost_to_competitor", "actor": "crm:sfdc"})
+    won = client.post(path, {"result": "won", "amount": 12000, "currency": "EUR", "actor": "crm:sfdc"})
+    lost_without_reason = client.post(path, {"result": "lost", "actor": "crm:sfdc"})
+    lost = client.post(path, {"result": "lost", "reason_code": "lost_to_competitor", "actor": "crm:sfdc"})
 
     assert won.status == 200 and won.json()["stage"] == "customer"
     assert won.json()["outcome"]["amount"] == 12000 and won.json()["outcome"]["currency"] == "EUR"
