@@ -10,7 +10,7 @@ import yaml
 
 from infra.local.runtime import LocalRuntime
 from tests.http_client import Client, Reply
-from tests.integration.test_lifecycle_api import an_mql, post
+from tests.integration.test_lifecycle_api import an_mql
 from tests.unit.conftest import CONFIG_DIR
 
 
@@ -45,7 +45,7 @@ def test_an_mql_shows_why_it_was_assigned_and_a_manager_can_reassign_it(client: 
     assignment = lead["assignment"]
     assert assignment["rule"] and assignment["strategy"] and assignment["routing_version"] >= 1
 
-    reply = post(client, f"/v1/leads/{lead['lead_id']}/reassign",
+    reply = client.post(f"/v1/leads/{lead['lead_id']}/reassign",
                  {"actor": "dana-whitfield", "reason": "knows the account", "to_rep": "marcus-okafor"})  # fmt: skip
     if lead["owner_id"] == "marcus-okafor":
         assert reply.status == 409
@@ -60,7 +60,7 @@ def test_an_mql_shows_why_it_was_assigned_and_a_manager_can_reassign_it(client: 
 def test_reassigning_to_an_unknown_rep_is_a_422_naming_the_field(client: Client, runtime: LocalRuntime) -> None:
     lead = an_mql(client, runtime)
 
-    reply = post(client, f"/v1/leads/{lead['lead_id']}/reassign", {"actor": "m", "reason": "r", "to_rep": "zed"})
+    reply = client.post(f"/v1/leads/{lead['lead_id']}/reassign", {"actor": "m", "reason": "r", "to_rep": "zed"})
 
     assert reply.status == 422
     assert "to_rep" in reply.json()["message"]
