@@ -3,11 +3,22 @@ disqualify), closed-loop outcomes (`POST /v1/leads/{id}/outcome`), rep touches (
 marketing consent (`POST /v1/leads/{id}/consent`), and a person's erasure and export (`DELETE /v1/leads/{id}`,
 `GET /v1/leads/{id}/export`), behind the API key."""
 
-from leadflow.api import consent_routes, erasure_routes, sla_routes
+from leadflow import wiring
+from leadflow.api import consent_routes, erasure_routes, lifecycle_routes, sla_routes
+from leadflow.api.deps import provide
 from leadflow.api.handler import api_handler
-from leadflow.api.lifecycle_routes import router
 from leadflow.api.resolver import build_resolver
 
-app = build_resolver(router, sla_routes.router, consent_routes.router, erasure_routes.router)
+app = build_resolver(lifecycle_routes.router, sla_routes.router, consent_routes.router, erasure_routes.router)
 
-handler = api_handler(app)
+handler = api_handler(
+    app,
+    [
+        provide(lifecycle_routes.STAGE_CHANGE, wiring.stage_change_deps),
+        provide(lifecycle_routes.OUTCOME, wiring.outcome_deps),
+        provide(sla_routes.TOUCH, wiring.touch_deps),
+        provide(consent_routes.CONSENT, wiring.consent_deps),
+        provide(erasure_routes.ERASURE, wiring.erasure_deps),
+        provide(erasure_routes.EXPORT, wiring.export_deps),
+    ],
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -71,3 +72,54 @@ def test_function_code_folder_defines_its_handler(template: dict[str, Any], repo
     for definition in definitions:
         positional = definition.args.posonlyargs + definition.args.args
         assert len(positional) >= 2 or definition.args.vararg, f"{function_name} must accept (event, context)"
+
+
+def _route_modules(app_source: ast.Module) -> set[str]:
+    """The leadflow.api route modules an app.py imports (`from leadflow.api import x_routes` or
+    `from leadflow.api.x_routes import ...`)."""
+    found: set[str] = set()
+    for node in ast.walk(app_source):
+        if isinstance(node, ast.ImportFrom) and node.module == "leadflow.api":
+            found |= {f"leadflow.api.{alias.name}" for alias in node.names if alias.name.endswith("_routes")}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").endswith("_routes"):
+            found.add(str(node.module))
+    return found
+
+
+def _provided_names(app_source: ast.Module) -> set[str]:
+    """The use cases an app.py provides: the first argument of each `provide(...)` call, by its last name."""
+    names: set[str] = set()
+    for node in ast.walk(app_source):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "provide":
+            target = node.args[0]
+            names.add(target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", ""))
+    return names
+
+
+API_FUNCTIONS = sorted(
+    logical_id
+    for logical_id, code_uri in FUNCTIONS.items()
+    if "api_handler" in (Path(__file__).parents[2] / code_uri / "app.py").read_text(encoding="utf-8")
+)
+
+
+@pytest.mark.parametrize("logical_id", API_FUNCTIONS)
+def test_an_api_function_hands_its_routes_the_deps_of_every_use_case_they_serve(
+    repo_root: Path, logical_id: str
+) -> None:
+    # given the route modules an API function serves, and the use cases they declare
+    from leadflow.api.deps import UseCase
+
+    app_source = ast.parse((repo_root / FUNCTIONS[logical_id] / "app.py").read_text(encoding="utf-8"))
+    declared = {
+        name
+        for module in _route_modules(app_source)
+        for name, value in vars(importlib.import_module(module)).items()
+        if isinstance(value, UseCase)
+    }
+
+    # then its app.py provides every one of them (a route asking for one it lacks would fail its requests)
+    assert declared, f"{logical_id} serves no route that declares a use case"
+    assert declared <= _provided_names(app_source), (
+        f"{logical_id} does not provide {declared - _provided_names(app_source)}"
+    )

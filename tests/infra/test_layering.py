@@ -24,7 +24,13 @@ LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 def lint_imports(root: Path, *python_path: Path) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(str(path) for path in python_path)}
     return subprocess.run(
-        [str(LINT_IMPORTS), "--no-cache"], cwd=root, env=environment, capture_output=True, text=True, timeout=120
+        [str(LINT_IMPORTS), "--no-cache"],
+        cwd=root,
+        env=environment,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -188,3 +194,13 @@ def test_a_cycle_between_two_domain_modules_breaks_the_acyclic_contract(scratch_
 
     assert result.returncode == 1
     assert "No cycles are allowed in leadflow.domain" in result.stdout
+
+
+def test_a_route_building_its_own_adapters_through_the_wiring_breaks_the_layers(scratch_tree: Path) -> None:
+    # routes are handed their deps by their function's app.py; reaching for the wiring is the shape this forbids
+    write_module(scratch_tree, "leadflow.api.read_routes", "from leadflow import wiring\n")
+
+    result = lint_imports(scratch_tree, scratch_tree)
+
+    assert result.returncode == 1
+    assert "leadflow.api.read_routes -> leadflow.wiring" in result.stdout

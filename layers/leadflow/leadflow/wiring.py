@@ -27,8 +27,16 @@ from leadflow.ports import Clock, EnrichmentProvider, Notifier, WebhookSecrets
 from leadflow.services.delivery import DeliveryDeps
 from leadflow.services.engagement import EngagementDeps
 from leadflow.services.erasure import ErasureDeps, ErasureNotConfigured, is_suppressed
+from leadflow.services.intake import IntakeDeps
 from leadflow.services.outcomes import OutcomeDeps
-from leadflow.services.pipeline_deps import CurationDeps, DueJobDeps, LeadChangeDeps, RoutingDeps, SlaDeps
+from leadflow.services.pipeline_deps import (
+    CurationDeps,
+    DueJobDeps,
+    LeadChangeDeps,
+    ReadDeps,
+    RoutingDeps,
+    SlaDeps,
+)
 from leadflow.services.predictive import TrainingDeps
 from leadflow.services.step_deps import DedupeDeps, EnrichDeps, NotifyDeps, ScoreDeps
 from leadflow.services.sweep import SweepDeps
@@ -112,6 +120,35 @@ def notifiers() -> tuple[Notifier, ...]:
     return tuple(found)
 
 
+@dataclass(frozen=True)
+class ReadAdapters:
+    """What the read routes are handed: the leads table, the match index, the config table's rule sets, the clock."""
+
+    store: DynamoLeadStore
+    index: DynamoMatchIndex
+    rules: DynamoConfigStore
+    clock: Clock
+
+
+def read_deps() -> ReadDeps:
+    """Reading leads, scores, submissions and accounts (GET /v1/leads..., /v1/submissions/{id}, /v1/accounts/{id})."""
+    return ReadAdapters(lead_store(), match_index(), config_store(), current_clock())
+
+
+@dataclass(frozen=True)
+class IntakeAdapters:
+    """What the form endpoint is handed: the leads table its submissions go to, the bus and the clock."""
+
+    store: DynamoLeadStore
+    bus: EventBridgeBus
+    clock: Clock
+
+
+def intake_deps() -> IntakeDeps:
+    """Accepting a form submission (POST /v1/leads)."""
+    return IntakeAdapters(lead_store(), event_bus(), current_clock())
+
+
 def delivery_deps() -> DeliveryDeps:
     return DeliveryDeps(outbox=outbox(), config=config_store(), notifiers=notifiers(), clock=current_clock())
 
@@ -186,7 +223,8 @@ def curation_deps() -> CurationDeps:
 
 
 def reassignment_deps() -> RoutingDeps:
-    """A manager's reassignment (POST /v1/leads/{id}/assign)."""
+    """The roster with the reps' load (GET /v1/reps, /v1/teams) and a manager's reassignment
+    (POST /v1/leads/{id}/reassign)."""
     return _lead_changes()
 
 
@@ -333,8 +371,13 @@ def suppression_check() -> SuppressionCheck:
     return SuppressionCheck()
 
 
+def export_deps() -> ErasureDeps:
+    """A person's export (GET /v1/leads/{id}/export) reads only: it works before the salt parameter exists."""
+    return erasure_deps(with_salt=False)
+
+
 def erasure_deps(*, with_salt: bool = True) -> ErasureDeps:
-    """An export reads only (`with_salt=False`): it works before the salt parameter exists."""
+    """A person's erasure (DELETE /v1/leads/{id}); `with_salt=False` for reads only."""
     return ErasureDeps(
         store=lead_store(),
         index=match_index(),

@@ -13,12 +13,15 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, Field, ValidationError
 
-from leadflow import wiring
+from leadflow.api.deps import UseCase
 from leadflow.api.errors import API_KEY, WITH_BODY, error_response, responses
 from leadflow.models.rules import RULESET_KINDS, parse_ruleset
+from leadflow.ports import ConfigStore
 from leadflow.services.routing import routing_reference_problems
 
 router = APIGatewayRouter()
+
+RULE_SETS = UseCase[ConfigStore]("rule_sets")
 
 Kind = Annotated[
     str,
@@ -57,7 +60,7 @@ def _known(kind: str) -> None:
 )
 def get_config(kind: Kind) -> ConfigDocument:
     _known(kind)
-    found = wiring.config_store().active(kind)
+    found = RULE_SETS.deps().active(kind)
     if found is None:
         raise NotFoundError(f"kind: no {kind} rule set has been published yet")
     version, body = found
@@ -86,10 +89,10 @@ def put_config(kind: Kind, body: Annotated[dict[str, Any], Body()]) -> Published
     document = {key: value for key, value in body.items() if key != "version"}  # the store numbers versions
     parse_ruleset(kind, document)  # InvalidRuleSet (422) below when it does not validate: nothing is stored
     # Routing rules name reps and teams of the roster, which parse_ruleset cannot see: checked here, both ways.
-    problems = routing_reference_problems(kind, document, wiring.config_store())
+    problems = routing_reference_problems(kind, document, RULE_SETS.deps())
     if problems:
         raise UnknownReferences(problems)
-    version = wiring.config_store().publish(kind, document)
+    version = RULE_SETS.deps().publish(kind, document)
     return Published(kind=kind, version=version)
 
 

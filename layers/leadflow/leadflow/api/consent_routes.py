@@ -8,14 +8,17 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from leadflow import wiring
+from leadflow.api.deps import UseCase
 from leadflow.api.errors import API_KEY, WITH_BODY
 from leadflow.api.params import LeadId, lead_responses
 from leadflow.models.consent import ConsentRequest
 from leadflow.models.lead import Lead
 from leadflow.services.consent import change_consent
+from leadflow.services.pipeline_deps import LeadChangeDeps
 
 router = APIGatewayRouter()
+
+CONSENT = UseCase[LeadChangeDeps]("consent")
 
 
 @router.post(
@@ -33,4 +36,4 @@ router = APIGatewayRouter()
     tags=["privacy"],
 )
 def consent(lead_id: LeadId, request: Annotated[ConsentRequest, Body()]) -> Lead:
-    return change_consent(lead_id, request, wiring.consent_deps())
+    return change_consent(lead_id, request, CONSENT.deps())

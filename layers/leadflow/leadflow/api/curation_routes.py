@@ -9,14 +9,17 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadflow import wiring
+from leadflow.api.deps import UseCase
 from leadflow.api.errors import API_KEY, WITH_BODY, error_response, responses
 from leadflow.api.params import LeadId, lead_responses
 from leadflow.models.lead import Lead
 from leadflow.services.curation import CannotMerge, dismiss_pair, merge_pair, unmerge_lead
 from leadflow.services.lead_updates import LeadNotFound
+from leadflow.services.pipeline_deps import CurationDeps
 
 router = APIGatewayRouter()
+
+CURATION = UseCase[CurationDeps]("curation")
 
 
 class DuplicateDecision(BaseModel):
@@ -57,7 +60,7 @@ def _refused(exc: CannotMerge) -> Response[str]:
     tags=["duplicates"],
 )
 def resolve_duplicate(lead_id: LeadId, other_id: LeadId, decision: Annotated[DuplicateDecision, Body()]) -> Any:
-    deps = wiring.curation_deps()
+    deps = CURATION.deps()
     if decision.action == "merge":
         return merge_pair(lead_id, other_id, actor=decision.actor, deps=deps)
     dismiss_pair(lead_id, other_id, actor=decision.actor, deps=deps)
@@ -84,7 +87,7 @@ def resolve_duplicate(lead_id: LeadId, other_id: LeadId, decision: Annotated[Dup
     tags=["duplicates"],
 )
 def unmerge(lead_id: LeadId, request: Annotated[UnmergeRequest, Body()]) -> Any:
-    deps = wiring.curation_deps()
+    deps = CURATION.deps()
     if deps.store.get_lead(lead_id) is None:  # an unknown id is a 404, not "nothing merged into it" (409)
         raise LeadNotFound(lead_id)
     lead, restored = unmerge_lead(lead_id, actor=request.actor, deps=deps)

@@ -10,14 +10,17 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from leadflow import wiring
+from leadflow.api.deps import UseCase
 from leadflow.api.errors import API_KEY, error_response, responses
 from leadflow.api.params import LeadId
 from leadflow.models.erasure import ErasureOut, PersonExport
 from leadflow.observability import logger
-from leadflow.services.erasure import ErasureNotConfigured, LeadErasedAlready, Requester, erase, export
+from leadflow.services.erasure import ErasureDeps, ErasureNotConfigured, LeadErasedAlready, Requester, erase, export
 
 router = APIGatewayRouter()
+
+ERASURE = UseCase[ErasureDeps]("erasure")
+EXPORT = UseCase[ErasureDeps]("export")
 
 Actor = Annotated[
     str | None,
@@ -74,7 +77,7 @@ def _not_configured(exc: ErasureNotConfigured) -> Response[str]:
     tags=["privacy"],
 )
 def erase_lead(lead_id: LeadId, actor: Actor = None) -> Any:
-    return erase(lead_id, _requester("erase", lead_id, actor), wiring.erasure_deps())
+    return erase(lead_id, _requester("erase", lead_id, actor), ERASURE.deps())
 
 
 @router.get(
@@ -96,7 +99,7 @@ def erase_lead(lead_id: LeadId, actor: Actor = None) -> Any:
 )
 def export_lead(lead_id: LeadId, actor: Actor = None) -> Any:
     try:
-        return export(lead_id, _requester("export", lead_id, actor), wiring.erasure_deps(with_salt=False))
+        return export(lead_id, _requester("export", lead_id, actor), EXPORT.deps())
     except LeadErasedAlready as exc:
         erased_at = exc.record.erased_at.isoformat() if exc.record.erased_at else "earlier"
         return error_response(404, f"lead_id: lead {lead_id} was erased at {erased_at}; nothing is held about it")

@@ -19,29 +19,31 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
-from leadflow import wiring
+from leadflow.api.deps import UseCase
 from leadflow.api.errors import WITH_BODY, error_response, responses
 from leadflow.api.resolver import document_form_body
-from leadflow.clock import current_clock
 from leadflow.ids import INTAKE_IDEMPOTENCY_PREFIX
 from leadflow.models.api import SubmissionAccepted
 from leadflow.models.submission import SubmissionIn
 from leadflow.observability import metrics
-from leadflow.services.intake import accept_submission
+from leadflow.services.intake import IntakeDeps, accept_submission
 from leadflow.settings import settings
 
 router = APIGatewayRouter()
+
+INTAKE = UseCase[IntakeDeps]("intake")
 
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 document_form_body("post", "/v1/leads", "fields")  # a website form posts `fields[plan]=pro`
 
 
 def _accept(body: dict[str, Any], idempotency_key: str | None) -> dict[str, Any]:
+    deps = INTAKE.deps()
     submission = accept_submission(
         SubmissionIn.model_validate(body),
-        store=wiring.lead_store(),
-        bus=wiring.event_bus(),
-        clock=current_clock(),
+        store=deps.store,
+        bus=deps.bus,
+        clock=deps.clock,
         idempotency_key=idempotency_key,
     )
     metrics.add_metric(name="SubmissionsAccepted", unit=MetricUnit.Count, value=1)

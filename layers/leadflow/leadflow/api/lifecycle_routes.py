@@ -10,16 +10,20 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from leadflow import wiring
+from leadflow.api.deps import UseCase
 from leadflow.api.errors import API_KEY, WITH_BODY, error_response
 from leadflow.api.params import LeadId, lead_responses
 from leadflow.domain.lifecycle import InvalidAction, TransitionNotAllowed
 from leadflow.models.lead import Lead
 from leadflow.models.lifecycle import OutcomeRequest, StageRequest
 from leadflow.services.lifecycle import change_stage
-from leadflow.services.outcomes import record_outcome
+from leadflow.services.outcomes import OutcomeDeps, record_outcome
+from leadflow.services.pipeline_deps import LeadChangeDeps
 
 router = APIGatewayRouter()
+
+STAGE_CHANGE = UseCase[LeadChangeDeps]("stage_change")
+OUTCOME = UseCase[OutcomeDeps]("outcome")
 
 CHANGED = lead_responses(
     "The lead after the change (unchanged when the same request was already carried out).",
@@ -57,7 +61,7 @@ def _not_allowed(exc: TransitionNotAllowed) -> Response[str]:
     tags=["lifecycle"],
 )
 def stage_action(lead_id: LeadId, request: Annotated[StageRequest, Body()]) -> Lead:
-    return change_stage(lead_id, request, wiring.stage_change_deps())
+    return change_stage(lead_id, request, STAGE_CHANGE.deps())
 
 
 @router.post(
@@ -72,4 +76,4 @@ def stage_action(lead_id: LeadId, request: Annotated[StageRequest, Body()]) -> L
     tags=["lifecycle"],
 )
 def outcome(lead_id: LeadId, request: Annotated[OutcomeRequest, Body()]) -> Lead:
-    return record_outcome(lead_id, request, wiring.outcome_deps())
+    return record_outcome(lead_id, request, OUTCOME.deps())

@@ -12,10 +12,9 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from leadflow import wiring
+from leadflow.api.deps import UseCase
 from leadflow.api.errors import API_KEY, responses
 from leadflow.api.params import LeadId
-from leadflow.clock import current_clock
 from leadflow.domain.identity import canonical_email
 from leadflow.domain.scoring import score_lead
 from leadflow.models.api import (
@@ -31,9 +30,11 @@ from leadflow.models.email_address import checked_email
 from leadflow.models.lead import Stage
 from leadflow.models.rules import ScoringRuleSet
 from leadflow.models.submission import MAX_EMAIL_LENGTH
-from leadflow.services.pipeline_deps import active_ruleset
+from leadflow.services.pipeline_deps import ReadDeps, active_ruleset
 
 router = APIGatewayRouter()
+
+READS = UseCase[ReadDeps]("reads")
 
 OWNER = r"^(queue:)?[a-z0-9][a-z0-9_-]{0,63}$"  # a rep id (as the roster allows) or a queue (`queue:unassigned`)
 
@@ -52,7 +53,8 @@ OWNER = r"^(queue:)?[a-z0-9][a-z0-9_-]{0,63}$"  # a rep id (as the roster allows
     tags=["leads"],
 )
 def get_lead(lead_id: LeadId) -> LeadDetail:
-    store = wiring.lead_store()
+    deps = READS.deps()
+    store = deps.store
     lead = store.get_lead(lead_id)
     if lead is None:
         raise NotFoundError(f"lead_id: no lead {lead_id}")
@@ -64,7 +66,7 @@ def get_lead(lead_id: LeadId) -> LeadDetail:
             found_at=link.found_at,
             links={"other": f"/v1/leads/{link.other_id}", "resolve": f"/v1/leads/{lead_id}/duplicates/{link.other_id}"},
         )
-        for link in wiring.match_index().possible_duplicates(lead_id)
+        for link in deps.index.possible_duplicates(lead_id)
     ]
     return LeadDetail(**lead.model_dump(), history=store.history(lead_id), possible_duplicates=duplicates)
 
@@ -87,12 +89,13 @@ def get_lead(lead_id: LeadId) -> LeadDetail:
     tags=["leads"],
 )
 def get_score(lead_id: LeadId) -> ScoreExplanation:
-    lead = wiring.lead_store().get_lead(lead_id)
+    deps = READS.deps()
+    lead = deps.store.get_lead(lead_id)
     if lead is None:
         raise NotFoundError(f"lead_id: no lead {lead_id}")
-    rules = active_ruleset(wiring.config_store(), "scoring", ScoringRuleSet)
+    rules = active_ruleset(deps.rules, "scoring", ScoringRuleSet)
     stored = lead.score
-    now = current_clock().now()
+    now = deps.clock.now()
     score = score_lead(lead, rules, now, prediction=stored.predictive if stored else None)
     return ScoreExplanation(
         lead_id=lead.lead_id,
@@ -126,7 +129,7 @@ def list_leads(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=2048, description="`next_cursor` of the previous page.")] = None,
 ) -> LeadList:
-    store = wiring.lead_store()
+    store = READS.deps().store
     if email is not None:
         try:
             address = checked_email(email)
@@ -161,7 +164,7 @@ def list_leads(
 def get_submission(
     submission_id: Annotated[str, Path(pattern=r"^sub_[0-9a-z]{26}$", max_length=30)],
 ) -> SubmissionView:
-    submission = wiring.lead_store().get_submission(submission_id)
+    submission = READS.deps().store.get_submission(submission_id)
     if submission is None:
         raise NotFoundError(f"submission_id: no submission {submission_id}")
     links = {"lead": f"/v1/leads/{submission.lead_id}"} if submission.lead_id else {}
@@ -196,7 +199,7 @@ def get_account(
         str, Path(pattern=r"^[a-z0-9.-]{1,253}$", max_length=253, description="The company's email domain.")
     ],
 ) -> AccountView:
-    store = wiring.lead_store()
+    store = READS.deps().store
     account = store.get_account(account_id)
     if account is None:
         raise NotFoundError(f"account_id: no account {account_id}")

@@ -11,16 +11,15 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadflow import wiring
+from leadflow.api.deps import UseCase
 from leadflow.api.errors import API_KEY, WITH_BODY, error_response, responses
 from leadflow.api.params import LeadId, lead_responses
-from leadflow.clock import current_clock
 from leadflow.domain.availability import local_day, outside_hours_reason, unavailable_reason
 from leadflow.domain.routing import NoEligibleRep
 from leadflow.models.lead import Lead
 from leadflow.models.routing import Team
 from leadflow.models.rules import RepRoster
-from leadflow.services.pipeline_deps import active_ruleset
+from leadflow.services.pipeline_deps import RoutingDeps, active_ruleset
 from leadflow.services.routing import (
     ReassignmentRefused,
     UnknownRep,
@@ -30,6 +29,9 @@ from leadflow.services.routing import (
 )
 
 router = APIGatewayRouter()
+
+# Reading the roster and reps' load, and a manager's reassignment.
+ROUTING = UseCase[RoutingDeps]("routing")
 
 
 class ReassignRequest(BaseModel):
@@ -84,7 +86,7 @@ def _nobody(exc: NoEligibleRep) -> Response[str]:
 
 
 def _roster() -> RepRoster:
-    return active_ruleset(wiring.config_store(), "reps", RepRoster)
+    return active_ruleset(ROUTING.deps().config, "reps", RepRoster)
 
 
 @router.get(
@@ -96,8 +98,8 @@ def _roster() -> RepRoster:
 )
 def list_reps() -> RepList:
     roster = _roster()
-    config = wiring.config_store()
-    now = current_clock().now()
+    config = ROUTING.deps().config
+    now = ROUTING.deps().clock.now()
     reps = []
     for rep in roster.reps:
         why = unavailable_reason(rep, now)
@@ -155,6 +157,4 @@ def list_teams() -> TeamList:
     tags=["routing"],
 )
 def reassign(lead_id: LeadId, request: Annotated[ReassignRequest, Body()]) -> Lead:
-    return reassign_lead(
-        lead_id, wiring.reassignment_deps(), actor=request.actor, reason=request.reason, to_rep=request.to_rep
-    )
+    return reassign_lead(lead_id, ROUTING.deps(), actor=request.actor, reason=request.reason, to_rep=request.to_rep)

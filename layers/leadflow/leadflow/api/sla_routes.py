@@ -8,14 +8,17 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from leadflow import wiring
+from leadflow.api.deps import UseCase
 from leadflow.api.errors import API_KEY, WITH_BODY
 from leadflow.api.params import LeadId, lead_responses
 from leadflow.models.lead import Lead
 from leadflow.models.sla import TouchRequest
+from leadflow.services.pipeline_deps import LeadChangeDeps
 from leadflow.services.sla import touch_lead
 
 router = APIGatewayRouter()
+
+TOUCH = UseCase[LeadChangeDeps]("touch")
 
 
 @router.post(
@@ -33,4 +36,4 @@ router = APIGatewayRouter()
     tags=["sla"],
 )
 def touch(lead_id: LeadId, request: Annotated[TouchRequest, Body()]) -> Lead:
-    return touch_lead(lead_id, request, wiring.touch_deps())
+    return touch_lead(lead_id, request, TOUCH.deps())

@@ -19,16 +19,20 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from aws_lambda_powertools.metrics import MetricUnit
 
-from leadflow import wiring
+from leadflow.api.deps import UseCase
 from leadflow.api.errors import WITH_BODY, error_response, responses
 from leadflow.api.form_bodies import JSON, BodyRejected
 from leadflow.api.resolver import document_raw_body
 from leadflow.domain.webhook_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureRejected, verify
 from leadflow.models.engagement import EngagementAccepted, EventsInvalid, WebhookBody, parse_events
 from leadflow.observability import logger, metrics
-from leadflow.services.engagement import receive_engagement
+from leadflow.ports import WebhookSecrets
+from leadflow.services.engagement import EngagementDeps, receive_engagement
 
 router = APIGatewayRouter()
+
+WEBHOOK_SECRETS = UseCase[WebhookSecrets]("webhook_secrets")
+ENGAGEMENT = UseCase[EngagementDeps]("engagement")
 
 MAX_WEBHOOK_BODY_BYTES = 256 * 1024
 # Provider names become SSM parameter names and DynamoDB keys: lowercase letters, digits, - and _ only.
@@ -108,7 +112,7 @@ def receive_webhook(
     ],
 ) -> Response[Any]:
     # Provider names outside the pattern are unknown providers too: they never reach SSM.
-    secret = wiring.webhook_secrets().secret(provider) if PROVIDER.fullmatch(provider) else None
+    secret = WEBHOOK_SECRETS.deps().secret(provider) if PROVIDER.fullmatch(provider) else None
     if secret is None:
         return error_response(404, f"provider: no webhook provider named {provider[:64]!r}")
     event = router.current_event.raw_event
@@ -126,7 +130,7 @@ def receive_webhook(
     except SignatureRejected as exc:
         logger.info("webhook signature rejected", extra={"provider": provider, "reason": type(exc).__name__})
         return error_response(401, str(exc))
-    deps = wiring.engagement_deps()
+    deps = ENGAGEMENT.deps()
     try:
         events = parse_events(_parsed(body), now=deps.clock.now())
     except EventsInvalid as exc:

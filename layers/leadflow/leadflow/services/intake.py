@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from leadflow.ids import new_id
 from leadflow.models.events import LeadSubmitted
 from leadflow.models.submission import StoredSubmission, SubmissionIn, SubmissionStatus
 from leadflow.ports import Clock, EventBus, Submissions
 from leadflow.services.sweep import first_sweep_at
+
+
+class IntakeDeps(Protocol):
+    """What accepting a form submission works with: the submissions it stores, the bus and the clock."""
+
+    @property
+    def store(self) -> Submissions: ...
+
+    @property
+    def bus(self) -> EventBus: ...
+
+    @property
+    def clock(self) -> Clock: ...
 
 
 def accept_submission(

@@ -129,6 +129,23 @@ class CurationDeps(LeadChangeDeps, Protocol):
     def index(self) -> MatchIndex: ...
 
 
+class ReadDeps(Protocol):
+    """What the read routes work with: the leads table (read only), the possible duplicates in the match index, the
+    scoring rules a score is explained by, and the clock a score is computed at."""
+
+    @property
+    def store(self) -> LeadStore: ...
+
+    @property
+    def index(self) -> MatchIndex: ...
+
+    @property
+    def rules(self) -> RuleSets: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+
 def active_ruleset(config: RuleSets, kind: str, model: type[RuleSetT]) -> RuleSetT:
     """The active version of a rule set, validated; MissingConfig when none was ever published."""
     found: tuple[int, dict[str, Any]] | None = config.active(kind)
