@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+HTTP_PORT = 80  # a browser leaves this port out of the Host header
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 SAME_ORIGIN_FETCH = frozenset({"same-origin", "none"})  # "none": typed in the address bar or a bookmark
 _WILDCARDS = frozenset({"", "0.0.0.0", "::", "[::]"})  # noqa: S104 - names of a bind address, not a bind
@@ -37,7 +38,7 @@ class ControlPlaneGuard:
         names = set(LOOPBACK_NAMES)
         if bound_host not in _WILDCARDS:
             names.add(f"[{bound_host}]" if ":" in bound_host else bound_host)  # a host bound on purpose is its own
-        self.hosts = frozenset({f"{name}:{port}" for name in names} | (names if port == 80 else set()))
+        self.hosts = frozenset({f"{name}:{port}" for name in names} | (names if port == HTTP_PORT else set()))
         self.origins = frozenset(f"http://{host}" for host in self.hosts)
         # The cookie holds a value derived from the key, not the key; it names the port because cookies do not.
         self.cookie_name = f"leadflow_local_{port}"

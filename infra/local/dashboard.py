@@ -154,15 +154,7 @@ class Dashboard:
         if path == "/_local/state":
             return 200, "application/json", json.dumps(self.state(), default=str).encode()
         if path == "/_local/clock" and method == "POST":
-            form = dict(p.split("=", 1) for p in body.decode().split("&") if "=" in p)
-            try:
-                hours = float(form.get("hours") or query.get("hours", ["0"])[0])
-                self.runtime.advance_clock(hours=hours)
-            except ValueError as exc:
-                return _message(400, f"hours: {exc}")
-            except TimeoutError as exc:
-                return _message(504, str(exc))
-            return 200, "text/html", _BACK
+            return self._advance_hours(query, body)
         if path == "/_local/clock/advance" and method == "POST":
             return self._advance(body)
         if (fire := _FIRE.match(path)) and method == "POST":
@@ -174,6 +166,17 @@ class Dashboard:
         if path == "/":
             return 200, "text/html; charset=utf-8", self.html().encode()
         return 404, "application/json", json.dumps({"message": f"{path}: no such local page"}).encode()
+
+    def _advance_hours(self, query: dict[str, list[str]], body: bytes) -> tuple[int, str, bytes]:
+        form = dict(p.split("=", 1) for p in body.decode().split("&") if "=" in p)
+        try:
+            hours = float(form.get("hours") or query.get("hours", ["0"])[0])
+            self.runtime.advance_clock(hours=hours)
+        except ValueError as exc:
+            return _message(400, f"hours: {exc}")
+        except TimeoutError as exc:
+            return _message(504, str(exc))
+        return 200, "text/html", _BACK
 
     def _advance(self, body: bytes) -> tuple[int, str, bytes]:
         try:

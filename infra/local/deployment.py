@@ -143,9 +143,17 @@ def deploy(template: dict[str, Any], names: LocalNames, session: boto3.Session) 
     for logical_id, resource in resources.items():
         kind, props = resource["Type"], resource.get("Properties", {})
         if kind == "AWS::Serverless::Function":
-            _create_function(lambdas, deployment, logical_id, props, global_env, globals_function, role_arn)
+            _create_function(
+                lambdas,
+                deployment,
+                logical_id,
+                props,
+                global_env=global_env,
+                globals_function=globals_function,
+                role_arn=role_arn,
+            )
         elif kind == "AWS::Serverless::StateMachine":
-            _create_state_machine(sfn, events, deployment, logical_id, props, role_arn)
+            _create_state_machine(sfn, events, deployment, logical_id, props, role_arn=role_arn)
         elif kind == "AWS::Events::Rule":
             _create_rule(events, names, names.refs[logical_id], names.resolve(props))
     return deployment
@@ -176,6 +184,7 @@ def _create_function(
     deployment: Deployment,
     logical_id: str,
     props: dict[str, Any],
+    *,
     global_env: dict[str, str],
     globals_function: dict[str, Any],
     role_arn: str,
@@ -208,11 +217,13 @@ def _create_function(
                 Route(event_props["Method"].upper(), event_props["Path"], name, bool(auth.get("ApiKeyRequired")))
             )
         elif event["Type"] in ("Schedule", "ScheduleV2"):
-            deployment.schedules.append(_schedule(names, name, logical_id, event_id, event["Type"], event_props))
+            deployment.schedules.append(
+                _schedule(names, name, logical_id, event_id=event_id, kind=event["Type"], props=event_props)
+            )
 
 
 def _schedule(
-    names: LocalNames, function: str, logical_id: str, event_id: str, kind: str, props: dict[str, Any]
+    names: LocalNames, function: str, logical_id: str, *, event_id: str, kind: str, props: dict[str, Any]
 ) -> Schedule:
     """SAM turns a Schedule event into an EventBridge rule and a ScheduleV2 event into an EventBridge Scheduler
     schedule; both are named here as SAM would name them, for the `resources` of the events they send."""
@@ -246,7 +257,7 @@ def names_resolve_safe(names: LocalNames, props: dict[str, Any]) -> dict[str, An
 
 
 def _create_state_machine(
-    sfn: Any, events: Any, deployment: Deployment, logical_id: str, props: dict[str, Any], role_arn: str
+    sfn: Any, events: Any, deployment: Deployment, logical_id: str, props: dict[str, Any], *, role_arn: str
 ) -> None:
     names = deployment.names
     definition_path = REPO_ROOT / props["DefinitionUri"]

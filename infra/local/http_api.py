@@ -26,7 +26,7 @@ pages and controls, which check the Host, the origin and the API key themselves 
 
 
 def proxy_event(
-    route: Route, method: str, path: str, params: dict[str, str], query: str, headers: dict[str, str], body: bytes
+    route: Route, method: str, path: str, *, params: dict[str, str], query: str, headers: dict[str, str], body: bytes
 ) -> dict[str, Any]:
     multi_query = parse_qs(query, keep_blank_values=True)
     try:
@@ -163,7 +163,9 @@ class _Handler(BaseHTTPRequestHandler):
         if route.api_key_required and headers.get("x-api-key") != self.server.api_key:
             self._json(403, {"message": "Forbidden: a valid x-api-key header is required"})
             return
-        event = proxy_event(route, method, url.path, match.groupdict(), url.query, headers, body)
+        event = proxy_event(
+            route, method, url.path, params=match.groupdict(), query=url.query, headers=headers, body=body
+        )
         try:
             response = self.server.invoke(route.function, event)
         except Exception as exc:  # noqa: BLE001 - API Gateway answers 502 when the function fails

@@ -111,7 +111,7 @@ def test_a_layer_shipping_what_the_runtime_has_or_only_tracing_needs_fails(
     layer = _fake_layer(tmp_path, {"pydantic": 1024, entry: 1024})
 
     assert check_layer.main([str(layer)]) == 1
-    name = entry.split("-")[0]
+    name = entry.split("-", maxsplit=1)[0]
     assert f"{name} is in the layer" in capsys.readouterr().err
 
 

@@ -39,7 +39,7 @@ def imported_modules(path: Path) -> set[str]:
 @pytest.mark.parametrize("module", PURE_MODULES, ids=lambda path: f"{path.parent.name}/{path.name}")
 def test_domain_module_imports_nothing_with_side_effects(module: Path) -> None:
     def allowed(name: str) -> bool:
-        top = name.split(".")[0]
+        top = name.split(".", maxsplit=1)[0]
         if top == "leadflow":
             return name.startswith(ALLOWED_LEADFLOW)
         return top in sys.stdlib_module_names or top == "__future__" or top in ALLOWED_THIRD_PARTY

@@ -153,7 +153,7 @@ def test_the_model_learns_an_obvious_signal_and_names_it_as_the_reason(model: Pr
 
     keen = predict(model, {"demo_requested": "Yes", "visits": 5, "colour": "red", "country": "US"})
     cold = predict(model, {"demo_requested": "no", "visits": 5, "colour": "red", "country": "US"})
-    assert keen.probability > 0.6 > 0.2 > cold.probability
+    assert keen.probability > 0.6 and cold.probability < 0.2
     assert keen.reasons[0].column == "demo_requested" and keen.reasons[0].contribution > 0
     assert keen.reasons[0].value == "Yes"
     assert cold.reasons[0].column == "demo_requested" and cold.reasons[0].contribution < 0

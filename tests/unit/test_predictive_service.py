@@ -82,7 +82,7 @@ def test_with_enough_outcomes_a_model_is_published_and_scores_carry_its_probabil
     cold_score = rescore_lead(cold.lead_id, deps, ref="test").score
     assert keen_score is not None and cold_score is not None
     assert keen_score.predictive is not None and cold_score.predictive is not None
-    assert keen_score.predictive.probability > 0.6 > 0.3 > cold_score.predictive.probability
+    assert keen_score.predictive.probability > 0.6 and cold_score.predictive.probability < 0.3
     assert keen_score.predictive.model_version == 1
     assert any("seniority" in reason or "webinar" in reason for reason in keen_score.predictive.reasons)
 

@@ -118,11 +118,9 @@ def _log_group_function(name: Any) -> str | None:
     if isinstance(name, dict) and isinstance(name.get("Fn::Sub"), str):
         match = _SUB_NAME.match(name["Fn::Sub"])
         return match.group("ref") if match else None
-    if isinstance(name, dict) and isinstance(name.get("Fn::Join"), list) and len(name["Fn::Join"]) == 2:
-        separator, parts = name["Fn::Join"]
-        if separator == "" and isinstance(parts, list) and len(parts) == 2 and parts[0] == "/aws/lambda/":
-            reference = parts[1]
-            return str(reference["Ref"]) if isinstance(reference, dict) and "Ref" in reference else None
+    match name:
+        case {"Fn::Join": ["", ["/aws/lambda/", {"Ref": reference}]]}:
+            return str(reference)
     return None
 
 

@@ -25,14 +25,16 @@ class FixedClock:
         self._now += timedelta(**delta)
 
 
-_current: Clock = SystemClock()
+class _Current:
+    """The clock services are built with; one per process, swapped by `use_clock`."""
+
+    clock: Clock = SystemClock()
 
 
 def current_clock() -> Clock:
-    return _current
+    return _Current.clock
 
 
 def use_clock(clock: Clock) -> None:
     """Make every service built from now on read `clock` (the local runtime's virtual clock, a test's FixedClock)."""
-    global _current
-    _current = clock
+    _Current.clock = clock

@@ -19,6 +19,8 @@ from typing import Any
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 MASK = "*****"
+MIN_PHONE_DIGITS = 7  # a local number without its area code
+MAX_PHONE_DIGITS = 15  # E.164's longest
 PERSONAL_KEYS = frozenset(
     {
         "email",
@@ -60,7 +62,9 @@ KEYED_VALUE = re.compile(
 def _phone(match: re.Match[str]) -> str:
     text = match.group(0)
     digits = sum(c.isdigit() for c in text)
-    if not 7 <= digits <= 15 or _DATE.match(text):  # a date, a version or a short number is not a phone
+    if not MIN_PHONE_DIGITS <= digits <= MAX_PHONE_DIGITS or _DATE.match(
+        text
+    ):  # a date, a version or a short number is not a phone
         return text
     return MASK
 

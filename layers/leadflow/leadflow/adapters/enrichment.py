@@ -21,6 +21,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Collection
+from http import HTTPStatus
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -40,7 +41,7 @@ class CircuitOpen(EnrichmentUnavailable):
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     # A redirect would carry the Authorization header to wherever it points; the provider's API has no reason to.
-    def redirect_request(
+    def redirect_request(  # noqa: PLR0917 -- urllib's signature, overridden
         self,
         req: urllib.request.Request,
         fp: object,
@@ -126,7 +127,7 @@ class HttpEnrichmentProvider:
                 body = response.read(MAX_ANSWER_BYTES + 1)
         except urllib.error.HTTPError as exc:
             exc.close()
-            if exc.code == 404:
+            if exc.code == HTTPStatus.NOT_FOUND:
                 return None
             raise self._unavailable(domain, f"HTTP {exc.code}", started) from exc
         except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts, resets, bad status lines

@@ -7,6 +7,7 @@ a suppressed or malformed address; sending paused for the account) is not: retry
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -51,7 +52,7 @@ class SesNotifier:
             error = exc.response.get("Error", {})
             code = str(error.get("Code", "Unknown"))
             status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-            retryable = code in RETRYABLE_CODES or status >= 500
+            retryable = code in RETRYABLE_CODES or status >= HTTPStatus.INTERNAL_SERVER_ERROR
             raise _failed(f"{code} {error.get('Message', '')}".strip(), retryable, rep) from exc
         except BotoCoreError as exc:  # connection errors and timeouts, after the client's own retries
             raise _failed(type(exc).__name__, True, rep) from exc

@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from http import HTTPStatus
 from typing import Any
 
 from leadflow.adapters.circuit_breaker import CircuitBreaker
@@ -29,7 +30,7 @@ MAX_ERROR_BODY = 200
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     # A webhook URL is a secret; a redirect would send the message (lead data) to wherever it points.
-    def redirect_request(
+    def redirect_request(  # noqa: PLR0917 -- urllib's signature, overridden
         self, req: urllib.request.Request, fp: object, code: int, msg: str, headers: object, newurl: str
     ) -> None:
         return None
@@ -81,7 +82,7 @@ class SlackNotifier:
         except urllib.error.HTTPError as exc:
             detail = exc.read(MAX_ERROR_BODY).decode(errors="replace").strip()
             exc.close()
-            retryable = exc.code == 429 or exc.code >= 500
+            retryable = exc.code == HTTPStatus.TOO_MANY_REQUESTS or exc.code >= HTTPStatus.INTERNAL_SERVER_ERROR
             raise _failed(f"HTTP {exc.code} {detail}".strip(), retryable, started) from exc
         except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts, resets: Slack may answer later
             raise _failed(type(exc).__name__, True, started) from exc

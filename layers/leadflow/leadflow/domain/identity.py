@@ -18,6 +18,7 @@ from leadflow.models.email_address import nfkc
 
 _DISPLAY_NAME = re.compile(r"\s*[^<>]*<\s*([^<>]+?)\s*>\s*")
 _GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+_ALPHA_2_LENGTH = 2  # an ISO 3166-1 alpha-2 code: DE, GB, US
 
 
 def strip_display_name(raw: str) -> str:
@@ -117,7 +118,7 @@ def country_code(country: str | None) -> str | None:
     `United States`, `U.S.A.`); None when it is neither."""
     words = _words(country) if country else []
     key = " ".join(words)
-    if len(key) == 2 and key.upper() in phonenumbers.SUPPORTED_REGIONS:
+    if len(key) == _ALPHA_2_LENGTH and key.upper() in phonenumbers.SUPPORTED_REGIONS:
         return key.upper()
     return _country_names().get(key)
 

@@ -22,6 +22,10 @@ PATIENCE: Final = 10
 STALL: Final = 1e-5
 #: Armijo's sufficient-decrease constant for the backtracking line search.
 ARMIJO: Final = 1e-4
+#: A step pair whose curvature is this small or less would make the approximation blow up, so it is not kept.
+MIN_CURVATURE: Final = 1e-12
+#: The line search gives up when its step has shrunk to this: no step lowers the loss.
+MIN_STEP: Final = 1e-12
 
 
 class LogisticFit(NamedTuple):
@@ -88,6 +92,7 @@ def fit_logistic(
     labels: Sequence[int],
     width: int,
     l2: float,
+    *,
     max_iterations: int = 500,
     tolerance: float = 1e-6,
 ) -> LogisticFit:
@@ -110,14 +115,14 @@ def fit_logistic(
             direction = [-g for g in gradient]
             slope = -_dot(gradient, gradient)
         step = 1.0 if history else min(1.0, 1.0 / math.sqrt(-slope))
-        found = _line_search(problem, theta, loss, direction, slope, step)
+        found = _line_search(problem, theta, loss, direction, slope=slope, step=step)
         if found is None:
             break
         new_theta, new_loss, new_gradient = found
         s = [a - b for a, b in zip(new_theta, theta, strict=True)]
         y = [a - b for a, b in zip(new_gradient, gradient, strict=True)]
         sy = _dot(s, y)
-        if sy > 1e-12:
+        if sy > MIN_CURVATURE:
             history.append((s, y, 1.0 / sy))
         theta, loss, gradient = new_theta, new_loss, new_gradient
         recent.append(loss)
@@ -146,10 +151,10 @@ def _direction(gradient: list[float], history: deque[tuple[list[float], list[flo
 
 
 def _line_search(
-    problem: _Problem, theta: list[float], loss: float, direction: list[float], slope: float, step: float
+    problem: _Problem, theta: list[float], loss: float, direction: list[float], *, slope: float, step: float
 ) -> tuple[list[float], float, list[float]] | None:
     """Backtrack from `step` until the loss falls enough (Armijo); None when no step does."""
-    while step > 1e-12:
+    while step > MIN_STEP:
         candidate = [t + step * d for t, d in zip(theta, direction, strict=True)]
         new_loss, new_gradient = problem.evaluate(candidate)
         if new_loss <= loss + ARMIJO * step * slope:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
@@ -18,6 +19,13 @@ from leadflow.domain.match_record import PreparedRecord, domain_label, is_name_h
 
 MISSING = "missing"
 _SEPARATORS = re.compile(r"[._-]")
+SOUNDALIKE_SIMILARITY = 0.8  # names that sound alike are similar only when spelled this alike too
+LONG_LAST_NAME = 8  # a last name this long is still similar two slips apart
+LONG_LAST_NAME_SLIPS = 2
+MIN_SHARED_LOCAL_PART = 3  # a shorter local part is too short to tell anything
+COMPANY_SIMILARITY = 0.9
+MIN_COMPANY_LENGTH = 4  # shorter names are compared exactly: one letter makes another company
+TITLE_SIMILARITY = 0.85
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,17 +66,17 @@ def compare_names(a: PreparedRecord, b: PreparedRecord) -> list[FieldLevel]:
     """First and last names; crossed over (one record's first name against the other's last) when that makes them
     agree, since a name typed in the other box is a common slip, and then a `name_order` level says so."""
     straight = [
-        _first_name(a.first, b.first, a.first_variants, b.first_variants, a.first_sound, b.first_sound),
+        _first_name(_given(a), _given(b)),
         _last_name(a.last, b.last, a.last_code, b.last_code),
     ]
     if not any(item.level in DISAGREE for item in straight):
         return straight
     b_swapped = [  # b's last-name box holds the given name
-        _first_name(a.first, b.last, a.first_variants, first_name_variants(b.last), a.first_sound, sound(b.last)),
+        _first_name(_given(a), _last_as_given(b)),
         _last_name(a.last, b.first, a.last_code, sound(b.first)),
     ]
     a_swapped = [
-        _first_name(a.last, b.first, first_name_variants(a.last), b.first_variants, sound(a.last), b.first_sound),
+        _first_name(_last_as_given(a), _given(b)),
         _last_name(a.first, b.last, sound(a.first), b.last_code),
     ]
     for crossed in (b_swapped, a_swapped):
@@ -82,9 +90,25 @@ def _full(first: str | None, last: str | None) -> str:
     return " ".join(name for name in (first, last) if name)
 
 
-def _first_name(
-    x: str | None, y: str | None, x_variants: frozenset[str], y_variants: frozenset[str], x_sound: str, y_sound: str
-) -> FieldLevel:
+class _Given(NamedTuple):
+    """One side's given name, with the nicknames it answers to and how it sounds."""
+
+    name: str | None
+    variants: frozenset[str]
+    sound: str
+
+
+def _given(record: PreparedRecord) -> _Given:
+    return _Given(record.first, record.first_variants, record.first_sound)
+
+
+def _last_as_given(record: PreparedRecord) -> _Given:
+    """The last-name box read as a given name, for a name typed in the wrong box."""
+    return _Given(record.last, first_name_variants(record.last), sound(record.last))
+
+
+def _first_name(a: _Given, b: _Given) -> FieldLevel:
+    x, y, x_variants, y_variants, x_sound, y_sound = a.name, b.name, a.variants, b.variants, a.sound, b.sound
     if not x or not y:
         return FieldLevel("first_name", x, y, 0.0, MISSING)
     similarity = JaroWinkler.similarity(x, y)
@@ -94,7 +118,7 @@ def _first_name(
         level = "nickname"
     elif len(x) == 1 or len(y) == 1:
         level = "initial" if x[0] == y[0] else "different"
-    elif (x_sound == y_sound and similarity >= 0.8) or _one_slip(x, y, min_length=5):
+    elif (x_sound == y_sound and similarity >= SOUNDALIKE_SIMILARITY) or _one_slip(x, y, min_length=5):
         level = "similar"  # Jon/John, Marc/Mark, Micheal/Michael
     elif min(_edits(x, y_variants), _edits(y, x_variants)) <= 1:
         level = "one_edit"  # a typo, or a typo of a nickname (Tomny, Tommy, Thomas); or another name (Dan, Dana)
@@ -115,9 +139,12 @@ def _last_name(x: str | None, y: str | None, x_sound: str, y_sound: str) -> Fiel
     x_compact, y_compact = x.replace(" ", ""), y.replace(" ", "")
     if x_compact == y_compact:
         level = "exact"
-    elif (x_sound == y_sound and similarity >= 0.8) or _one_slip(x_compact, y_compact, min_length=5):
+    elif (x_sound == y_sound and similarity >= SOUNDALIKE_SIMILARITY) or _one_slip(x_compact, y_compact, min_length=5):
         level = "similar"  # Smith/Smyth, Meyer/Meier, Wilson/Wison
-    elif min(len(x_compact), len(y_compact)) >= 8 and DamerauLevenshtein.distance(x_compact, y_compact) <= 2:
+    elif (
+        min(len(x_compact), len(y_compact)) >= LONG_LAST_NAME
+        and DamerauLevenshtein.distance(x_compact, y_compact) <= LONG_LAST_NAME_SLIPS
+    ):
         level = "similar"
     elif set(x.split()) < set(y.split()) or set(y.split()) < set(x.split()):
         level = "partial"  # a double-barrelled name and one of its halves
@@ -143,7 +170,7 @@ def compare_email(a: PreparedRecord, b: PreparedRecord) -> FieldLevel:
     similarity = JaroWinkler.similarity(x, y)
     if a.role_email or b.role_email:
         return FieldLevel("email", x, y, similarity, "team_mailbox")  # info@ is nobody's own address
-    if a.email_local == b.email_local and len(a.email_local) >= 3:
+    if a.email_local == b.email_local and len(a.email_local) >= MIN_SHARED_LOCAL_PART:
         # Work addresses follow the employer's pattern, so the same one at two employers is a namesake's as often as
         # not; a handle the person chose, reused on a personal mailbox, is theirs.
         name_like = is_name_handle(a.email_local, a) or is_name_handle(b.email_local, b)
@@ -180,7 +207,7 @@ def compare_company(a: PreparedRecord, b: PreparedRecord) -> FieldLevel:
         if x == y or x.replace(" ", "") == y.replace(" ", ""):
             return FieldLevel("company", x, y, 1.0, "exact")
         similarity = fuzz.token_set_ratio(x, y) / 100
-        if similarity >= 0.9 and min(len(x), len(y)) >= 4:
+        if similarity >= COMPANY_SIMILARITY and min(len(x), len(y)) >= MIN_COMPANY_LENGTH:
             return FieldLevel("company", x, y, similarity, "similar")
     if a.corporate_domain and a.corporate_domain == b.corporate_domain:
         return FieldLevel("company", a.corporate_domain, b.corporate_domain, 1.0, "same_domain")
@@ -222,4 +249,4 @@ def compare_title(a: PreparedRecord, b: PreparedRecord) -> FieldLevel:
     if x == y:
         return FieldLevel("title", x, y, 1.0, "exact")
     similarity = fuzz.token_set_ratio(x, y) / 100
-    return FieldLevel("title", x, y, similarity, "similar" if similarity >= 0.85 else "different")
+    return FieldLevel("title", x, y, similarity, "similar" if similarity >= TITLE_SIMILARITY else "different")

@@ -86,6 +86,9 @@ class PreparedRecord:
 
 _HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "herr", "frau"})
 _GENERATIONS = frozenset({"jr", "sr", "ii", "iii", "iv", "junior", "senior"})
+_MIN_PERSONAL_HANDLE = 5  # shorter handles (jdoe, bob1) are chosen by many people
+_MAX_SUFFIX_LABEL = 3  # com, co, uk, de, net, org: the labels after the registrable one
+_MAX_HANDLE_EXTRA = 2  # what may be left once the names are taken out: initials
 
 
 def _split_names(first: str | None, last: str | None) -> tuple[str | None, str | None]:
@@ -203,7 +206,7 @@ def blocking_keys(p: PreparedRecord) -> list[str]:
 def _is_personal_handle(p: PreparedRecord) -> bool:
     """An email local part distinctive enough to be one person's across domains: not just their name or initials."""
     handle = p.email_local or ""
-    if len(handle) < 5:
+    if len(handle) < _MIN_PERSONAL_HANDLE:
         return False
     return not is_name_handle(handle, p)
 
@@ -218,7 +221,7 @@ def domain_label(domain: str | None) -> str | None:
     if not domain:
         return None
     labels = domain.split(".")
-    while len(labels) > 1 and len(labels[-1]) <= 3:
+    while len(labels) > 1 and len(labels[-1]) <= _MAX_SUFFIX_LABEL:
         labels.pop()  # com, co, uk, de, net, org ...
     return labels[-1]
 
@@ -230,4 +233,4 @@ def is_name_handle(handle: str, p: PreparedRecord) -> bool:
     for name in sorted(p.name_spellings, key=len, reverse=True):
         if len(name) > 1:
             rest = rest.replace(name, "")
-    return len(rest) <= 2 and not any(char.isdigit() for char in rest)
+    return len(rest) <= _MAX_HANDLE_EXTRA and not any(char.isdigit() for char in rest)

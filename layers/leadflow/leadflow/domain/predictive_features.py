@@ -55,6 +55,8 @@ MIN_LEVEL_SHARE: Final = 0.002
 MAX_LEVELS: Final = 40
 #: A categorical column whose values are nearly all different is an identifier or free text: it cannot generalise.
 IDENTIFIER_SHARE: Final = 0.9
+#: Below this many values, a column may be all different by chance, so it is not judged an identifier.
+IDENTIFIER_MIN_VALUES: Final = 50
 MAX_BINS: Final = 10
 #: The scaled linear term is clipped here, so one outlier (a 10-hour website visit) cannot dominate a score.
 CLIP: Final = 3.0
@@ -200,7 +202,7 @@ def _fit_column(name: str, present: Counter[Value], rows: int) -> tuple[NumericC
             counts[key] += count
     if len(counts) == 1 and total == rows:
         return None, "one value only"
-    if total >= 50 and len(counts) > IDENTIFIER_SHARE * total:
+    if total >= IDENTIFIER_MIN_VALUES and len(counts) > IDENTIFIER_SHARE * total:
         return None, "nearly every value is different (an identifier or free text)"
     floor = max(MIN_LEVEL_COUNT, math.ceil(MIN_LEVEL_SHARE * rows))
     # Most frequent first, ties by name, so the same data always gives the same spec.

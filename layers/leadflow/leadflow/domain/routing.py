@@ -208,6 +208,7 @@ def select(
     at: datetime,
     claim: Claim,
     order: Callable[[Sequence[TeamMember]], Sequence[str]],
+    *,
     exclude: Collection[str] = (),
 ) -> Selection:
     """The first eligible member, in `order`, whose capacity `claim` takes."""
@@ -278,19 +279,14 @@ def decide(lead: Lead, inputs: RoutingInputs) -> Assignment:
 def _to_account_owner(lead: Lead, inputs: RoutingInputs, skipped: dict[str, str], rule_id: str) -> Assignment | None:
     owner = inputs.account_owner
     assert owner is not None
-    selection = select([TeamMember(rep=owner)], inputs.roster, inputs.at, inputs.claim, _as_listed, inputs.exclude)
+    selection = select(
+        [TeamMember(rep=owner)], inputs.roster, inputs.at, inputs.claim, _as_listed, exclude=inputs.exclude
+    )
     skipped.update({rep_id: f"account owner, {why}" for rep_id, why in selection.skipped.items()})
     if selection.rep is None:
         return None
-    return _assignment(
-        inputs,
-        selection,
-        rule=rule_id,
-        pool=f"account:{lead.account_id}",
-        strategy="account_owner",
-        reason=f"owns account {lead.account_id}",
-        skipped=skipped,
-    )
+    pick = _Pick(rule_id, f"account:{lead.account_id}", "account_owner", f"owns account {lead.account_id}")
+    return _assignment(inputs, selection, pick, skipped)
 
 
 def _to_pool(lead: Lead, rule: RoutingRule, inputs: RoutingInputs, skipped: dict[str, str]) -> Assignment:
@@ -311,22 +307,15 @@ def _to_pool(lead: Lead, rule: RoutingRule, inputs: RoutingInputs, skipped: dict
             loads = inputs.loads([m.rep for m in eligible]) if strategy == "least_loaded" else {}
             return turn_order(eligible, strategy, cursor, loads)
 
-    selection = select(members, inputs.roster, inputs.at, inputs.claim, order, inputs.exclude)
+    selection = select(members, inputs.roster, inputs.at, inputs.claim, order, exclude=inputs.exclude)
     skipped.update(selection.skipped)
     if selection.rep is None:
         why = f"nobody in {pool} could take it" if members else f"team {target.team!r} is not in the roster"
         return _to_queue(inputs, skipped, selection.candidates, rule_id=rule.id, why=f"rule {rule.id!r}: {why}")
     late = " (nobody was within working hours)" if selection.after_hours else ""
+    reason = f"rule {rule.id!r} matched; {strategy} in {pool}{late}"
     return _assignment(
-        inputs,
-        selection,
-        rule=rule.id,
-        pool=pool,
-        strategy=strategy,
-        reason=f"rule {rule.id!r} matched; {strategy} in {pool}{late}",
-        skipped=skipped,
-        cursor=cursor,
-        team=target.team,
+        inputs, selection, _Pick(rule.id, pool, strategy, reason, cursor=cursor, team=target.team), skipped
     )
 
 
@@ -334,35 +323,36 @@ def _as_listed(members: Sequence[TeamMember]) -> list[str]:
     return [member.rep for member in members]
 
 
-def _assignment(
-    inputs: RoutingInputs,
-    selection: Selection,
-    *,
-    rule: str,
-    pool: str,
-    strategy: str,
-    reason: str,
-    skipped: dict[str, str],
-    cursor: int | None = None,
-    team: str | None = None,
-) -> Assignment:
+@dataclass(frozen=True, slots=True)
+class _Pick:
+    """Which rule sent the lead to which pool, how the rep was picked there, and why, in words."""
+
+    rule: str
+    pool: str
+    strategy: str
+    reason: str
+    cursor: int | None = None
+    team: str | None = None
+
+
+def _assignment(inputs: RoutingInputs, selection: Selection, pick: _Pick, skipped: dict[str, str]) -> Assignment:
     rep = selection.rep
     assert rep is not None
     return Assignment(
         rep_id=rep.rep_id,
         rep_name=rep.name,
         rep_email=rep.email,
-        rule=rule,
-        pool=pool,
-        cursor=cursor,
+        rule=pick.rule,
+        pool=pick.pool,
+        cursor=pick.cursor,
         candidates=selection.candidates,
         skipped=dict(skipped),
         ruleset_version=inputs.roster.version,
         routing_version=inputs.routing.version,
         assigned_at=inputs.at,
-        strategy=strategy,
-        team=team,
-        reason=reason,
+        strategy=pick.strategy,
+        team=pick.team,
+        reason=pick.reason,
     )
 
 

@@ -49,7 +49,7 @@ def score_lead(lead: Lead, rules: ScoringRuleSet, now: datetime, prediction: Pre
     fit_lines = [line for rule in rules.fit_rules if (line := _fit_line(lead, rule)) is not None]
     fit = sum(int(line.points) for line in fit_lines)
     contributions = contributions_for(lead.activity, rules.behaviour_rules)
-    return score_at(fit, fit_lines, contributions, rules, now, prediction)
+    return score_at(fit, fit_lines, contributions, rules, now, prediction=prediction)
 
 
 def score_at(
@@ -58,6 +58,7 @@ def score_at(
     contributions: list[Contribution],
     rules: ScoringRuleSet,
     now: datetime,
+    *,
     prediction: Prediction | None = None,
 ) -> Score:
     """A score from its parts at `now`: what GET /v1/leads/{id}/score uses to explain a stored score at read time."""
@@ -73,7 +74,7 @@ def score_at(
         lines=[*fit_lines, *behaviour.lines(now, contributions)],
         contributions=contributions,
         qualifies=qualifies,
-        next_change_at=_next_change(behaviour, rules, fit, prediction, qualifies, now),
+        next_change_at=_next_change(behaviour, rules, fit, prediction, qualifies=qualifies, now=now),
         predictive=prediction,
         ruleset_version=rules.version,
         scored_at=now,
@@ -241,6 +242,7 @@ def _next_change(
     rules: ScoringRuleSet,
     fit: int,
     prediction: Prediction | None,
+    *,
     qualifies: bool,
     now: datetime,
 ) -> datetime | None:
@@ -339,6 +341,11 @@ def _explain(rule: FitRule, value: Scalar | None) -> str | None:
         return f"{label} is given" if rule.present else f"{label} is missing"
     if value is None or missing:
         return None
+    return _explain_value(rule, label, value)
+
+
+def _explain_value(rule: FitRule, label: str, value: Scalar) -> str | None:
+    """The words for a given value that meets the rule's pattern, bound or list; None if it does not."""
     if rule.matches is not None:
         found = re.search(rule.matches, str(value), re.IGNORECASE)
         return f'{label} contains "{found.group(0)}"' if found else None

@@ -88,6 +88,7 @@ def verify(
     timestamp_header: str | None,
     signature_header: str | None,
     body: bytes,
+    *,
     now: datetime,
     tolerance: timedelta = DEFAULT_TOLERANCE,
 ) -> datetime:

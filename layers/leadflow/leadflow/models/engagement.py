@@ -30,6 +30,7 @@ from leadflow.models.lead import EngagementType
 from leadflow.models.submission import MAX_EMAIL_LENGTH
 
 MAX_EVENTS = 100
+ERRORS_NAMED = 5  # an invalid batch's message names this many errors and counts the rest
 MAX_PROPERTIES = 50
 MAX_PROPERTY_KEY_LENGTH = 64
 MAX_PROPERTY_TEXT_LENGTH = 1000
@@ -205,8 +206,8 @@ class EventsInvalid(Exception):
 
     def __init__(self, errors: list[dict[str, Any]]) -> None:
         self.errors = errors
-        summary = "; ".join(str(error["message"]) for error in errors[:5])
-        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        summary = "; ".join(str(error["message"]) for error in errors[:ERRORS_NAMED])
+        more = f" (and {len(errors) - ERRORS_NAMED} more)" if len(errors) > ERRORS_NAMED else ""
         super().__init__(f"invalid events: {summary}{more}")
 
 

@@ -25,6 +25,7 @@ from leadflow.models.config_entry import NamedEntry, first_repeated
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 QUEUE_PREFIX = "queue:"
 QUEUE_PATTERN = r"^queue:[a-z0-9][a-z0-9_-]{0,63}$"
+MAX_WEIGHT = 1000
 EntryId = Annotated[str, Field(pattern=ID_PATTERN)]
 
 Strategy = Literal["round_robin", "weighted", "least_loaded"]
@@ -93,8 +94,8 @@ class TeamMember(BaseModel):
     def _positive(cls, value: int) -> int:
         if value <= 0:
             raise ValueError(f"weight must be more than 0 (leave the rep out to give them nothing); got {value}")
-        if value > 1000:
-            raise ValueError(f"weight must be at most 1000; got {value}")
+        if value > MAX_WEIGHT:
+            raise ValueError(f"weight must be at most {MAX_WEIGHT}; got {value}")
         return value
 
 

@@ -19,15 +19,45 @@ from pydantic import (
 from leadflow.models.config_entry import NamedEntry, first_repeated
 from leadflow.models.lead import EngagementType, Grade, PropertyValue, SizeBand
 from leadflow.models.lifecycle import LifecycleRules
-from leadflow.models.matching_rules import MERGE_FIELDS as MERGE_FIELDS
-from leadflow.models.matching_rules import MatchingRuleSet as MatchingRuleSet
-from leadflow.models.matching_rules import MatchThresholds as MatchThresholds
-from leadflow.models.matching_rules import MergeRules as MergeRules
-from leadflow.models.matching_rules import MergeStrategy as MergeStrategy
-from leadflow.models.roster import Rep as Rep
-from leadflow.models.roster import RepRoster as RepRoster
+from leadflow.models.matching_rules import MERGE_FIELDS, MatchingRuleSet, MatchThresholds, MergeRules, MergeStrategy
+from leadflow.models.roster import Rep, RepRoster
 from leadflow.models.routing import RoutingRuleSet
 from leadflow.models.sla import SlaRules
+
+# The matching and roster names are re-exported: callers import every rule kind from here.
+__all__ = [
+    "CONDITIONS",
+    "CUSTOM_FIELD_PREFIX",
+    "FIT_FIELDS",
+    "FORM_ID_PATTERN",
+    "LEVELS",
+    "MERGE_FIELDS",
+    "RULESET_KINDS",
+    "RULE_ID_PATTERN",
+    "SIZE_BANDS",
+    "BehaviourRule",
+    "FieldKind",
+    "FitRule",
+    "GradeThresholds",
+    "LevelThreshold",
+    "LevelThresholds",
+    "MatchThresholds",
+    "MatchingRuleSet",
+    "MergeRules",
+    "MergeStrategy",
+    "Points",
+    "PredictiveSettings",
+    "Quantity",
+    "Rep",
+    "RepRoster",
+    "RuleId",
+    "RuleSet",
+    "Scalar",
+    "ScoringRuleSet",
+    "Threshold",
+    "field_kind",
+    "parse_ruleset",
+]
 
 RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 FORM_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")

@@ -187,7 +187,7 @@ def dedupe(state: SubmissionState, deps: DedupeDeps) -> SubmissionState:
     phone = canonical_phone(lead.phone, lead.country)
     if phone:
         deps.store.claim_identity("phone", phone, lead_id)  # first lead with this number: a lookup aid for matching
-    _record(state, deps, lead, created, canonical, match, returning=returning)
+    _record(state, deps, lead, created=created, canonical=canonical, match=match, returning=returning)
     return state.model_copy(update={"lead": lead})
 
 
@@ -195,10 +195,10 @@ def _record(
     run: SubmissionState,
     deps: DedupeDeps,
     lead: Lead,
+    *,
     created: bool,
     canonical: str,
     match: Match | None,
-    *,
     returning: bool = False,
 ) -> None:
     """History, the submission's link to its lead, and the events of this step."""

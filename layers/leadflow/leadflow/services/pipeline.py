@@ -208,7 +208,7 @@ def rescore_with_stage(
         return lead, lead.stage
     assert lead.score is not None and previous_stage is not None
     cause = _cause(lead.score, new_activity, ref)
-    _announce_score(deps, lead, lead.score, previous_stage, rules, ref, now, cause=cause, release=release)
+    _announce_score(deps, lead, previous_stage, rules, ref=ref, now=now, cause=cause, release=release)
     _announce_consent(deps, lead, new_activity)
     return lead, previous_stage
 
@@ -263,15 +263,16 @@ def scoring_context(deps: LeadChangeDeps) -> ScoringContext:
 def _announce_score(
     deps: LeadChangeDeps,
     lead: Lead,
-    score: Score,
     previous_stage: Stage,
     rules: ScoringRuleSet,
+    *,
     ref: str,
     now: datetime,
-    *,
     cause: str = "",
     release: Release | None = None,
 ) -> None:
+    score = lead.score
+    assert score is not None
     version = rules.version
     events: list[DomainEvent] = [
         LeadScored(

@@ -27,6 +27,7 @@ MODEL_KIND = "model"
 TARGET = "won"
 HOLDOUT = 0.3
 SEED = 7
+BOTH_OUTCOMES = 2  # ROC AUC ranks won leads against lost ones: the test split needs some of each
 MAX_EXAMPLES = 200_000  # a year of a large funnel; the trainer reads them page by page
 PAGE = 500
 
@@ -142,6 +143,6 @@ def _holdout_auc(
         )
     except NotEnoughOutcomes:
         return None
-    if len(set(split.test_labels)) < 2:
+    if len(set(split.test_labels)) < BOTH_OUTCOMES:
         return None
     return roc_auc(split.test_labels, [predict(model, row).probability for row in split.test_rows])

@@ -192,7 +192,7 @@ def assign_lead(
     claims = _Claims(deps.config, deps.clock.now())
     decided = decide(lead, _inputs(deps, config, lead, claims, exclude))
     assignment = decided.model_copy(update={"actor": actor, "reason": _joined(decided.reason, reason)})
-    saved = _save(deps, lead_id, assignment, claims, lambda current: _routable(current))
+    saved = _save(deps, lead_id, assignment, claims, _routable)
     if saved is None:
         return deps.store.get_lead(lead_id) or lead
     _announce(deps, saved, assignment, previous=None, actor=actor, reason=reason, reassignment=False)
