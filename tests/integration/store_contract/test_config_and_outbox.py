@@ -29,6 +29,17 @@ def test_config_kinds_are_versioned_independently(stores: Stores) -> None:
     assert stores.config.active("scoring") == (1, {"mql_threshold": 60})
 
 
+def test_an_earlier_version_stays_readable_after_a_newer_one_is_published(stores: Stores) -> None:
+    # a nurture enrolment follows the version it was enrolled with, whatever is active now
+    stores.config.publish("nurture", {"tracks": ["welcome"]})
+    stores.config.publish("nurture", {"tracks": ["welcome", "recapture"]})
+
+    assert stores.config.version("nurture", 1) == {"tracks": ["welcome"]}
+    assert stores.config.version("nurture", 2) == {"tracks": ["welcome", "recapture"]}
+    assert stores.config.version("nurture", 3) is None
+    assert stores.config.version("scoring", 1) is None
+
+
 def test_an_unpublished_config_has_no_active_version(stores: Stores) -> None:
     assert stores.config.active("scoring") is None
 

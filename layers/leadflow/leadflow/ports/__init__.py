@@ -42,6 +42,7 @@ from leadflow.ports.notifications import (
     Outbox,
     OutboxEntry,
 )
+from leadflow.ports.nurture import TrackCounters, Workflows
 
 __all__ = [
     "SETTLED",
@@ -84,5 +85,7 @@ __all__ = [
     "RuleSets",
     "Submissions",
     "SuppressionList",
+    "TrackCounters",
     "WebhookSecrets",
+    "Workflows",
 ]

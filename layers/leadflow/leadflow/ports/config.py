@@ -14,6 +14,10 @@ class RuleSets(Protocol):
     def publish(self, kind: str, body: dict[str, Any]) -> int:
         """Store a new version and make it active; return its number."""
 
+    def version(self, kind: str, version: int) -> dict[str, Any] | None:
+        """The body of one published version (active or not), None if never published. Versions never change, so a
+        reader may cache them: a running nurture enrolment follows the version it was enrolled with."""
+
 
 class Counters(Protocol):
     """Named counters and cursors (round-robin positions, a rep's open leads and daily count), each changed in one

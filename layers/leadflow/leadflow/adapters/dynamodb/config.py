@@ -29,6 +29,10 @@ class DynamoConfigStore:
             return None
         return int(item["version"]), json.loads(item["body"])
 
+    def version(self, kind: str, version: int) -> dict[str, Any] | None:
+        item = self._table.get_item(Key=layout.config_version_key(kind, version)).get("Item")
+        return None if not item else dict(json.loads(item["body"]))
+
     def publish(self, kind: str, body: dict[str, Any]) -> int:
         # The body is stored as JSON text, as written: no Decimal round trip, and the doc reads back exactly.
         text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)

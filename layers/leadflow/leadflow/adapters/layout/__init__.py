@@ -77,6 +77,8 @@ from leadflow.adapters.layout.keys import (
     sort_parked_activity,
     stage_partition,
     submission_key,
+    track_counts_key,
+    track_event_key,
 )
 from leadflow.adapters.layout.values import (
     BY_DUE,
@@ -197,5 +199,7 @@ __all__ = [
     "suppression_key",
     "time_key",
     "to_dynamo",
+    "track_counts_key",
+    "track_event_key",
     "without_keys",
 ]

@@ -81,6 +81,16 @@ def config_version_key(kind: str, version: int) -> Item:
     return {"pk": f"CONFIG#{kind}", "sk": f"V#{version:06d}"}
 
 
+def track_counts_key(track_id: str) -> Item:
+    """A nurture track's counts, on the config table."""
+    return {"pk": f"TRACK#{track_id}", "sk": "COUNTS"}
+
+
+def track_event_key(track_id: str, event_id: str) -> Item:
+    """That an event was counted for a track (a redelivery counts nothing)."""
+    return {"pk": f"TRACK#{track_id}", "sk": f"EVENT#{event_id}"}
+
+
 def engagement_event_key(provider: str, event_id: str) -> Item:
     return {"pk": f"ENGAGEMENT#{provider}#{event_id}", "sk": "EVENT"}
 

@@ -9,6 +9,15 @@ from leadflow.adapters.memory.bus import InMemoryEventBus
 from leadflow.adapters.memory.config import InMemoryConfigStore
 from leadflow.adapters.memory.lead_store import InMemoryLeadStore
 from leadflow.adapters.memory.matching import InMemoryMatchIndex
+from leadflow.adapters.memory.nurture import InMemoryTrackCounters, InMemoryWorkflows
 from leadflow.adapters.memory.outbox import InMemoryOutbox
 
-__all__ = ["InMemoryConfigStore", "InMemoryEventBus", "InMemoryLeadStore", "InMemoryMatchIndex", "InMemoryOutbox"]
+__all__ = [
+    "InMemoryConfigStore",
+    "InMemoryEventBus",
+    "InMemoryLeadStore",
+    "InMemoryMatchIndex",
+    "InMemoryOutbox",
+    "InMemoryTrackCounters",
+    "InMemoryWorkflows",
+]

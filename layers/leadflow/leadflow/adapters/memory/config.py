@@ -20,6 +20,11 @@ class InMemoryConfigStore:
             return None
         return int(item["version"]), json.loads(item["body"])
 
+    def version(self, kind: str, version: int) -> dict[str, Any] | None:
+        with self._table.lock:
+            item = self._table.get(layout.config_version_key(kind, version))
+        return None if item is None else dict(json.loads(item["body"]))
+
     def publish(self, kind: str, body: dict[str, Any]) -> int:
         text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
         with self._table.lock:
