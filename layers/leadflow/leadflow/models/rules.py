@@ -20,6 +20,7 @@ from leadflow.models.config_entry import NamedEntry, first_repeated
 from leadflow.models.lead import EngagementType, Grade, PropertyValue, SizeBand
 from leadflow.models.lifecycle import LifecycleRules
 from leadflow.models.matching_rules import MERGE_FIELDS, MatchingRuleSet, MatchThresholds, MergeRules, MergeStrategy
+from leadflow.models.nurture import NurtureRuleSet
 from leadflow.models.roster import Rep, RepRoster
 from leadflow.models.routing import RoutingRuleSet
 from leadflow.models.sla import SlaRules
@@ -325,7 +326,7 @@ class ScoringRuleSet(BaseModel):
         return self
 
 
-RuleSet = ScoringRuleSet | RepRoster | MatchingRuleSet | LifecycleRules | RoutingRuleSet | SlaRules
+RuleSet = ScoringRuleSet | RepRoster | MatchingRuleSet | LifecycleRules | RoutingRuleSet | SlaRules | NurtureRuleSet
 RULESET_KINDS: dict[str, type[RuleSet]] = {
     "scoring": ScoringRuleSet,
     "reps": RepRoster,
@@ -333,6 +334,7 @@ RULESET_KINDS: dict[str, type[RuleSet]] = {
     "lifecycle": LifecycleRules,
     "routing": RoutingRuleSet,
     "sla": SlaRules,
+    "nurture": NurtureRuleSet,
 }
 
 
@@ -352,6 +354,10 @@ def parse_ruleset(
 def parse_ruleset(kind: Literal["routing"], body: dict[str, Any], *, version: int | None = None) -> RoutingRuleSet: ...
 @overload
 def parse_ruleset(kind: Literal["sla"], body: dict[str, Any], *, version: int | None = None) -> SlaRules: ...
+@overload
+def parse_ruleset(
+    kind: Literal["nurture"], body: dict[str, Any], *, version: int | None = None
+) -> NurtureRuleSet: ...
 @overload
 def parse_ruleset(kind: str, body: dict[str, Any], *, version: int | None = None) -> RuleSet: ...
 def parse_ruleset(kind: str, body: dict[str, Any], *, version: int | None = None) -> RuleSet:
