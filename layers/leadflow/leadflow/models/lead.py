@@ -8,6 +8,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field, computed_field
 
+from leadflow.models.enrolment import Enrolment
 from leadflow.models.routing import is_queue
 from leadflow.models.sla import SlaState, Touch
 from leadflow.models.submission import CustomValue, Source
@@ -277,6 +278,10 @@ class Lead(BaseModel):
         default=None, description="Seconds from capture (`created_at`) to the first touch."
     )
     sla: SlaState | None = Field(default=None, description="The SLA timer of the current assignment, if any.")
+    nurture: list[Enrolment] = Field(
+        default_factory=list,
+        description="The lead's nurture enrolments, oldest first: the active ones and the latest ended ones.",
+    )
     notified_assignment: datetime | None = Field(
         default=None,
         description=(
@@ -284,6 +289,13 @@ class Lead(BaseModel):
             "`assignment.assigned_at` while that notification is still owed (a Notify step that failed)."
         ),
     )
+
+    def enrolment(self, enrolment_id: str) -> Enrolment | None:
+        return next((e for e in self.nurture if e.enrolment_id == enrolment_id), None)
+
+    @property
+    def active_enrolments(self) -> list[Enrolment]:
+        return [e for e in self.nurture if e.active]
 
     @property
     def notification_owed(self) -> bool:
@@ -319,6 +331,7 @@ HistoryKind = Literal[
     "escalated",
     "unassigned",
     "consent_changed",
+    "nurture",
 ]
 
 
