@@ -68,13 +68,14 @@ def _redrive(args: argparse.Namespace) -> int:
 
 def _config_push(args: argparse.Namespace) -> int:
     import boto3
-    import yaml
     from leadflow.adapters.dynamodb import DynamoConfigStore
     from leadflow.models.rules import RULESET_KINDS, parse_ruleset
 
+    from infra.config_documents import read_document
+
     store = DynamoConfigStore(boto3.resource("dynamodb").Table(args.table))
     for kind in args.kinds or list(RULESET_KINDS):
-        body = yaml.safe_load((Path(args.folder) / f"{kind}.yaml").read_text(encoding="utf-8"))
+        body = read_document(kind, Path(args.folder))
         parse_ruleset(kind, body)
         print(f"{kind}: version {store.publish(kind, body)} active")
     return 0
@@ -104,7 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     run.set_defaults(func=_run)
 
-    push = commands.add_parser("config-push", help="publish infra/config/*.yaml to a deployed stack's config table")
+    push = commands.add_parser(
+        "config-push",
+        help="publish infra/config/*.yaml (nurture with templates/*.yaml) to a deployed stack's config table",
+    )
     push.add_argument("--table", required=True, help="the stack's ConfigTableName output")
     push.add_argument("--folder", default=str(CONFIG_DIR_DEFAULT))
     push.add_argument("kinds", nargs="*", help="rule sets to publish (default: every one in infra/config)")

@@ -15,12 +15,12 @@ from typing import Any
 from urllib.parse import quote
 
 import boto3
-import yaml
 from boto3.dynamodb.types import TypeDeserializer
 from moto import mock_aws
 from moto.core.config import DefaultConfig
 from moto.sqs.models import sqs_backends
 
+from infra.config_documents import read_document
 from infra.local import moto_hooks
 from infra.local.clock import VirtualClock
 from infra.local.deployment import ACCOUNT_ID, REGION, Deployment, deploy
@@ -37,7 +37,7 @@ DEFAULT_PORT = 3000
 # because moto applies the configuration of whichever mock started last.
 MOTO_CONFIG: DefaultConfig = {"stepfunctions": {"execute_state_machine": True}}
 CONFIG_DIR = REPO_ROOT / "infra" / "config"
-CONFIG_DOCUMENTS = ("scoring", "reps", "matching", "lifecycle", "sla", "routing")
+CONFIG_DOCUMENTS = ("scoring", "reps", "matching", "lifecycle", "sla", "routing", "nurture")
 LOG = logging.getLogger(__name__)
 
 
@@ -311,14 +311,15 @@ class LocalRuntime:
     # --- config ------------------------------------------------------------------------------------------------------
 
     def load_config(self, folder: Path = CONFIG_DIR) -> dict[str, int]:
-        """Publish infra/config/*.yaml to the config table, unless the active version already has the same content."""
+        """Publish infra/config/*.yaml (the nurture document with templates/*.yaml) to the config table, unless the
+        active version already has the same content."""
         from leadflow import wiring
         from leadflow.models.rules import parse_ruleset
 
         store = wiring.config_store()
         versions = {}
         for kind in CONFIG_DOCUMENTS:
-            body = yaml.safe_load((folder / f"{kind}.yaml").read_text(encoding="utf-8"))
+            body = read_document(kind, folder)
             parse_ruleset(kind, body)  # a broken file fails start-up, naming the rule
             active = store.active(kind)
             if active is not None and active[1] == body:
