@@ -19,6 +19,7 @@ class VirtualClock:
         # Notified on every advance: sleepers recompute how long they still have to wait.
         self._advanced = threading.Condition(self._lock)
         self._speed = speed
+        self._nudges = 0  # sleepers return early (False) when this changes
         self._anchor_virtual = start or datetime.now(UTC)
         self._anchor_real = time.monotonic()
 
@@ -42,18 +43,29 @@ class VirtualClock:
             self._advanced.notify_all()
         return self.now()
 
+    def nudge(self) -> None:
+        """Wake every sleeper without moving the clock, so each re-checks its own stop condition (a stopped
+        execution's Wait state ends at once instead of at its next poll)."""
+        with self._lock:
+            self._nudges += 1
+            self._advanced.notify_all()
+
     def sleep_until(self, moment: datetime, timeout: float | None = None) -> bool:
         """Block until the clock reads `moment` or later (True), or until `timeout` real seconds pass (False).
 
         Wakes on `advance` and otherwise sleeps the real time the remaining virtual time takes at this speed, so a
-        waiter costs nothing while it waits; `timeout` lets callers also check their own stop condition.
+        waiter costs nothing while it waits; `timeout` lets callers also check their own stop condition, and a
+        `nudge` returns False at once so they check it now.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._lock:
+            nudges = self._nudges
             while True:
                 remaining = (moment - self._now_locked()).total_seconds() / self._speed
                 if remaining <= 0:
                     return True
+                if self._nudges != nudges:
+                    return False
                 if deadline is not None:
                     left = deadline - time.monotonic()
                     if left <= 0:

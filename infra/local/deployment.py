@@ -80,7 +80,7 @@ def _physical_names(template: dict[str, Any], names: LocalNames) -> None:
             names.refs[logical_id] = name
             names.attributes[(logical_id, "Arn")] = f"arn:aws:lambda:{region}:{account}:function:{name}"
         elif kind == "AWS::Serverless::StateMachine":
-            name = props.get("Name", default)
+            name = names.resolve(props["Name"]) if "Name" in props else default  # `!Sub "${AWS::StackName}-..."`
             arn = f"arn:aws:states:{region}:{account}:stateMachine:{name}"
             names.refs[logical_id] = arn
             names.attributes[(logical_id, "Arn")] = arn

@@ -75,3 +75,18 @@ def test_a_sleeper_on_a_fast_clock_wakes_after_the_virtual_interval_in_scaled_re
 
     assert clock.sleep_until(clock.now() + timedelta(seconds=10), timeout=5) is True
     assert 0.08 < time.monotonic() - began < 1
+
+
+def test_a_nudge_wakes_a_sleeper_early_without_moving_the_clock() -> None:
+    clock = VirtualClock(start=datetime(2026, 1, 1, tzinfo=UTC))
+    before = clock.now()
+    results: list[bool] = []
+    sleeper = threading.Thread(target=lambda: results.append(clock.sleep_until(before + timedelta(days=1), timeout=30)))
+    sleeper.start()
+
+    time.sleep(0.05)
+    clock.nudge()
+    sleeper.join(timeout=5)
+
+    assert results == [False]
+    assert clock.now() - before < timedelta(minutes=1)

@@ -76,8 +76,9 @@ class ClockWaits:
     def wait(self, env: Environment, until: datetime.datetime) -> None:
         """Block until the clock reads `until` or the execution stops (StopExecution, a failed Parallel branch).
 
-        The clock wakes the waiter when it is advanced; the poll only notices a stop, which moto signals with a
-        one-shot event that a waiter blocked on the clock cannot see.
+        The clock wakes the waiter when it is advanced, and when an execution is stopped (StopExecution nudges the
+        clock, see state_machines_follow_clock); the poll is a backstop, long so that a thousand parked executions
+        (nurture enrolments) cost nothing while they wait.
         """
         token = object()
         arn = str(env.states.context_object.context_object_data["Execution"]["Id"])
@@ -109,7 +110,7 @@ def _wait_until(wait: WaitFunction, env: Environment, clock: VirtualClock) -> da
     return entered + datetime.timedelta(seconds=seconds)
 
 
-def state_machines_follow_clock(clock: VirtualClock, poll_interval: float = 0.2) -> ClockWaits:
+def state_machines_follow_clock(clock: VirtualClock, poll_interval: float = 10.0) -> ClockWaits:
     """On AWS a Wait state waits for time to pass; locally time is the runtime's clock, which can run fast or jump.
 
     Wait states (Seconds, SecondsPath, Timestamp, TimestampPath) wait until the virtual clock reaches their moment,
@@ -143,6 +144,14 @@ def state_machines_follow_clock(clock: VirtualClock, poll_interval: float = 0.2)
         return env
 
     ExecutionWorker._get_evaluation_environment = evaluation_environment  # type: ignore[method-assign]
+
+    original_stop = HOOKED["ExecutionWorker.stop"]
+
+    def stop(self: ExecutionWorker, stop_date: datetime.datetime, error: str | None, cause: str | None) -> None:
+        original_stop(self, stop_date, error, cause)
+        clock.nudge()  # a Wait state parked on the clock sees the stop now, not at its next poll
+
+    ExecutionWorker.stop = stop  # type: ignore[method-assign]
     return waits
 
 
