@@ -31,6 +31,7 @@ from leadflow.ports.leads import (
     Page,
     Submissions,
 )
+from leadflow.ports.mail import EmailMessage, Mailer, MailKind, MailLog, MailNotSent
 from leadflow.ports.matching import DuplicateLink, IndexedRecord, MatchIndex
 from leadflow.ports.notifications import (
     SETTLED,
@@ -58,6 +59,7 @@ __all__ = [
     "DeliveryStatus",
     "DueIndex",
     "DuplicateLink",
+    "EmailMessage",
     "EngagementEvents",
     "EnrichmentProvider",
     "EnrichmentUnavailable",
@@ -70,6 +72,10 @@ __all__ = [
     "LeadHistory",
     "LeadRecords",
     "LeadStore",
+    "MailKind",
+    "MailLog",
+    "MailNotSent",
+    "Mailer",
     "MatchIndex",
     "MergeRecords",
     "Notification",
