@@ -248,6 +248,19 @@ def test_a_suppressed_hash_is_found_and_another_is_not(adapters: Adapters) -> No
     assert not adapters.suppression.is_suppressed("cd" * 32)
 
 
+def test_a_suppression_keeps_its_reason_and_a_weaker_one_never_replaces_a_stronger_one(adapters: Adapters) -> None:
+    adapters.suppression.suppress("ab" * 32, NOW, "unsubscribed")
+    adapters.suppression.suppress("ab" * 32, NOW, "bounced")
+    adapters.suppression.suppress("ab" * 32, NOW, "unsubscribed")
+    entry = adapters.suppression.entry("ab" * 32)
+    assert entry is not None and (entry.reason, entry.at) == ("bounced", NOW)
+    adapters.suppression.suppress("ab" * 32, NOW, "erased")
+    adapters.suppression.suppress("ab" * 32, NOW, "complained")
+    entry = adapters.suppression.entry("ab" * 32)
+    assert entry is not None and entry.reason == "erased"
+    assert adapters.suppression.entry("cd" * 32) is None
+
+
 def test_recording_an_audit_entry_twice_is_harmless(adapters: Adapters) -> None:
     entry = AuditEntry(at=NOW, action="erase", lead_id="lead-ada", actor="dpo", api_key_id="key-1", request_id="r-1")
     adapters.audit.record(entry)

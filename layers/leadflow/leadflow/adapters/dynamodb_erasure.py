@@ -3,15 +3,16 @@ suppression list and the audit log (both items in the leads table; see layout fo
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, cast
 
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from leadflow.adapters import layout
 from leadflow.adapters.personal_items import key_of, person_items
-from leadflow.ports import AuditEntry, ErasureRecord, Footprint, PersonalItem
+from leadflow.ports import AuditEntry, ErasureRecord, Footprint, PersonalItem, Suppression, SuppressionReason
+from leadflow.ports.erasure import SUPPRESSION_STRENGTH
 
 
 class DynamoPersonalDataStore:
@@ -63,11 +64,29 @@ class DynamoSuppressionList:
     def __init__(self, table: Any) -> None:
         self._table = table
 
-    def suppress(self, email_hash: str, at: datetime) -> None:
-        self._table.put_item(Item={**layout.suppression_key(email_hash), "suppressed_at": layout.time_key(at)})
+    def suppress(self, email_hash: str, at: datetime, reason: SuppressionReason = "erased") -> None:
+        item = {**layout.suppression_key(email_hash), "suppressed_at": layout.time_key(at), "reason": reason}
+        if reason == "erased":  # the strongest: replaces any entry
+            self._table.put_item(Item=item)
+            return
+        # An entry without a reason was written by erasure: `Attr("reason").is_in` is false for it, so it stays.
+        kept = [r for r, strength in SUPPRESSION_STRENGTH.items() if strength <= SUPPRESSION_STRENGTH[reason]]
+        condition = Attr("pk").not_exists() | Attr("reason").is_in(kept)
+        try:
+            self._table.put_item(Item=item, ConditionExpression=condition)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     def is_suppressed(self, email_hash: str) -> bool:
         return "Item" in self._table.get_item(Key=layout.suppression_key(email_hash), ProjectionExpression="pk")
+
+    def entry(self, email_hash: str) -> Suppression | None:
+        item = self._table.get_item(Key=layout.suppression_key(email_hash), ConsistentRead=True).get("Item")
+        if item is None:
+            return None
+        reason = cast(SuppressionReason, str(item.get("reason") or "erased"))
+        return Suppression(reason=reason, at=datetime.fromisoformat(str(item["suppressed_at"])).replace(tzinfo=UTC))
 
 
 class DynamoAuditLog:

@@ -11,7 +11,8 @@ from leadflow.adapters.memory import InMemoryLeadStore, InMemoryMatchIndex, InMe
 from leadflow.adapters.memory.items import Items
 from leadflow.adapters.personal_items import key_of, person_items
 from leadflow.ids import idempotency_record_id
-from leadflow.ports import AuditEntry, ErasureRecord, Footprint, PersonalItem
+from leadflow.ports import AuditEntry, ErasureRecord, Footprint, PersonalItem, Suppression, SuppressionReason
+from leadflow.ports.erasure import SUPPRESSION_STRENGTH
 
 
 class InMemoryIdempotencyTable:
@@ -100,14 +101,27 @@ class InMemorySuppressionList:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.hashes: dict[str, str] = {}
+        self.entries: dict[str, Suppression] = {}
 
-    def suppress(self, email_hash: str, at: datetime) -> None:
+    def suppress(self, email_hash: str, at: datetime, reason: SuppressionReason = "erased") -> None:
         with self._lock:
+            kept = self.entries.get(email_hash)
+            if (
+                kept is not None
+                and reason != "erased"
+                and SUPPRESSION_STRENGTH[kept.reason] > SUPPRESSION_STRENGTH[reason]
+            ):
+                return
             self.hashes[email_hash] = layout.time_key(at)
+            self.entries[email_hash] = Suppression(reason=reason, at=at)
 
     def is_suppressed(self, email_hash: str) -> bool:
         with self._lock:
             return email_hash in self.hashes
+
+    def entry(self, email_hash: str) -> Suppression | None:
+        with self._lock:
+            return self.entries.get(email_hash)
 
 
 class InMemoryAuditLog:

@@ -14,7 +14,9 @@ from leadflow.ports.erasure import (
     Footprint,
     PersonalDataStore,
     PersonalItem,
+    Suppression,
     SuppressionList,
+    SuppressionReason,
 )
 from leadflow.ports.leads import (
     Accounts,
@@ -90,7 +92,9 @@ __all__ = [
     "PersonalItem",
     "RuleSets",
     "Submissions",
+    "Suppression",
     "SuppressionList",
+    "SuppressionReason",
     "TrackCounters",
     "WebhookSecrets",
     "Workflows",

@@ -85,12 +85,31 @@ class PersonalDataStore(Protocol):
     def put_erasure(self, record: ErasureRecord) -> None: ...
 
 
+SuppressionReason = Literal["unsubscribed", "bounced", "complained", "erased"]
+SUPPRESSION_STRENGTH: dict[str, int] = {"unsubscribed": 0, "bounced": 1, "complained": 2, "erased": 3}
+"""A stronger reason replaces a weaker one, never the reverse: an erased person stays erased whatever mail says
+later. Only an `unsubscribed` entry gives way to a fresh opt-in (leadflow.services.mail_permission)."""
+
+
+@dataclass(frozen=True)
+class Suppression:
+    reason: SuppressionReason
+    at: datetime
+
+
 class SuppressionList(Protocol):
-    """Salted hashes of erased people's canonical emails: enough to recognise a returning person, nothing more."""
+    """Salted hashes of canonical emails that must not be mailed, each with why: the person was erased, unsubscribed,
+    or their address bounced hard or complained. Enough to recognise a returning person, nothing more."""
 
-    def suppress(self, email_hash: str, at: datetime) -> None: ...
+    def suppress(self, email_hash: str, at: datetime, reason: SuppressionReason = "erased") -> None:
+        """Keep the hash with `reason` since `at`, unless it is kept with a stronger reason (then nothing changes)."""
 
-    def is_suppressed(self, email_hash: str) -> bool: ...
+    def is_suppressed(self, email_hash: str) -> bool:
+        """Whether the hash is kept, for any reason."""
+
+    def entry(self, email_hash: str) -> Suppression | None:
+        """Why and since when the hash is kept (an entry kept before reasons were was kept by erasure); None when
+        it is not kept."""
 
 
 class AuditLog(Protocol):

@@ -93,7 +93,10 @@ def email_hash(email: str, salt: str) -> str:
 
 
 def is_suppressed(email: str, suppression: SuppressionList, salt: str) -> bool:
-    return suppression.is_suppressed(email_hash(email, salt))
+    """Whether the address's person was erased. Entries kept for mail reasons (an unsubscribe, a bounce) are not
+    erasures: such a person's lead and submissions still exist (leadflow.services.mail_permission asks for them)."""
+    entry = suppression.entry(email_hash(email, salt))
+    return entry is not None and entry.reason == "erased"
 
 
 def _audit(deps: ErasureDeps, requester: Requester, action: str, lead_id: str) -> None:
@@ -234,7 +237,7 @@ def erase(lead_id: str, requester: Requester, deps: ErasureDeps) -> ErasureOut:
     lead_ids = record.lead_ids
     found = footprint(deps.store, lead_ids, leads) if leads else Footprint(lead_ids=lead_ids)
     for email in found.emails:  # before any deletion: the addresses are learnt from what is deleted
-        deps.suppression.suppress(email_hash(email, deps.salt), deps.clock.now())
+        deps.suppression.suppress(email_hash(email, deps.salt), deps.clock.now(), "erased")
     for item in deps.personal.items_of_person(found):
         deps.personal.delete(item)
     now = deps.clock.now()
