@@ -10,17 +10,44 @@ from datetime import datetime
 
 from leadflow.models.lead import Activity, ConsentRecord, Lead
 
+MAX_LEDGER = 50  # decisions kept on a lead: enough to show consent's history, bounded so a lead stays small
+
+
+def with_ledger(ledger: Iterable[ConsentRecord], *records: ConsentRecord) -> list[ConsentRecord]:
+    """The ledger with `records` added once each (a decision is known by its ref and value), oldest first, the
+    newest MAX_LEDGER kept."""
+    kept: dict[tuple[str, bool], ConsentRecord] = {}
+    for record in (*ledger, *records):
+        kept.setdefault((record.ref, record.consent), record)
+    return sorted(kept.values(), key=lambda record: record.at)[-MAX_LEDGER:]
+
 
 def with_consent(lead: Lead, record: ConsentRecord) -> Lead | None:
-    """The lead with `record` as its consent decision; None when it changes nothing: the same decision is on
-    record already (a retry), or a newer decision is."""
+    """The lead with `record` as its consent decision, on its ledger; None when it changes nothing: the same
+    decision is on record already (a retry), or a newer decision is."""
     current = lead.consent_record
     if current is not None and (current.ref == record.ref or current.at > record.at):
         return None
-    if current is None and lead.consent == record.consent and not record.consent:
-        # Never consented and nothing recorded: still worth recording that the person said no, and where.
-        return lead.model_copy(update={"consent_record": record})
-    return lead.model_copy(update={"consent": record.consent, "consent_record": record})
+    return recorded(lead, record)
+
+
+def recorded(lead: Lead, record: ConsentRecord) -> Lead:
+    """The lead with `record` as its latest decision whatever came before (a returning erased person's fresh start),
+    on its ledger."""
+    ledger = with_ledger(lead.consent_ledger, record)
+    return lead.model_copy(update={"consent": record.consent, "consent_record": record, "consent_ledger": ledger})
+
+
+def form_record(*, form_id: str | None, at: datetime, ref: str, text_version: str | None = None) -> ConsentRecord:
+    """Consent given by ticking a form's box."""
+    return ConsentRecord(
+        consent=True,
+        source=f"form:{form_id}" if form_id else "form",
+        at=at,
+        ref=ref,
+        form_id=form_id,
+        text_version=text_version,
+    )
 
 
 def unsubscribe_record(activity: Activity) -> ConsentRecord:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from leadflow.domain.consent import with_ledger
 from leadflow.domain.merge import is_empty, keep_recent_activity
 from leadflow.domain.survivorship import addresses_of, email_rank, kept_firmographics, latest_consent, with_addresses
 from leadflow.models.lead import Activity, Lead, Stage
@@ -277,10 +278,11 @@ def _merged_consent(survivor: Lead, other: Lead) -> dict[str, Any]:
     """The newest recorded decision holds (a withdrawal on either lead after the other's opt-in included); without
     records, consent given on either lead holds."""
     record = latest_consent(survivor.consent_record, other.consent_record)
+    ledger = with_ledger(survivor.consent_ledger, *other.consent_ledger)
     if record is None:
-        return {"consent": survivor.consent or other.consent, "consent_record": None}
+        return {"consent": survivor.consent or other.consent, "consent_record": None, "consent_ledger": ledger}
     # An unrecorded opt-in has no time to weigh against a recorded decision; the recorded one is explicit.
-    return {"consent": record.consent, "consent_record": record}
+    return {"consent": record.consent, "consent_record": record, "consent_ledger": ledger}
 
 
 def _recency(lead: Lead) -> datetime:

@@ -13,9 +13,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from leadflow.domain.consent import form_record, with_consent
 from leadflow.domain.identity import canonical_email, strip_display_name
-from leadflow.domain.survivorship import addresses_of, latest_consent, prefers_email, with_addresses
-from leadflow.models.lead import Activity, ConsentRecord, Lead, PropertyValue
+from leadflow.domain.survivorship import addresses_of, prefers_email, with_addresses
+from leadflow.models.lead import Activity, Lead, PropertyValue
 from leadflow.models.submission import CustomValue, StoredSubmission
 
 PROFILE_FIELDS = ("first_name", "last_name", "phone", "company", "title", "country", "website")
@@ -52,11 +53,8 @@ def apply_submission(lead: Lead | None, submission: StoredSubmission, lead_id: s
         updates |= {"email": address, "email_canonical": canonical_email(address)}
     if newest:
         updates |= {"last_source": data.source(), "last_submitted_at": submission.received_at}
-    consent = _consent_after(lead, submission)
     updates |= {
         "emails": with_addresses(addresses_of(lead), address),
-        "consent": consent.consent if consent is not None else lead.consent,
-        "consent_record": consent,
         "fields": fields,
         "submission_ids": [*lead.submission_ids, submission.submission_id],
         "form_ids": [*lead.form_ids, data.form_id] if data.form_id else list(lead.form_ids),
@@ -64,20 +62,18 @@ def apply_submission(lead: Lead | None, submission: StoredSubmission, lead_id: s
         "first_source": lead.first_source or data.source(),
         "updated_at": now,
     }
-    return lead.model_copy(update=updates)
+    return _consent_after(lead.model_copy(update=updates), submission)
 
 
 def _new_lead(submission: StoredSubmission, lead_id: str, now: datetime) -> Lead:
     data = submission.data
     profile = {name: getattr(data, name) for name in PROFILE_FIELDS if not is_empty(getattr(data, name))}
-    return Lead(
+    lead = Lead(
         lead_id=lead_id,
         email=strip_display_name(data.email),
         email_canonical=canonical_email(data.email),
         emails=[strip_display_name(data.email)],
         **profile,
-        consent=data.consent,
-        consent_record=_given(submission) if data.consent else None,
         fields={key: value for key, value in data.fields.items() if not is_empty(value)},
         created_at=now,
         updated_at=now,
@@ -88,21 +84,22 @@ def _new_lead(submission: StoredSubmission, lead_id: str, now: datetime) -> Lead
         first_source=data.source(),
         last_source=data.source(),
     )
+    return _consent_after(lead, submission)
 
 
-def _given(submission: StoredSubmission) -> ConsentRecord:
-    form = submission.data.form_id
-    return ConsentRecord(
-        consent=True, source=f"form:{form}" if form else "form", at=submission.received_at, ref=submission.submission_id
+def _consent_after(lead: Lead, submission: StoredSubmission) -> Lead:
+    """The lead after the submission's consent: a ticked box is fresh consent, on the ledger, unless a newer
+    decision (an unsubscribe after the form was sent) is on record; an unticked box changes nothing."""
+    data = submission.data
+    if not data.consent or (lead.consent and lead.consent_record is None):
+        return lead
+    given = form_record(
+        form_id=data.form_id,
+        at=submission.received_at,
+        ref=submission.submission_id,
+        text_version=data.consent_text_version,
     )
-
-
-def _consent_after(lead: Lead, submission: StoredSubmission) -> ConsentRecord | None:
-    """The lead's consent record after the submission: a ticked box is fresh consent unless a newer decision (an
-    unsubscribe after the form was sent) is on record; an unticked box changes nothing."""
-    if not submission.data.consent or (lead.consent and lead.consent_record is None):
-        return lead.consent_record
-    return latest_consent(lead.consent_record, _given(submission))
+    return with_consent(lead, given) or lead
 
 
 def is_empty(value: CustomValue) -> bool:

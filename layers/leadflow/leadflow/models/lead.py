@@ -181,14 +181,23 @@ class Disqualification(BaseModel):
 
 
 class ConsentRecord(BaseModel):
-    """The latest marketing-consent decision: what it is, where it came from and when, so a later, older signal
-    (a form processed late) never overturns a newer one."""
+    """A marketing-consent decision: what it is, where it came from and when, so a later, older signal (a form
+    processed late) never overturns a newer one."""
 
     consent: bool
-    source: str = Field(description="Where it was given or withdrawn: `form:<form_id>`, `unsubscribe:<provider>`, ...")
+    source: str = Field(
+        description=(
+            "Where it was given or withdrawn: `form:<form_id>`, `email-link`, `ses:bounce`, `ses:complaint`, "
+            "`unsubscribe:<provider>`, ..."
+        )
+    )
     at: datetime
     ref: str = Field(description="The submission, event or request that decided it: a retry finds it recorded.")
     actor: str | None = None
+    form_id: str | None = Field(default=None, description="The form it was given on (form decisions only).")
+    text_version: str | None = Field(
+        default=None, description="The wording of the consent text the person saw, if known."
+    )
 
 
 class Outcome(BaseModel):
@@ -216,6 +225,10 @@ class Lead(BaseModel):
     consent: bool = False
     consent_record: ConsentRecord | None = Field(
         default=None, description="The latest consent decision with its source and time (None: none recorded yet)."
+    )
+    consent_ledger: list[ConsentRecord] = Field(
+        default_factory=list,
+        description="Every consent decision taken on the lead, oldest first (the last 50): the proof of consent.",
     )
     emails: list[str] = Field(
         default_factory=list,

@@ -106,6 +106,10 @@ class SubmissionIn(BaseModel):
         default=None, description="Which form was submitted: demo-request, contact-sales, newsletter, ..."
     )
     consent: bool = Field(default=False, description="Marketing opt-in given on the form.")
+    consent_text_version: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")] | None = Field(
+        default=None,
+        description="Which wording of the consent box the person saw (kept on the lead's consent ledger).",
+    )
     utm_source: ShortText | None = None
     utm_medium: ShortText | None = None
     utm_campaign: ShortText | None = None

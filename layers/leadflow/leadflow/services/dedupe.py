@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from leadflow.domain.consent import recorded
 from leadflow.domain.identity import canonical_email, canonical_phone, email_flags
 from leadflow.domain.matching import MatchRecord, MatchResult, PreparedRecord, blocking_keys, compare, decide, prepare
 from leadflow.domain.merge import apply_submission
@@ -151,7 +152,7 @@ def _join(
         joined = with_match_keys(apply_submission(lead, submission, lead_id, deps.clock.now()))
         if returning and not run.submission.consent:
             record = ConsentRecord(consent=False, source="suppression", at=run.received_at, ref=run.submission_id)
-            joined = joined.model_copy(update={"consent": False, "consent_record": record})
+            joined = recorded(joined, record)
         flags = email_flags(joined.email)
         quality = EmailQuality(typo_of=flags.typo_of, disposable=flags.disposable, role=flags.role)
         return joined.model_copy(update={"email_quality": quality})
