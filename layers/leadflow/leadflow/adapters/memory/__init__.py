@@ -8,6 +8,7 @@ runs against both, so a twin that drifts fails there.
 from leadflow.adapters.memory.bus import InMemoryEventBus
 from leadflow.adapters.memory.config import InMemoryConfigStore
 from leadflow.adapters.memory.lead_store import InMemoryLeadStore
+from leadflow.adapters.memory.mail_log import InMemoryMailLog
 from leadflow.adapters.memory.matching import InMemoryMatchIndex
 from leadflow.adapters.memory.nurture import InMemoryTrackCounters, InMemoryWorkflows
 from leadflow.adapters.memory.outbox import InMemoryOutbox
@@ -16,6 +17,7 @@ __all__ = [
     "InMemoryConfigStore",
     "InMemoryEventBus",
     "InMemoryLeadStore",
+    "InMemoryMailLog",
     "InMemoryMatchIndex",
     "InMemoryOutbox",
     "InMemoryTrackCounters",
