@@ -10,10 +10,10 @@ from typing import Any
 
 import boto3
 import pytest
-from leadflow.adapters.dynamodb import DynamoLeadStore, DynamoOutbox
+from leadflow.adapters.dynamodb import DynamoLeadStore, DynamoMailLog, DynamoOutbox
 from leadflow.adapters.dynamodb_erasure import DynamoAuditLog, DynamoPersonalDataStore, DynamoSuppressionList
 from leadflow.adapters.dynamodb_matching import DynamoMatchIndex
-from leadflow.adapters.memory import InMemoryLeadStore, InMemoryMatchIndex, InMemoryOutbox
+from leadflow.adapters.memory import InMemoryLeadStore, InMemoryMailLog, InMemoryMatchIndex, InMemoryOutbox
 from leadflow.adapters.memory_erasure import (
     InMemoryAuditLog,
     InMemoryIdempotencyTable,
@@ -28,9 +28,11 @@ from leadflow.ports import (
     AuditEntry,
     AuditLog,
     DuplicateLink,
+    EmailMessage,
     ErasureRecord,
     Footprint,
     LeadStore,
+    MailLog,
     MatchIndex,
     Notification,
     Outbox,
@@ -55,6 +57,7 @@ class Adapters:
     index: MatchIndex
     outbox: Outbox
     personal: PersonalDataStore
+    mail_log: MailLog
     suppression: SuppressionList
     audit: AuditLog
     put_idempotency_record: Callable[[str], None]
@@ -75,6 +78,7 @@ def adapters(request: pytest.FixtureRequest, aws_credentials: None) -> Iterator[
             index,
             outbox,
             personal,
+            InMemoryMailLog(outbox._table),  # the same table, as on DynamoDB
             InMemorySuppressionList(),
             InMemoryAuditLog(),
             lambda key: idempotency.put(key, '{"submission_id": "sub-1"}'),
@@ -93,6 +97,7 @@ def adapters(request: pytest.FixtureRequest, aws_credentials: None) -> Iterator[
             DynamoMatchIndex(tables.leads),
             DynamoOutbox(tables.outbox),
             DynamoPersonalDataStore(tables.leads, tables.outbox, tables.idempotency),
+            DynamoMailLog(tables.outbox),
             DynamoSuppressionList(tables.leads),
             DynamoAuditLog(tables.leads),
             put_record,
@@ -140,6 +145,8 @@ def store_person(a: Adapters) -> Footprint:
     a.index.file("lead-bob", ["ln:lovelace"], {"email": "bob@lovelace.example"}, [])
     a.index.link_possible_duplicate(DuplicateLink("lead-bob", "lead-ada", 0.7, [], NOW))
     a.outbox.queue(Notification("n-1", "rep-1", "lead-ada", "slack", "Ada", "Ada Lovelace", NOW, {}))
+    for lead_id, to in (("lead-ada", EMAIL), ("lead-ada2", "ada@gmail.example"), ("lead-bob", "bob@lovelace.example")):
+        a.mail_log.record(EmailMessage(f"m-{lead_id}", lead_id, to, "marketing", "Hi", "Hello", None, NOW))
     return Footprint(
         lead_ids=("lead-ada", "lead-ada2"),
         submission_ids=("sub-1",),
@@ -166,6 +173,7 @@ def test_a_person_is_found_in_every_table_and_their_profiles_come_last(adapters:
         {
             "idempotency_record",
             "notification",
+            "email",
             "webhook_event",
             "outcome",
             "possible_duplicate",
@@ -198,6 +206,8 @@ def test_deleting_a_persons_items_leaves_the_colleague_and_their_switchboard_cla
     # Then nothing of Ada is found, and Bob keeps his lead, his claim of the phone, his own history and account entry
     assert adapters.personal.items_of_person(footprint) == []
     assert adapters.store.get_lead("lead-ada") is None
+    assert adapters.mail_log.sent_to("lead-ada", NOW) == [] and adapters.mail_log.sent_to("lead-ada2", NOW) == []
+    assert [m.to for m in adapters.mail_log.sent_to("lead-bob", NOW)] == ["bob@lovelace.example"]
     assert adapters.store.lead_for_identity("email", EMAIL) is None
     assert adapters.store.lead_for_identity("phone", PHONE) == "lead-bob"
     assert adapters.store.parked_activity(EMAIL) == []

@@ -29,10 +29,18 @@ class Settings(BaseModel):
     webhook_secrets: dict[str, SecretStr] | None = None
     # Verified SES identity notifications are emailed from; empty (the default) = no email, Slack and outbox only.
     ses_from_address: str = ""
+    # The SES configuration set marketing mail is sent with (reports deliveries, opens, clicks, bounces, complaints).
+    ses_configuration_set: str = ""
     # The suppression list's salt: an SSM SecureString parameter's name on AWS (SUPPRESSION_SALT_PARAMETER), or the
     # value itself from LEADFLOW_SUPPRESSION_SALT (the local runtime sets a fixed one). Without either, no erasure.
     suppression_salt_parameter: str = ""
     suppression_salt: SecretStr | None = None
+    # The one-click unsubscribe links' signing secret: an SSM SecureString parameter's name on AWS
+    # (UNSUBSCRIBE_SECRET_PARAMETER), or the value itself from LEADFLOW_UNSUBSCRIBE_SECRET (the local runtime).
+    unsubscribe_secret_parameter: str = ""
+    unsubscribe_secret: SecretStr | None = None
+    # The NurtureTrack state machine (its executions are the enrolments); empty where a function starts none.
+    nurture_state_machine_arn: str = ""
 
     @field_validator("enrichment_url")
     @classmethod
@@ -64,8 +72,12 @@ class Settings(BaseModel):
                 webhook_secrets_path=env.get("WEBHOOK_SECRETS_PATH", "").strip(),
                 webhook_secrets=json.loads(env.get("LEADFLOW_WEBHOOK_SECRETS") or "null"),
                 ses_from_address=env.get("SES_FROM_ADDRESS", "").strip(),
+                ses_configuration_set=env.get("SES_CONFIGURATION_SET", "").strip(),
                 suppression_salt_parameter=env.get("SUPPRESSION_SALT_PARAMETER", "").strip(),
+                nurture_state_machine_arn=env.get("NURTURE_STATE_MACHINE_ARN", "").strip(),
                 suppression_salt=env.get("LEADFLOW_SUPPRESSION_SALT") or None,
+                unsubscribe_secret_parameter=env.get("UNSUBSCRIBE_SECRET_PARAMETER", "").strip(),
+                unsubscribe_secret=env.get("LEADFLOW_UNSUBSCRIBE_SECRET") or None,
             )
         except (ValidationError, ValueError) as exc:
             raise RuntimeError(f"leadflow is misconfigured; check the function's environment: {exc}") from exc

@@ -74,6 +74,9 @@ def person_items(footprint: Footprint, get: GetItem, query: QueryPartition) -> l
         entry for lead_id, items in partitions.items() for item in items for entry in _linked(lead_id, item, lead_ids)
     ]
     found += existing(linked, check_owner=False)
+    # The emails sent to them (the mail log, on the outbox table, under each lead): addresses and rendered content.
+    for lead_id in lead_ids:
+        found += [_ref("outbox", item, "email") for item in query("outbox", layout.mail_partition(lead_id))]
     for email in footprint.emails:
         found += [
             _ref("leads", item, "parked_engagement")

@@ -6,7 +6,8 @@ botocore. Other AWS errors (throttling, outages) propagate unchanged, so the Lam
 
 from leadflow.adapters.dynamodb.config import DynamoConfigStore
 from leadflow.adapters.dynamodb.lead_store import DynamoLeadStore
+from leadflow.adapters.dynamodb.mail_log import DynamoMailLog
 from leadflow.adapters.dynamodb.outbox import DynamoOutbox
 from leadflow.adapters.dynamodb.track_counters import DynamoTrackCounters
 
-__all__ = ["DynamoConfigStore", "DynamoLeadStore", "DynamoOutbox", "DynamoTrackCounters"]
+__all__ = ["DynamoConfigStore", "DynamoLeadStore", "DynamoMailLog", "DynamoOutbox", "DynamoTrackCounters"]

@@ -80,6 +80,13 @@ from leadflow.adapters.layout.keys import (
     track_counts_key,
     track_event_key,
 )
+from leadflow.adapters.layout.mail import (
+    MAIL_INDEX_PARTITION,
+    mail_item,
+    mail_key,
+    mail_partition,
+    message_from_item,
+)
 from leadflow.adapters.layout.values import (
     BY_DUE,
     BY_OWNER,
@@ -125,6 +132,7 @@ __all__ = [
     "HISTORY_PREFIX",
     "KEY_ATTRIBUTES",
     "LAST_ERROR",
+    "MAIL_INDEX_PARTITION",
     "MAX_ERROR_CHARS",
     "MERGE_PREFIX",
     "OUTBOX_BY_CREATED",
@@ -172,9 +180,13 @@ __all__ = [
     "lead_item",
     "lead_key",
     "lead_save_conflict",
+    "mail_item",
+    "mail_key",
+    "mail_partition",
     "merge_record_from_item",
     "merge_record_item",
     "merge_record_key",
+    "message_from_item",
     "normalise",
     "notification_from_item",
     "notification_item",

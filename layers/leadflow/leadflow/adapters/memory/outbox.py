@@ -29,8 +29,8 @@ class InMemoryOutbox:
     def recent(self, limit: int = 50) -> list[Notification]:
         if limit < 1:
             raise ValueError(f"limit must be at least 1, got {limit}")
-        with self._table.lock:
-            items = self._table.all()
+        with self._table.lock:  # the by_created index's OUTBOX partition: notifications, not the mail log's items
+            items = [item for item in self._table.all() if item.get("gsi1pk") == layout.OUTBOX_PARTITION]
         items.sort(key=lambda item: item["gsi1sk"], reverse=True)
         return [layout.notification_from_item(item) for item in items[:limit]]
 
