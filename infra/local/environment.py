@@ -8,6 +8,8 @@ import os
 from infra.local.deployment import REGION, FunctionSpec
 from infra.local.persistence import LOCAL_SUPPRESSION_SALT
 
+LOCAL_UNSUBSCRIBE_SECRET = "local-unsubscribe-secret"
+
 
 def set_process_environment() -> None:
     os.environ.update(
@@ -23,6 +25,8 @@ def set_process_environment() -> None:
     )
     os.environ.setdefault("LEADFLOW_WEBHOOK_SECRETS", '{"generic": "local-webhook-secret"}')  # no SSM locally
     os.environ.setdefault("LEADFLOW_SUPPRESSION_SALT", LOCAL_SUPPRESSION_SALT)
+    # Signs the one-click unsubscribe links; on AWS a SecureString parameter (UNSUBSCRIBE_SECRET_PARAMETER).
+    os.environ.setdefault("LEADFLOW_UNSUBSCRIBE_SECRET", LOCAL_UNSUBSCRIBE_SECRET)
 
 
 def export_function_environment(functions: dict[str, FunctionSpec], log_level: str, api_base_url: str) -> None:

@@ -30,6 +30,8 @@ FUNCTIONS = {
     "ConfigApiFunction": "functions/config_api/",
     "RoutingApiFunction": "functions/routing_api/",
     "SlaFunction": "functions/sla/",
+    "UnsubscribeFunction": "functions/unsubscribe/",
+    "MailEventsFunction": "functions/mail_events/",
 }
 
 

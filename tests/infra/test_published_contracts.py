@@ -47,6 +47,7 @@ def test_openapi_documents_every_route_with_its_request_schema() -> None:
         "/v1/teams",
         "/v1/webhooks/{provider}",
         "/v1/config/{kind}",
+        "/v1/unsubscribe",
     }
     body = openapi["paths"]["/v1/leads"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert body["$ref"].endswith("/SubmissionIn")

@@ -58,6 +58,8 @@ def test_api_routes_and_api_key_requirements(translated: dict[str, Any]) -> None
         ("GET", "/v1/accounts/{account_id}"): ("LeadsApiFunction", True),
         ("GET", "/v1/openapi.json"): ("LeadsApiFunction", False),
         ("POST", "/v1/webhooks/{provider}"): ("WebhooksFunction", False),
+        ("GET", "/v1/unsubscribe"): ("UnsubscribeFunction", False),
+        ("POST", "/v1/unsubscribe"): ("UnsubscribeFunction", False),
     }
 
 

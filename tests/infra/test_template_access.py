@@ -58,6 +58,9 @@ def test_each_function_gets_only_the_table_and_bus_access_it_needs(template: dic
             ("DynamoDBCrudPolicy", "ConfigTable"),
             put_events,
         },
+        # + reading the unsubscribe secret and the suppression salt (their own parameters only)
+        "UnsubscribeFunction": {("DynamoDBCrudPolicy", "LeadsTable"), put_events},
+        "MailEventsFunction": {("DynamoDBCrudPolicy", "LeadsTable"), put_events},
         "RecycleFunction": {
             ("DynamoDBCrudPolicy", "LeadsTable"),
             ("DynamoDBReadPolicy", "ConfigTable"),

@@ -347,6 +347,10 @@ class SuppressionCheck:
         salt = self._salt()
         return salt is not None and is_suppressed(email_canonical, suppression_list(), salt)
 
+    def salt(self) -> str | None:
+        """The salt, or None while there is none (see the class)."""
+        return self._salt()
+
     def _salt(self) -> str | None:
         config = settings()
         if config.suppression_salt is not None:

@@ -18,6 +18,7 @@ def all_routers() -> tuple[APIGatewayRouter, ...]:
         read_routes,
         routing_routes,
         sla_routes,
+        unsubscribe_routes,
         webhook_routes,
     )
 
@@ -30,6 +31,7 @@ def all_routers() -> tuple[APIGatewayRouter, ...]:
         sla_routes.router,
         consent_routes.router,
         erasure_routes.router,
+        unsubscribe_routes.router,
         webhook_routes.router,
         config_routes.router,
     )
