@@ -76,11 +76,16 @@ def unsubscribe(token: str, deps: UnsubscribeDeps) -> Unsubscribed:
         consent=False, source=SOURCE, at=now, ref=f"unsubscribe:{list_id}:{lead_id}@{now.isoformat()}"
     )
 
+    withdrawn = False
+
     def withdraw(lead: Lead) -> Lead | None:
+        nonlocal withdrawn
         current = lead.consent_record
         if lead.merged_into is not None or (current is not None and not current.consent):
             return None
-        return with_consent(lead, record)
+        changed = with_consent(lead, record)
+        withdrawn = changed is not None
+        return changed
 
     lead = _follow(lead_id, deps, withdraw)
     if lead is None:  # erased, or never stored: nothing left to mail, nothing to say
@@ -92,7 +97,7 @@ def unsubscribe(token: str, deps: UnsubscribeDeps) -> Unsubscribed:
         return Unsubscribed(list_id=list_id, changed=False)
     rescore = LeadRescoreRequested(lead_id=lead.lead_id, reason="consent", requested_at=current.at)
     announced = announce_consent(deps.store, deps.bus, lead.lead_id, current, also=[rescore])
-    return Unsubscribed(list_id=list_id, changed=current == record or announced)
+    return Unsubscribed(list_id=list_id, changed=withdrawn or announced)
 
 
 def _follow(lead_id: str, deps: UnsubscribeDeps, change: Callable[[Lead], Lead | None]) -> Lead | None:
