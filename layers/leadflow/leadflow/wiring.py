@@ -344,14 +344,10 @@ class SuppressionCheck:
         self._missing_until = 0.0
 
     def __call__(self, email_canonical: str) -> bool:
-        salt = self._salt()
+        salt = self.salt()
         return salt is not None and is_suppressed(email_canonical, suppression_list(), salt)
 
     def salt(self) -> str | None:
-        """The salt, or None while there is none (see the class)."""
-        return self._salt()
-
-    def _salt(self) -> str | None:
         config = settings()
         if config.suppression_salt is not None:
             return config.suppression_salt.get_secret_value()
