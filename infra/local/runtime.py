@@ -24,6 +24,7 @@ from infra.config_documents import read_document
 from infra.local import moto_hooks
 from infra.local.clock import VirtualClock
 from infra.local.deployment import ACCOUNT_ID, REGION, Deployment, deploy
+from infra.local.enrolments import resume_enrolments
 from infra.local.environment import export_function_environment, set_process_environment
 from infra.local.handlers import FunctionRunner
 from infra.local.http_api import ApiServer
@@ -118,6 +119,8 @@ class LocalRuntime:
         self.clock_waits = moto_hooks.state_machines_follow_clock(self.clock)
         self._use_runtime_clock()
         self.load_config()
+        if self._data is not None:
+            resume_enrolments(self.session, self.deployment, self.table_items("LeadsTable"))
         self.scheduler.start(self._saved_schedules())
         if self._server is not None:
             threading.Thread(target=self._server.serve_forever, name="leadflow-api", daemon=True).start()

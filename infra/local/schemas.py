@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from leadflow.models import events
+from leadflow.models import events, nurture_events
 
 from infra.local.template import REPO_ROOT
 
@@ -18,11 +18,12 @@ SCHEMA_DIR = REPO_ROOT / "infra" / "schemas"
 
 
 def event_models() -> list[type[events.DomainEvent]]:
-    found = [
+    found = {
         value
-        for value in vars(events).values()
+        for module in (events, nurture_events)
+        for value in vars(module).values()
         if isinstance(value, type) and issubclass(value, events.DomainEvent) and value is not events.DomainEvent
-    ]
+    }
     return sorted(found, key=lambda model: model.detail_type)
 
 

@@ -30,6 +30,9 @@ FUNCTIONS = {
     "ConfigApiFunction": "functions/config_api/",
     "RoutingApiFunction": "functions/routing_api/",
     "SlaFunction": "functions/sla/",
+    "NurtureFunction": "functions/nurture/",
+    "NurtureStepFunction": "functions/nurture_step/",
+    "NurtureApiFunction": "functions/nurture_api/",
     "UnsubscribeFunction": "functions/unsubscribe/",
     "MailEventsFunction": "functions/mail_events/",
 }

@@ -48,6 +48,8 @@ def test_openapi_documents_every_route_with_its_request_schema() -> None:
         "/v1/webhooks/{provider}",
         "/v1/config/{kind}",
         "/v1/unsubscribe",
+        "/v1/leads/{lead_id}/nurture",
+        "/v1/nurture/tracks/{track_id}/stats",
     }
     body = openapi["paths"]["/v1/leads"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert body["$ref"].endswith("/SubmissionIn")

@@ -15,12 +15,14 @@ from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventMo
 from leadflow.models.events import (
     DomainEvent,
     EngagementState,
+    LeadScored,
     LeadSubmitted,
     NotificationQueued,
     PipelineState,
     RescoreState,
     SubmissionState,
 )
+from leadflow.models.enrolment import EnrolmentRun
 from leadflow.models.sla import SlaStep
 
 from infra.local.template import load_template
@@ -42,9 +44,10 @@ STATE_MODELS: dict[str, Any] = {
     "RouteFunction": PipelineState,
     "NotifyFunction": PipelineState,
     "SlaFunction": SlaStep,
+    "NurtureStepFunction": EnrolmentRun,
 }
 # The detail of the bus event a rule delivers to a function (the rule is its own resource in the template).
-DETAIL_MODELS: dict[str, type[DomainEvent]] = {"DeliverFunction": NotificationQueued}
+DETAIL_MODELS: dict[str, type[DomainEvent]] = {"DeliverFunction": NotificationQueued, "NurtureFunction": LeadScored}
 # Samples of what starts a state machine rather than a function: folder -> the detail model of its start event.
 STATE_MACHINE_STARTS: dict[str, type[DomainEvent]] = {"pipeline": LeadSubmitted}
 

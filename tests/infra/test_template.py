@@ -60,6 +60,9 @@ def test_api_routes_and_api_key_requirements(translated: dict[str, Any]) -> None
         ("POST", "/v1/webhooks/{provider}"): ("WebhooksFunction", False),
         ("GET", "/v1/unsubscribe"): ("UnsubscribeFunction", False),
         ("POST", "/v1/unsubscribe"): ("UnsubscribeFunction", False),
+        ("POST", "/v1/leads/{lead_id}/nurture"): ("NurtureApiFunction", True),
+        ("DELETE", "/v1/leads/{lead_id}/nurture"): ("NurtureApiFunction", True),
+        ("GET", "/v1/nurture/tracks/{track_id}/stats"): ("NurtureApiFunction", True),
     }
 
 

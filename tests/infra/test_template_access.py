@@ -72,6 +72,25 @@ def test_each_function_gets_only_the_table_and_bus_access_it_needs(template: dic
             ("DynamoDBCrudPolicy", "OutboxTable"),
             put_events,
         },
+        # + starting and stopping NurtureTrack executions, sending as the marketing sender: tested below
+        "NurtureFunction": {
+            ("DynamoDBCrudPolicy", "LeadsTable"),
+            ("DynamoDBCrudPolicy", "ConfigTable"),
+            ("DynamoDBCrudPolicy", "OutboxTable"),
+            put_events,
+        },
+        "NurtureStepFunction": {
+            ("DynamoDBCrudPolicy", "LeadsTable"),
+            ("DynamoDBReadPolicy", "ConfigTable"),
+            ("DynamoDBCrudPolicy", "OutboxTable"),
+            put_events,
+        },
+        "NurtureApiFunction": {
+            ("DynamoDBCrudPolicy", "LeadsTable"),
+            ("DynamoDBReadPolicy", "ConfigTable"),
+            ("DynamoDBReadPolicy", "OutboxTable"),
+            put_events,
+        },
     }
     assert {name: policy_templates(function) for name, function in functions.items()} == expected
 

@@ -43,12 +43,17 @@ from leadflow.services.sweep import SweepDeps
 from leadflow.settings import settings
 
 # Standard retry mode backs off on throttling; a Lambda's own timeout bounds the total.
-_BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=2, read_timeout=5)
+BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=2, read_timeout=5)
 
 
 @cache
 def _dynamodb() -> Any:
-    return boto3.resource("dynamodb", config=_BOTO_CONFIG)
+    return boto3.resource("dynamodb", config=BOTO_CONFIG)
+
+
+def table(name: str) -> Any:
+    """A boto3 Table resource of this cold start's DynamoDB client (for the wiring modules beside this one)."""
+    return _dynamodb().Table(name)
 
 
 @cache
@@ -73,7 +78,7 @@ def outbox() -> DynamoOutbox:
 
 @cache
 def event_bus() -> EventBridgeBus:
-    return EventBridgeBus(boto3.client("events", config=_BOTO_CONFIG), settings().event_bus_name)
+    return EventBridgeBus(boto3.client("events", config=BOTO_CONFIG), settings().event_bus_name)
 
 
 @cache
@@ -90,7 +95,7 @@ def enrichment_provider() -> EnrichmentProvider:
         return directory
     api_key = None
     if config.enrichment_api_key_parameter:
-        ssm = boto3.client("ssm", config=_BOTO_CONFIG)
+        ssm = boto3.client("ssm", config=BOTO_CONFIG)
         parameter = ssm.get_parameter(Name=config.enrichment_api_key_parameter, WithDecryption=True)
         api_key = str(parameter["Parameter"]["Value"])
     http = HttpEnrichmentProvider(
@@ -116,7 +121,7 @@ def notifiers() -> tuple[Notifier, ...]:
     """Slack for reps with a webhook; email through SES only when SES_FROM_ADDRESS is set (off by default)."""
     found: list[Notifier] = [SlackNotifier(breaker=CircuitBreaker(clock=current_clock()))]
     if settings().ses_from_address:
-        found.append(SesNotifier(boto3.client("sesv2", config=_BOTO_CONFIG), settings().ses_from_address))
+        found.append(SesNotifier(boto3.client("sesv2", config=BOTO_CONFIG), settings().ses_from_address))
     return tuple(found)
 
 
@@ -392,6 +397,14 @@ def erasure_deps(*, with_salt: bool = True) -> ErasureDeps:
     )
 
 
+_ON_RESET: list[Callable[[], None]] = []
+
+
+def on_reset(clear: Callable[[], None]) -> None:
+    """Have reset() call `clear` too (the caches of the wiring modules beside this one)."""
+    _ON_RESET.append(clear)
+
+
 def reset() -> None:
     """Forget every client and setting, as a new cold start would (tests and the local runtime use this)."""
     for cached in (_dynamodb, lead_store, match_index, config_store, outbox, event_bus, enrichment_provider, settings):
@@ -400,3 +413,5 @@ def reset() -> None:
     webhook_secrets.cache_clear()
     for erasure_cached in (personal_data_store, suppression_list, audit_log, suppression_salt, suppression_check):
         erasure_cached.cache_clear()
+    for clear in _ON_RESET:
+        clear()

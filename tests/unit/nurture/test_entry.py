@@ -42,7 +42,7 @@ def test_the_higher_priority_track_wins_when_several_admit_the_lead() -> None:
 def test_a_lead_in_one_track_enters_no_second_unless_that_track_runs_beside_others() -> None:
     rules = ruleset(welcome(), welcome(id="webinars", concurrent=True, priority=1))
     lead = a_lead()
-    lead = with_enrolment(lead, new_enrolment(lead, rules.tracks[0], 1, "scored_below_mql", MONDAY_10_UTC), keep=20)
+    lead = with_enrolment(lead, new_enrolment(lead, rules.tracks[0], 1, "scored_below_mql", MONDAY_10_UTC), keep=10)
 
     chosen = choose_track(lead, rules, "scored_below_mql", MONDAY_10_UTC + timedelta(hours=1))
 
@@ -54,7 +54,7 @@ def test_a_track_that_never_readmits_is_not_entered_twice_and_one_with_a_delay_a
     later = ruleset(welcome(reentry={"after_days": 90}))
     lead = a_lead()
     done = ended(new_enrolment(lead, once.tracks[0], 1, "scored_below_mql", MONDAY_10_UTC), "completed", MONDAY_10_UTC)
-    lead = with_enrolment(lead, done, keep=20)
+    lead = with_enrolment(lead, done, keep=10)
 
     assert choose_track(lead, once, "scored_below_mql", MONDAY_10_UTC + timedelta(days=400)) is None
     assert choose_track(lead, later, "scored_below_mql", MONDAY_10_UTC + timedelta(days=30)) is None
@@ -86,9 +86,9 @@ def test_ended_enrolments_beyond_the_newest_are_let_go_but_active_ones_stay() ->
     rules, lead = ruleset(welcome(reentry={"after_days": 1})), a_lead()
     for day in range(25):
         enrolment = new_enrolment(lead, rules.tracks[0], 1, "scored_below_mql", MONDAY_10_UTC + timedelta(days=day))
-        lead = with_enrolment(lead, ended(enrolment, "completed", MONDAY_10_UTC), keep=20)
+        lead = with_enrolment(lead, ended(enrolment, "completed", MONDAY_10_UTC), keep=10)
     active = new_enrolment(lead, rules.tracks[0], 1, "scored_below_mql", MONDAY_10_UTC + timedelta(days=30))
-    lead = with_enrolment(lead, active, keep=20)
+    lead = with_enrolment(lead, active, keep=10)
 
-    assert len(lead.nurture) == 20
+    assert len(lead.nurture) == 10
     assert lead.active_enrolments == [active]

@@ -65,13 +65,13 @@ def welcome(**overrides: Any) -> dict[str, Any]:
 
 
 def a_lead(lead_id: str = "lead_1", *, stage: Stage = Stage.NEW, country: str | None = "GB", **changes: Any) -> Lead:
+    changes.setdefault("consent", True)
     return Lead(
         lead_id=lead_id,
         email=f"{lead_id}@acme.example",
         email_canonical=f"{lead_id}@acme.example",
         first_name="Ada",
         country=country,
-        consent=True,
         created_at=MONDAY_10_UTC,
         updated_at=MONDAY_10_UTC,
         stage=stage,

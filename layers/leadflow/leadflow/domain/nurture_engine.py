@@ -209,8 +209,8 @@ class _Runner:
         return self.end("completed")  # an `end` step
 
     def email(self, step: EmailStep) -> str | Run | None:
-        if self.s.mail_blocked is not None:
-            return self.end(self.s.mail_blocked)
+        if self.s.mail_blocked is not None:  # "suppressed: bounced" ends the enrolment as suppressed_bounced
+            return self.end(re.sub(r"[^a-z0-9]+", "_", self.s.mail_blocked.lower()).strip("_"))
         hold = _hold_until(self.s.now, self.sent, self.s.limits, self.s.zone)
         if hold is not None:
             self.record(step.id, "deferred", detail=hold.isoformat())

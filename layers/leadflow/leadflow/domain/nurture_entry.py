@@ -91,15 +91,21 @@ def choose_track(
     return max(candidates, key=lambda track: track.priority, default=None)
 
 
-def enrolment_id(lead_id: str, track_id: str, at: datetime) -> str:
-    """Deterministic, so a redelivered event starts the same execution (a second start is refused by name)."""
-    digest = hashlib.sha256(f"{lead_id}|{track_id}|{at.isoformat()}".encode()).hexdigest()[:20]
+def enrolment_id(lead_id: str, track_id: str, ref: str) -> str:
+    """Deterministic from what enrolled the lead (`ref`: the event's id), so a redelivered event begins the same
+    enrolment and starts the same execution (a second start of a name starts nothing)."""
+    digest = hashlib.sha256(f"{lead_id}|{track_id}|{ref}".encode()).hexdigest()[:20]
     return f"nur_{digest}"
 
 
-def new_enrolment(lead: Lead, track: Track, version: int, cause: EnrolmentCause, now: datetime) -> Enrolment:
+def new_enrolment(
+    lead: Lead, track: Track, version: int, cause: EnrolmentCause, now: datetime, *, ref: str | None = None
+) -> Enrolment:
+    """A new enrolment at the track's first step; `ref` names what enrolled the lead (default: the time)."""
+    ref = ref or now.isoformat()
     return Enrolment(
-        enrolment_id=enrolment_id(lead.lead_id, track.id, now),
+        enrolment_id=enrolment_id(lead.lead_id, track.id, ref),
+        ref=ref,
         track_id=track.id,
         track_version=version,
         cause=cause,

@@ -23,8 +23,8 @@ StepOutcome = Literal[
     "no_owner",  # notify_owner with nobody to notify
     "handed_over",  # an enrol step: this enrolment ends, the lead goes to another track
 ]
-MAX_STEP_RECORDS = 100
-MAX_ENROLMENTS = 20
+MAX_STEP_RECORDS = 40  # per enrolment: a lead item stays far below DynamoDB's 400 KB
+MAX_ENROLMENTS = 10  # the active ones and the newest ended ones
 
 
 class StepRecord(BaseModel):
@@ -43,6 +43,7 @@ class Enrolment(BaseModel):
     track_id: str
     track_version: int = Field(description="The nurture rule set's version the enrolment follows to its end.")
     cause: EnrolmentCause
+    ref: str = Field(default="", description="What enrolled the lead: the event's id, or the request's.")
     entry_stage: str = Field(description="The lead's stage at enrolment: the lead moving on from it ends the track.")
     status: EnrolmentStatus = "active"
     enrolled_at: datetime
