@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.parser import envelopes, parse
 from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventModel, EventBridgeModel
+from leadflow.models.enrolment import EnrolmentRun
 from leadflow.models.events import (
     DomainEvent,
     EngagementState,
@@ -22,7 +23,6 @@ from leadflow.models.events import (
     RescoreState,
     SubmissionState,
 )
-from leadflow.models.enrolment import EnrolmentRun
 from leadflow.models.sla import SlaStep
 
 from infra.local.template import load_template
