@@ -8,7 +8,7 @@ import os
 from infra.local.deployment import REGION, FunctionSpec
 from infra.local.persistence import LOCAL_SUPPRESSION_SALT
 
-LOCAL_UNSUBSCRIBE_SECRET = "local-unsubscribe-secret"
+LOCAL_UNSUBSCRIBE_SECRET = "local-unsubscribe-secret"  # noqa: S105 - the local runtime's own; AWS reads SSM
 
 
 def set_process_environment() -> None:
