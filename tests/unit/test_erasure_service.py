@@ -298,3 +298,26 @@ def test_a_replayed_run_of_an_erased_submission_brings_nobody_back(deps: Pipelin
 
     # Then nothing about the person was written
     assert "raman" not in everything(deps)
+
+
+def test_the_event_names_the_persons_active_nurture_enrolments_so_their_executions_stop(deps: PipelineDeps) -> None:
+    from leadflow.models.enrolment import Enrolment
+
+    lead_id, _ = a_person(deps)
+    lead = deps.store.get_lead(lead_id)
+    assert lead is not None
+    active = Enrolment(
+        enrolment_id="nur_1",
+        track_id="welcome",
+        track_version=1,
+        cause="scored_below_mql",
+        entry_stage="new",
+        enrolled_at=lead.created_at,
+    )
+    deps.store.save_lead(lead.model_copy(update={"nurture": [active]}), expected_version=lead.version)
+
+    erase(lead_id, DPO, erasure_deps(deps))
+
+    assert isinstance(deps.bus, InMemoryEventBus)
+    [event] = deps.bus.of_type(LeadErased)
+    assert event.enrolment_ids == ["nur_1"]

@@ -249,3 +249,14 @@ def test_the_auto_response_goes_once_per_form_lead_and_day_even_without_marketin
     assert [m.kind for m in twins.mailer.sent] == ["transactional"]
     twins.suppressed.add(lead.email_canonical)
     assert autorespond(lead.lead_id, "sub_1", twins) is None
+
+
+def test_an_erased_persons_executions_are_stopped_by_the_erasure_event(twins: Twins) -> None:
+    add_lead(twins, a_lead())
+    scored_below_mql(twins, "lead_1")
+    twins.advance(MONDAY_10_UTC + timedelta(hours=1))
+    [running] = twins.workflows.running
+
+    handle_event("lead.erased", {"lead_id": "lead_1", "enrolment_ids": [running]}, "evt-erased", MONDAY_10_UTC, twins)
+
+    assert twins.workflows.running == set()

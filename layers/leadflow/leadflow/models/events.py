@@ -273,6 +273,9 @@ class LeadErased(DomainEvent):
     lead_ids: list[str] = Field(description="Every lead id of the person: the survivor and the leads merged into it.")
     erased_at: datetime
     counts: dict[str, int] = Field(default_factory=dict, description="Items erased, by kind (submission, ...).")
+    enrolment_ids: list[str] = Field(
+        default_factory=list, description="The person's active nurture enrolments, whose executions stop now."
+    )
 
 
 class PipelineFailed(DomainEvent):

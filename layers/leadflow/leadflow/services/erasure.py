@@ -236,6 +236,7 @@ def erase(lead_id: str, requester: Requester, deps: ErasureDeps) -> ErasureOut:
         return _out(record)
     lead_ids = record.lead_ids
     found = footprint(deps.store, lead_ids, leads) if leads else Footprint(lead_ids=lead_ids)
+    enrolments = [e.enrolment_id for lead in leads for e in lead.active_enrolments]  # before the leads go
     for email in found.emails:  # before any deletion: the addresses are learnt from what is deleted
         deps.suppression.suppress(email_hash(email, deps.salt), deps.clock.now(), "erased")
     for item in deps.personal.items_of_person(found):
@@ -244,7 +245,10 @@ def erase(lead_id: str, requester: Requester, deps: ErasureDeps) -> ErasureOut:
     counts = dict(record.counts or {})
     # Published before the record says done: a failed publish leaves the erasure in progress, and the retry
     # publishes again (subscribers erase by id, so a second event is harmless).
-    deps.bus.publish([LeadErased(lead_id=record.person_id, lead_ids=list(lead_ids), erased_at=now, counts=counts)])
+    erased = LeadErased(
+        lead_id=record.person_id, lead_ids=list(lead_ids), erased_at=now, counts=counts, enrolment_ids=enrolments
+    )
+    deps.bus.publish([erased])
     done = ErasureRecord(
         lead_id=record.lead_id,
         person_id=record.person_id,
