@@ -22,6 +22,7 @@ from tests.names import unique_surname
 
 LOCAL_SECRET = "local-webhook-secret"  # the local runtime's `generic` webhook provider
 WELCOME_EMAILS = 4
+FORM = {"content-type": "application/x-www-form-urlencoded"}
 
 
 def a_nurtured_lead(client: Client, runtime: LocalRuntime, **fields: Any) -> dict[str, Any]:
@@ -200,3 +201,72 @@ def test_a_tracks_stats_count_what_its_leads_did(client: Client, runtime: LocalR
 
     assert after["enrolled"] == before["enrolled"] + 1
     assert client.get("/v1/nurture/tracks/no-such-track/stats").status == 404
+
+
+def test_the_one_click_link_in_an_email_stops_every_track_of_the_lead(client: Client, runtime: LocalRuntime) -> None:
+    lead = a_nurtured_lead(client, runtime)
+    refused = client.post(f"/v1/leads/{lead['lead_id']}/nurture", {"track": "re-engagement"})
+    assert refused.status == 409, refused.body  # one active enrolment per lead, unless a track runs beside others
+    with_webinars(client)
+    second = client.post(f"/v1/leads/{lead['lead_id']}/nurture", {"track": "webinar-series"})
+    assert second.status == 201, second.body
+    days(runtime, 4)  # the intro went out (whatever the weekday and hour the runtime started at)
+    [intro, *_] = mails(lead["lead_id"])
+    assert intro.unsubscribe_url is not None
+    path = intro.unsubscribe_url.split("://", 1)[1].split("/", 1)[1]
+
+    reply = client.request("POST", f"/{path}", b"List-Unsubscribe=One-Click", FORM)
+    runtime.wait_for_executions()
+
+    assert reply.status == 200, reply.body
+    enrolments = client.get(f"/v1/leads/{lead['lead_id']}").json()["nurture"]
+    assert [(e["status"], e["exit_reason"]) for e in enrolments] == [("exited", "unsubscribed")] * 2
+    assert {execution_status(runtime, e["enrolment_id"]) for e in enrolments} == {"ABORTED"}
+    sent = len(mails(lead["lead_id"]))
+    days(runtime, 30)
+    assert len(mails(lead["lead_id"])) == sent
+
+
+def with_webinars(client: Client) -> None:
+    """The active nurture document plus a hand-enrolled track that runs beside the others (once per runtime)."""
+    active = client.get("/v1/config/nurture").json()["body"]
+    if any(track["id"] == "webinar-series" for track in active["tracks"]):
+        return
+    webinars = {
+        "id": "webinar-series",
+        "name": "Webinar series",
+        "priority": 1,
+        "concurrent": True,
+        "entry": {"cause": "manual"},
+        "steps": [
+            {"id": "invite", "type": "email", "template": "welcome-case-study"},
+            {"id": "wait-a-week", "type": "wait", "days": 7},
+            {"id": "reminder", "type": "email", "template": "welcome-check-in"},
+        ],
+    }
+    reply = client.request(
+        "PUT",
+        "/v1/config/nurture",
+        json.dumps({**active, "tracks": [*active["tracks"], webinars]}).encode(),
+        {"content-type": "application/json", "x-api-key": client.api_key},
+    )
+    assert reply.status == 200, reply.body
+
+
+def test_a_recycled_lead_enters_the_re_engagement_track_and_its_owner_is_named(
+    client: Client, runtime: LocalRuntime
+) -> None:
+    lead = a_nurtured_lead(client, runtime)
+    reply = client.post(
+        f"/v1/leads/{lead['lead_id']}/stage",
+        {"action": "disqualify", "reason_code": "bad_timing", "actor": "rep:dana-whitfield"},
+    )
+    assert reply.status == 200, reply.body
+    recycle_at = reply.json()["disqualification"]["recycle_at"]
+    runtime.wait_for_executions()
+
+    runtime.advance_clock(days=(datetime.fromisoformat(recycle_at) - runtime.clock.now()).days + 2)
+
+    current = client.get(f"/v1/leads/{lead['lead_id']}").json()
+    assert current["stage"] == "recycled"
+    assert [(e["track_id"], e["status"]) for e in current["nurture"]][-1] == ("re-engagement", "active")

@@ -114,6 +114,10 @@ def _track_for(  # noqa: PLR0917 - private, called once
         raise CannotEnrol(f"lead {lead.lead_id} was merged into {lead.merged_into}; enrol that lead instead")
     if any(e.track_id == named.id for e in lead.active_enrolments):
         raise CannotEnrol(f"lead {lead.lead_id} is in track {named.id!r} already")
+    if lead.active_enrolments and not named.concurrent:
+        # One active enrolment per lead unless the track runs beside others: a person's choice included.
+        busy = ", ".join(repr(e.track_id) for e in lead.active_enrolments)
+        raise CannotEnrol(f"lead {lead.lead_id} is in track {busy}; remove it first, or make {named.id!r} concurrent")
     return named
 
 
