@@ -230,12 +230,16 @@ class Dashboard:
             key=lambda i: str(i.get("created_at")),
             reverse=True,
         )
-        outbox = sorted(self.runtime.table_items("OutboxTable"), key=lambda i: str(i.get("created_at")), reverse=True)
+        items = sorted(self.runtime.table_items("OutboxTable"), key=lambda i: str(i.get("created_at")), reverse=True)
+        # The outbox table holds reps' notifications and the mail log (emails to leads, pk MAIL#<lead>).
+        emails = [i for i in items if str(i.get("pk", "")).startswith("MAIL#")]
+        outbox = [i for i in items if not str(i.get("pk", "")).startswith("MAIL#")]
         executions = sorted(self.runtime.executions(), key=lambda e: str(e["startDate"]), reverse=True)
         return {
             "clock": self.runtime.clock.now().isoformat(),
             "leads": leads[:100],
             "outbox": outbox[:50],
+            "emails": emails[:50],
             "executions": [
                 {"name": e["name"], "status": e["status"], "started": e["startDate"]} for e in executions[:50]
             ],
@@ -263,6 +267,19 @@ class Dashboard:
             ["queued", "rep", "subject"],
             [[n.get("created_at"), n.get("rep_id"), n.get("subject")] for n in state["outbox"]],
         )
+        emails = _table(
+            ["sent", "to", "kind", "subject", "track / step / variant"],
+            [
+                [
+                    m.get("created_at"),
+                    m.get("to"),
+                    m.get("kind"),
+                    m.get("subject"),
+                    " / ".join(str(m.get("tags", {}).get(k, "")) for k in ("track", "step", "variant")).strip(" /"),
+                ]
+                for m in state["emails"]
+            ],
+        )
         executions = _table(
             ["started", "status", "execution"], [[e["started"], e["status"], e["name"]] for e in state["executions"]]
         )
@@ -278,7 +295,8 @@ class Dashboard:
 <p>Clock: <b>{clock}</b> {_button("/_local/clock", "+1 hour", 1)} {_button("/_local/clock", "+1 day", 24)}</p>
 <p>Dead letters: <b>{dead}</b> {_button("/_local/redrive?then=dashboard", "Redrive")}
 &nbsp; <a href="/v1/openapi.json">OpenAPI</a> &nbsp; <a href="/_local/state">state as JSON</a></p>
-<h2>Leads</h2>{leads}<h2>Outbox</h2>{outbox}<h2>Pipeline executions</h2>{executions}
+<h2>Leads</h2>{leads}<h2>Outbox (to reps)</h2>{outbox}<h2>Emails to leads</h2>{emails}
+<h2>Executions</h2>{executions}
 <h2>Schedules</h2>{schedules}
 </body></html>"""
 

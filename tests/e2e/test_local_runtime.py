@@ -39,11 +39,33 @@ def test_posted_lead_is_routed_and_survives_a_restart(tmp_path: Path) -> None:
 
     assert lead["stage"] == "mql" and lead["score"]["total"] > 0
     assert [n["lead_id"] for n in state["outbox"]] == [lead["lead_id"]]
+    # the demo request was answered (a transactional auto-response: the dashboard's emails to leads)
+    assert [(m["lead_id"], m["kind"]) for m in state["emails"]] == [(lead["lead_id"], "transactional")]
 
     with RuntimeProcess(tmp_path / "data", port) as restarted:
         again = restarted.client.get(f"/v1/leads/{lead['lead_id']}").json()
 
     assert again == lead
+
+
+def test_a_nurture_enrolment_goes_on_after_a_restart(tmp_path: Path) -> None:
+    reader = {"email": "sam.reader@gmail.com", "form_id": "ebook-download", "consent": True, "country": "GB"}
+    with RuntimeProcess(tmp_path / "data") as runtime:
+        reply = runtime.client.post_lead(reader)
+        lead_id = runtime.client.wait_for_submission(reply.json()["submission_id"])["lead_id"]
+        # its first run has done what it could (sent the intro, or deferred it to a send window) and sleeps
+        lead = runtime.client.wait_for_lead(
+            lead_id, lambda lead: bool(lead["nurture"] and lead["nurture"][0]["wake_at"])
+        )
+        port = runtime.port
+
+    [enrolment] = lead["nurture"]
+    with RuntimeProcess(tmp_path / "data", port) as restarted:
+        state = restarted.client.request("GET", "/_local/state").json()
+        again = restarted.client.get(f"/v1/leads/{lead_id}").json()
+
+    assert [e["status"] for e in state["executions"] if e["name"] == enrolment["enrolment_id"]] == ["RUNNING"]
+    assert again["nurture"] == lead["nurture"]  # resumed where it stood: nothing repeated, nothing skipped
 
 
 def test_a_killed_runtime_keeps_every_accepted_submission(tmp_path: Path) -> None:
