@@ -186,3 +186,13 @@ def test_context_object_times_read_the_virtual_clock(runtime: LocalRuntime, sfn:
         moment = datetime.fromisoformat(output[key])
         assert abs(moment - virtual_now) < timedelta(seconds=10), key
         assert moment - datetime.now(UTC) > timedelta(days=2), key  # not the real time
+
+
+def test_an_execution_stopped_the_moment_it_started_stops_as_on_aws(sfn: Any, start: Start) -> None:
+    # a lead enrolled and removed at once: StopExecution right after StartExecution, before moto's thread has begun
+    arns = [start(_wait_then_pass({"Seconds": 86400})) for _ in range(10)]
+
+    for arn in arns:
+        sfn.stop_execution(executionArn=arn, cause="removed")
+
+    assert {_status_within(sfn, arn, 2.0, until="ABORTED") for arn in arns} == {"ABORTED"}

@@ -7,6 +7,7 @@ import datetime
 import importlib
 import logging
 import threading
+import time
 import types
 from typing import Any
 
@@ -49,6 +50,7 @@ def reuse_state_machine_task_clients() -> None:
 # --- Step Functions: time follows the runtime's clock ---------------------------------------------------------------
 
 STATE_MODULE = "moto.stepfunctions.parser.asl.component.state.state"
+STOP_WAIT_SECONDS = 5.0  # at most, for a just-started execution's environment (see stop below)
 
 
 def context_timestamp(moment: datetime.datetime) -> str:
@@ -148,6 +150,11 @@ def state_machines_follow_clock(clock: VirtualClock, poll_interval: float = 10.0
     original_stop = HOOKED["ExecutionWorker.stop"]
 
     def stop(self: ExecutionWorker, stop_date: datetime.datetime, error: str | None, cause: str | None) -> None:
+        # moto builds an execution's environment on its own thread once started; a StopExecution that comes right
+        # after StartExecution (a lead enrolled and removed at once) would find none and fail, where AWS stops it.
+        deadline = time.monotonic() + STOP_WAIT_SECONDS
+        while self.env is None and time.monotonic() < deadline:
+            time.sleep(0.005)
         original_stop(self, stop_date, error, cause)
         clock.nudge()  # a Wait state parked on the clock sees the stop now, not at its next poll
 
