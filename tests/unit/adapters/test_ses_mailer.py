@@ -14,7 +14,7 @@ import pytest
 from leadflow.adapters.ses_mailer import SesMailer
 from leadflow.ports import EmailMessage, MailNotSent
 from moto import mock_aws
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 SENDER = "news@leadflow.example"
