@@ -17,7 +17,6 @@ from leadflow.api.params import LeadId
 from leadflow.models.enrolment import Enrolment
 from leadflow.models.nurture_stats import TrackStats
 from leadflow.models.nurture_steps import STEP_ID_PATTERN
-from leadflow.services.lead_updates import LeadNotFound
 from leadflow.services.nurture import CannotEnrol, UnknownTrack, end_enrolments, enrol
 from leadflow.services.nurture_deps import NurtureDeps
 from leadflow.services.nurture_stats import track_stats
@@ -101,8 +100,3 @@ def _unknown_track(exc: UnknownTrack) -> Response[str]:
 @router.exception_handler(CannotEnrol)
 def _cannot_enrol(exc: CannotEnrol) -> Response[str]:
     return error_response(409, str(exc))
-
-
-@router.exception_handler(LeadNotFound)
-def _no_lead(exc: LeadNotFound) -> Response[str]:
-    return error_response(404, f"lead_id: no lead {exc.lead_id}")

@@ -16,6 +16,7 @@ from pydantic import TypeAdapter
 from leadflow import __version__
 from leadflow.api.errors import error_response, invalid_request
 from leadflow.api.form_bodies import FORM, JSON, BodyRejected, normalise_body
+from leadflow.ports import ConcurrentUpdate
 from leadflow.services.lead_updates import LeadNotFound
 from leadflow.services.pipeline_deps import MissingConfig
 from leadflow.settings import settings
@@ -83,6 +84,12 @@ def build_resolver(*routers: APIGatewayRouter) -> APIGatewayRestResolver:
     @app.exception_handler(LeadNotFound)
     def _no_lead(exc: LeadNotFound) -> Response[str]:
         return error_response(404, f"lead_id: no lead {exc.lead_id}")
+
+    @app.exception_handler(ConcurrentUpdate)
+    def _changed_meanwhile(exc: ConcurrentUpdate) -> Response[str]:
+        # Other writers of the lead (the pipeline, nurture, another request) won every retry: nothing was changed by
+        # this request, and sending it again is safe.
+        return error_response(409, f"the lead changed while this request was applied; send it again ({exc})")
 
     @app.exception_handler(MissingConfig)
     def _no_config(exc: MissingConfig) -> Response[str]:

@@ -7,6 +7,8 @@ so that an unmerge restores them and gives their identities back.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from leadflow.domain.identity import canonical_phone
 from leadflow.domain.lead_merge import merge_leads, unmerge
 from leadflow.domain.survivorship import email_identities
@@ -15,8 +17,9 @@ from leadflow.models.lead import HistoryEntry, Lead, Stage
 from leadflow.models.merge import MergeRecord
 from leadflow.models.routing import is_queue
 from leadflow.models.rules import MatchingRuleSet
+from leadflow.ports import ConcurrentUpdate
 from leadflow.services.dedupe import record_fields, with_match_keys
-from leadflow.services.lead_updates import LeadNotFound
+from leadflow.services.lead_updates import LeadNotFound, update_existing_lead
 from leadflow.services.pipeline import rescore_lead
 from leadflow.services.pipeline_deps import CurationDeps, active_ruleset
 from leadflow.services.routing import release_owner
@@ -49,9 +52,30 @@ def _counted(lead: Lead) -> bool:
 
 
 def merge_pair(lead_id: str, other_id: str, *, actor: str, deps: CurationDeps) -> Lead:
-    """Merge `other_id` into `lead_id`; asking again after it is done returns the merged lead."""
+    """Merge `other_id` into `lead_id`; asking again after it is done returns the merged lead.
+
+    The pipeline or nurture may write either lead meanwhile: a survivor that changed after it was read is read
+    again and the merge decided again (nothing else was written yet); the tombstone is written onto the other lead
+    as it stands then, so a concurrent write never leaves a merge half-done."""
     if lead_id == other_id:
         raise CannotMerge("a lead cannot be merged into itself")
+    now = deps.clock.now()
+    for _ in range(MERGE_ATTEMPTS):
+        try:
+            return _merge_once(lead_id, other_id, actor=actor, deps=deps, now=now)
+        except SurvivorChanged:
+            continue
+    raise ConcurrentUpdate(f"lead {lead_id} kept changing while it was being merged; try again")
+
+
+MERGE_ATTEMPTS = 5
+
+
+class SurvivorChanged(Exception):
+    """The surviving lead was written by someone else after the merge read it."""
+
+
+def _merge_once(lead_id: str, other_id: str, *, actor: str, deps: CurationDeps, now: datetime) -> Lead:
     survivor, other = _lead(deps, lead_id), _lead(deps, other_id)
     if other.merged_into == lead_id:
         return survivor
@@ -61,23 +85,24 @@ def merge_pair(lead_id: str, other_id: str, *, actor: str, deps: CurationDeps) -
     links = {link.other_id: link for link in deps.index.possible_duplicates(lead_id)}
     evidence = links[other_id].evidence if other_id in links else None
     rules = active_ruleset(deps.config, "matching", MatchingRuleSet).survivorship
-    now = deps.clock.now()
     outcome = merge_leads(survivor, other, rules, evidence=evidence, actor=actor, now=now)
-    deps.store.put_merge_record(outcome.record)  # first: if a later write fails, the merge can still be undone
-    merged = deps.store.save_lead(with_match_keys(outcome.merged), expected_version=survivor.version)
-    # A tombstone is no job's business: out of the due index with it, and its SLA over.
-    sla = other.sla.model_copy(update={"status": "ended"}) if other.sla and other.sla.status == "running" else other.sla
-    tombstone = other.model_copy(
-        update={
-            "merged_into": lead_id,
-            "match_keys": [],
-            "updated_at": now,
-            "due_at": None,
-            "due_job": None,
-            "sla": sla,
-        }
-    )
-    deps.store.save_lead(tombstone, expected_version=other.version)
+    # The record first, so the merge can be undone whatever fails next; a merge decided again after a lost race
+    # has the same id (the same `now`), so its record replaces the first attempt's.
+    deps.store.put_merge_record(outcome.record)
+    try:
+        merged = deps.store.save_lead(with_match_keys(outcome.merged), expected_version=survivor.version)
+    except ConcurrentUpdate as exc:
+        raise SurvivorChanged(lead_id) from exc
+
+    def tombstone(current: Lead) -> Lead:
+        # A tombstone is no job's business: out of the due index with it, and its SLA over.
+        sla = current.sla
+        if sla is not None and sla.status == "running":
+            sla = sla.model_copy(update={"status": "ended"})
+        update = {"merged_into": lead_id, "match_keys": [], "updated_at": now, "due_at": None, "due_job": None}
+        return current.model_copy(update={**update, "sla": sla})
+
+    update_existing_lead(deps.store, other_id, tombstone)
     if _counted(other) and merged.owner_id != other.owner_id and other.owner_id is not None:
         release_owner(deps.config, other.owner_id)  # two open leads of one person are one now
     for kind, value in _identities(other):
