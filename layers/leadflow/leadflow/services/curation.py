@@ -146,6 +146,10 @@ def unmerge_lead(lead_id: str, *, actor: str, deps: CurationDeps) -> tuple[Lead,
     except ValueError as exc:
         raise CannotMerge(str(exc)) from exc
     tombstone = _lead(deps, record.other_id)
+    # Nurture enrolments are what ran, not what the person is: the merge ended the other lead's and their
+    # executions stopped, so each lead keeps its enrolments as they stand now.
+    survivor = survivor.model_copy(update={"nurture": current.nurture})
+    other = other.model_copy(update={"nurture": tombstone.nurture})
     survivor = deps.store.save_lead(with_match_keys(survivor), expected_version=current.version)
     other = deps.store.save_lead(other, expected_version=tombstone.version)
     for kind, value in _identities(record.other_before):
