@@ -2,11 +2,11 @@
 
 from typing import Any
 
-from leadflow import wiring
 from leadflow.api import all_routers, read_routes
 from leadflow.api.deps import provide
 from leadflow.api.handler import api_handler
 from leadflow.api.resolver import build_resolver, openapi_document
+from leadflow.wiring import api as api_wiring
 
 app = build_resolver(read_routes.router)
 
@@ -16,4 +16,4 @@ def openapi() -> dict[str, Any]:
     return openapi_document(*all_routers())
 
 
-handler = api_handler(app, [provide(read_routes.READS, wiring.read_deps)])
+handler = api_handler(app, [provide(read_routes.READS, api_wiring.read_deps)])

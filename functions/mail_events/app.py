@@ -4,10 +4,10 @@ become engagement on the lead, permanent bounces and complaints suppress the add
 from typing import Any
 
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
-from leadflow import mail_wiring
 from leadflow.observability import logger
 from leadflow.services.mail_events import handle
 from leadflow.step_handler import event_handler
+from leadflow.wiring import mail as mail_wiring
 
 
 class SesEvent(EventBridgeModel):

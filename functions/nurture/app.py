@@ -6,10 +6,10 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
-from leadflow import nurture_wiring
 from leadflow.observability import logger, metrics
 from leadflow.services.nurture_events import handle_event
 from leadflow.step_handler import event_handler
+from leadflow.wiring import nurture as nurture_wiring
 
 
 class BusEvent(EventBridgeModel):

@@ -5,11 +5,11 @@ from dataclasses import asdict
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from leadflow import nurture_wiring
 from leadflow.models.enrolment import EnrolmentRun
 from leadflow.observability import logger, metrics
 from leadflow.services.nurture_step import run_enrolment
 from leadflow.step_handler import event_handler
+from leadflow.wiring import nurture as nurture_wiring
 
 
 def run(request: EnrolmentRun) -> dict[str, Any]:

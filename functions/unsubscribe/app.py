@@ -2,11 +2,11 @@
 credential; the confirmation page, and the one-click form that withdraws marketing consent and suppresses the
 address."""
 
-from leadflow import mail_wiring
 from leadflow.api import unsubscribe_routes
 from leadflow.api.deps import provide
 from leadflow.api.handler import api_handler
 from leadflow.api.resolver import build_resolver
+from leadflow.wiring import mail as mail_wiring
 
 app = build_resolver(unsubscribe_routes.router)
 

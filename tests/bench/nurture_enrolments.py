@@ -46,8 +46,9 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
-    from leadflow import nurture_wiring, wiring
+    from leadflow import wiring
     from leadflow.models.lead import Lead
+    from leadflow.wiring import nurture as nurture_wiring
 
     from infra.local.runtime import LocalRuntime, RuntimeOptions
 

@@ -12,9 +12,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from leadflow import nurture_wiring
 from leadflow.domain.webhook_signature import signed_headers
 from leadflow.ports import EmailMessage
+from leadflow.wiring import nurture as nurture_wiring
 
 from infra.local.runtime import LocalRuntime
 from tests.http_client import Client

@@ -10,8 +10,8 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from leadflow import mail_wiring
 from leadflow.domain.unsubscribe_token import issue
+from leadflow.wiring import mail as mail_wiring
 
 from infra.local.runtime import LocalRuntime
 from tests.events import load_event

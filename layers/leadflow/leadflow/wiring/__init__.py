@@ -1,4 +1,9 @@
-"""Builds the AWS adapters once per cold start from the settings; handlers ask here for what they need."""
+"""Builds the AWS adapters once per cold start from the settings; handlers ask here for what they need.
+
+This module holds the clients, the adapters and the deps of the pipeline, the jobs and most routes; its submodules
+build on it for one area each and are imported by the functions of that area only (a function loads what it uses):
+`wiring.api` (reading leads, taking forms), `wiring.mail` (who may be mailed, unsubscribe, SES's delivery events)
+and `wiring.nurture` (enrolments, the mail service and its log). It imports none of them."""
 
 from __future__ import annotations
 
@@ -27,13 +32,11 @@ from leadflow.ports import Clock, EnrichmentProvider, Notifier, WebhookSecrets
 from leadflow.services.delivery import DeliveryDeps
 from leadflow.services.engagement import EngagementDeps
 from leadflow.services.erasure import ErasureDeps, ErasureNotConfigured, is_suppressed
-from leadflow.services.intake import IntakeDeps
 from leadflow.services.outcomes import OutcomeDeps
 from leadflow.services.pipeline_deps import (
     CurationDeps,
     DueJobDeps,
     LeadChangeDeps,
-    ReadDeps,
     RoutingDeps,
     SlaDeps,
 )
@@ -123,35 +126,6 @@ def notifiers() -> tuple[Notifier, ...]:
     if settings().ses_from_address:
         found.append(SesNotifier(boto3.client("sesv2", config=BOTO_CONFIG), settings().ses_from_address))
     return tuple(found)
-
-
-@dataclass(frozen=True)
-class ReadAdapters:
-    """What the read routes are handed: the leads table, the match index, the config table's rule sets, the clock."""
-
-    store: DynamoLeadStore
-    index: DynamoMatchIndex
-    rules: DynamoConfigStore
-    clock: Clock
-
-
-def read_deps() -> ReadDeps:
-    """Reading leads, scores, submissions and accounts (GET /v1/leads..., /v1/submissions/{id}, /v1/accounts/{id})."""
-    return ReadAdapters(lead_store(), match_index(), config_store(), current_clock())
-
-
-@dataclass(frozen=True)
-class IntakeAdapters:
-    """What the form endpoint is handed: the leads table its submissions go to, the bus and the clock."""
-
-    store: DynamoLeadStore
-    bus: EventBridgeBus
-    clock: Clock
-
-
-def intake_deps() -> IntakeDeps:
-    """Accepting a form submission (POST /v1/leads)."""
-    return IntakeAdapters(lead_store(), event_bus(), current_clock())
 
 
 def delivery_deps() -> DeliveryDeps:

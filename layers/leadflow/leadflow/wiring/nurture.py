@@ -1,6 +1,6 @@
 """The wiring of nurture: the enrolments' executions, the tracks' counts, the mail service and its log, over
-leadflow.wiring's clients, with the one decision of who may be mailed from leadflow.mail_wiring. Its own module, as
-leadflow.wiring would pass 400 lines; its caches are cleared with wiring's (wiring.reset)."""
+leadflow.wiring's clients, with the one decision of who may be mailed from leadflow.wiring.mail; its caches are
+cleared with wiring's (wiring.reset)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from functools import cache
 
 import boto3
 
-from leadflow import mail_wiring, wiring
+from leadflow import wiring
 from leadflow.adapters.dynamodb import (
     DynamoConfigStore,
     DynamoLeadStore,
@@ -27,6 +27,7 @@ from leadflow.models.lead import Lead
 from leadflow.ports import Clock, Mailer
 from leadflow.services.nurture_deps import NurtureDeps
 from leadflow.settings import settings
+from leadflow.wiring import mail as mail_wiring
 
 
 @cache

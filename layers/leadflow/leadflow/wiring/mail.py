@@ -1,9 +1,7 @@
 """The wiring of mail consent: who may be mailed (the suppression list by email, with the erasure salt), the
 one-click unsubscribe links' secret, and the deps of the unsubscribe routes and of SES's delivery events, over
-leadflow.wiring's clients (nothing is cached here, so wiring.reset() resets this too).
-
-Its own module, as leadflow.wiring would pass 400 lines: wiring cannot import it (it imports wiring), so the nurture
-wiring takes `marketing_blocked`, `transactional_blocked` and `unsubscribe_link` from here."""
+leadflow.wiring's clients (nothing is cached here, so wiring.reset() resets this too). The nurture wiring takes
+`marketing_blocked`, `transactional_blocked` and `unsubscribe_link` from here: one decision for every send."""
 
 from __future__ import annotations
 
