@@ -15,7 +15,15 @@ import leadflow
 import pytest
 
 PACKAGE = Path(leadflow.__file__).parent
-ALLOWED_THIRD_PARTY = {"pydantic", "pydantic_core", "email_validator", "phonenumbers", "rapidfuzz", "jellyfish", "jinja2"}
+ALLOWED_THIRD_PARTY = {
+    "pydantic",
+    "pydantic_core",
+    "email_validator",
+    "phonenumbers",
+    "rapidfuzz",
+    "jellyfish",
+    "jinja2",
+}
 ALLOWED_LEADFLOW = ("leadflow.models", "leadflow.domain", "leadflow.ports")
 PURE_MODULES = sorted(
     [
