@@ -20,7 +20,8 @@ CONFIG_DIR_DEFAULT = CONFIG_DIR
 def _run(args: argparse.Namespace) -> int:
     from leadflow.log_masking import MaskingFilter
 
-    from infra.local.runtime import LocalRuntime, RuntimeOptions, describe
+    from infra.local.banner import describe
+    from infra.local.runtime import LocalRuntime, RuntimeOptions
 
     # The runtime's own console lines (a failed scheduled run quotes its error) are masked like the functions' lines.
     # On the `infra` logger, not the root: the functions' Powertools lines would reach a root handler a second time.

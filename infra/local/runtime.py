@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer
@@ -343,6 +342,14 @@ class LocalRuntime:
             for item in table.all_items()
         ]
 
+    def notifications(self) -> list[dict[str, Any]]:
+        """The reps' notifications on the outbox table (which also holds the mail log's emails to leads)."""
+        return [item for item in self.table_items("OutboxTable") if str(item.get("pk", "")).startswith("NOTIFY#")]
+
+    def emails(self) -> list[dict[str, Any]]:
+        """The mail log's emails to leads on the outbox table (locally, what SES would have sent)."""
+        return [item for item in self.table_items("OutboxTable") if str(item.get("pk", "")).startswith("MAIL#")]
+
     # --- dead letters ----------------------------------------------------------------------------------------------
 
     def dead_letters(self) -> list[dict[str, Any]]:
@@ -374,21 +381,3 @@ def template_parameters(template: dict[str, Any], overrides: dict[str, str]) -> 
         raw = overrides.get(name, str(spec.get("Default", "")))
         values[name] = [v.strip() for v in raw.split(",")] if spec.get("Type") == "CommaDelimitedList" else raw
     return values
-
-
-def describe(runtime: LocalRuntime) -> str:
-    assert runtime.deployment is not None
-    lines = [f"leadflow local runtime on {runtime.url}  (API key: x-api-key: {runtime.options.api_key})"]
-    for route in runtime.deployment.routes:
-        lock = " [x-api-key]" if route.api_key_required else ""
-        lines.append(f"  {route.method:6} {route.path}{lock}")
-    # The key once in the address bar; the dashboard then keeps it in a cookie and sends the browser to `/`.
-    lines.append(f"  dashboard: {runtime.url}/?key={quote(runtime.options.api_key)}")
-    lines.append(f"  clock x{runtime.clock.speed:g}: {runtime.clock.now().isoformat()}")
-    lines.append(f"  schedules (runtime's clock; POST {runtime.url}/_local/clock/advance with the key moves it):")
-    for schedule in runtime.schedules():
-        when = f"next {schedule['next_fire']}" if schedule["next_fire"] else "disabled or done"
-        lines.append(f"    {schedule['function']:28} {schedule['expression']:24} {when}")
-    if not runtime.schedules():
-        lines.append("    none")
-    return "\n".join(lines)

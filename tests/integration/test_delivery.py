@@ -134,7 +134,7 @@ def test_queued_notification_is_delivered_to_the_outbox_only_by_the_local_runtim
     submission = submit_and_wait(client, {**document, "company": "SAP"})
 
     def delivered() -> list[dict[str, Any]]:
-        items = runtime.table_items("OutboxTable")
+        items = runtime.notifications()
         mine = [n for n in items if n.get("lead_id") == submission["lead_id"]]
         return [n for n in mine if n.get("delivery_status") not in (None, "sending")]  # claimed, then recorded
 

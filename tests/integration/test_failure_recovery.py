@@ -57,7 +57,7 @@ def lead_of(client: Client, submission_id: str) -> dict[str, Any]:
 
 
 def notifications_of(runtime: LocalRuntime, lead_id: str) -> list[dict[str, Any]]:
-    return [n for n in runtime.table_items("OutboxTable") if n.get("lead_id") == lead_id]
+    return [n for n in runtime.notifications() if n.get("lead_id") == lead_id]
 
 
 def dead_letters_of(runtime: LocalRuntime, submission_id: str) -> int:

@@ -54,7 +54,7 @@ def test_corporate_vp_demo_request_is_scored_mql_assigned_and_notified(client: C
         "assigned",
         "notified",
     ]
-    notifications = [n for n in runtime.table_items("OutboxTable") if n.get("lead_id") == lead["lead_id"]]
+    notifications = [n for n in runtime.notifications() if n.get("lead_id") == lead["lead_id"]]
     assert [n["rep_id"] for n in notifications] == [lead["owner_id"]]
 
 

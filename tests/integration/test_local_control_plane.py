@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from infra.cli import main as cli
+from infra.local.banner import describe
 from infra.local.dashboard import Dashboard
-from infra.local.runtime import LocalRuntime, RuntimeOptions, describe
+from infra.local.runtime import LocalRuntime, RuntimeOptions
 from tests.http_client import Client
 
 KEY = "local-dev-key"

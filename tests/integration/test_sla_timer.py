@@ -108,7 +108,7 @@ def test_an_untouched_a1_lead_is_reassigned_at_each_deadline_then_escalated_to_t
     assert sla["escalated_to"] == "dana-whitfield" or third["owner_id"] == "dana-whitfield"  # the team's manager
     assert [h["detail"]["rep_id"] for h in history(escalated, "sla_breached")] == breached
     assert history(escalated, "escalated")[0]["detail"]["to"] == sla["escalated_to"]
-    outbox = {item.get("notification_id") for item in runtime.table_items("OutboxTable")}
+    outbox = {item.get("notification_id") for item in runtime.notifications()}
     assert f"escalated#{lead_id}#{sla['timer_id']}" in outbox
     assert execution_status(runtime, sla["timer_id"]) == "SUCCEEDED"
 

@@ -47,25 +47,28 @@ def a_message(**changes: Any) -> EmailMessage:
     return EmailMessage(**fields)
 
 
-def sent_raw() -> list[Message]:
+def sent_raw(to: str) -> list[Message]:
+    """What moto's SES took for `to` (the backend is the process's: other tests may have sent mail through it)."""
     backend = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
-    return [email.message_from_string(m.raw_data) for m in backend.sent_messages if hasattr(m, "raw_data")]
+    found = [email.message_from_string(m.raw_data) for m in backend.sent_messages if hasattr(m, "raw_data")]
+    return [message for message in found if message["To"] == to]
 
 
 def test_a_marketing_email_carries_both_parts_and_the_one_click_unsubscribe_headers(sesv2: Any) -> None:
-    SesMailer(sesv2, SENDER).send(a_message())
+    SesMailer(sesv2, SENDER).send(a_message(to="marketing.reader@acme.example"))
 
-    [sent] = sent_raw()
+    [sent] = sent_raw("marketing.reader@acme.example")
     assert sent["List-Unsubscribe"] == "<https://api.example/v1/unsubscribe?token=t>"
     assert sent["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert (sent["To"], sent["Subject"]) == ("ada@acme.example", "Welcome, Ada")
+    assert sent["Subject"] == "Welcome, Ada"
     assert [part.get_content_type() for part in sent.walk() if not part.is_multipart()] == ["text/plain", "text/html"]
 
 
 def test_a_transactional_email_has_no_unsubscribe_headers(sesv2: Any) -> None:
-    SesMailer(sesv2, SENDER).send(a_message(kind="transactional", unsubscribe_url=None, html=None))
+    to = "form.sender@acme.example"
+    SesMailer(sesv2, SENDER).send(a_message(to=to, kind="transactional", unsubscribe_url=None, html=None))
 
-    [sent] = sent_raw()
+    [sent] = sent_raw(to)
     assert sent["List-Unsubscribe"] is None
     assert sent.get_content_type() == "text/plain"
 
