@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from infra.local.deployment import Schedule
-from infra.local.runtime import LocalRuntime, describe
+from infra.local.banner import describe
+from infra.local.runtime import LocalRuntime
 from infra.local.scheduler import aws_time
 from tests.http_client import Client
 
