@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from infra.local.deployment import Schedule
 from infra.local.banner import describe
+from infra.local.deployment import Schedule
 from infra.local.runtime import LocalRuntime
 from infra.local.scheduler import aws_time
 from tests.http_client import Client
