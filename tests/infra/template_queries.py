@@ -11,6 +11,7 @@ ENV_FROM_RESOURCES = {
     "CONFIG_TABLE": "ConfigTable",
     "IDEMPOTENCY_TABLE": "IdempotencyTable",
     "OUTBOX_TABLE": "OutboxTable",
+    "REPORTS_TABLE": "ReportsTable",
     "EVENT_BUS_NAME": "LeadflowBus",
 }
 

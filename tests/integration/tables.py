@@ -16,6 +16,7 @@ class Tables:
     config: Any
     outbox: Any
     idempotency: Any
+    reports: Any
 
 
 def create_tables(dynamodb: Any, prefix: str | None = None) -> Tables:
@@ -26,7 +27,7 @@ def create_tables(dynamodb: Any, prefix: str | None = None) -> Tables:
     prefix = prefix or f"test-{uuid.uuid4().hex[:8]}"
     resources = load_template()["Resources"]
     created = {}
-    for logical_id in ("LeadsTable", "ConfigTable", "OutboxTable", "IdempotencyTable"):
+    for logical_id in ("LeadsTable", "ConfigTable", "OutboxTable", "IdempotencyTable", "ReportsTable"):
         request = create_table_request(f"{prefix}-{logical_id}", resources[logical_id]["Properties"])
         created[logical_id] = dynamodb.create_table(**request)
     return Tables(
@@ -34,4 +35,5 @@ def create_tables(dynamodb: Any, prefix: str | None = None) -> Tables:
         config=created["ConfigTable"],
         outbox=created["OutboxTable"],
         idempotency=created["IdempotencyTable"],
+        reports=created["ReportsTable"],
     )

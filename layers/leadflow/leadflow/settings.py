@@ -14,6 +14,8 @@ class Settings(BaseModel):
     config_table: str = Field(min_length=1)
     idempotency_table: str = Field(min_length=1)
     outbox_table: str = Field(min_length=1)
+    # The report projections; empty where a function neither keeps nor reads them.
+    reports_table: str = ""
     event_bus_name: str = Field(min_length=1)
     allowed_origins: list[str] = Field(default_factory=list)
     api_base_url: str = ""
@@ -62,6 +64,7 @@ class Settings(BaseModel):
                 config_table=env.get("CONFIG_TABLE", ""),
                 idempotency_table=env.get("IDEMPOTENCY_TABLE", ""),
                 outbox_table=env.get("OUTBOX_TABLE", ""),
+                reports_table=env.get("REPORTS_TABLE", "").strip(),
                 event_bus_name=env.get("EVENT_BUS_NAME", ""),
                 allowed_origins=[o.strip() for o in env.get("ALLOWED_ORIGINS", "").split(",") if o.strip()],
                 api_base_url=env.get("API_BASE_URL", "").rstrip("/"),

@@ -46,12 +46,15 @@ from leadflow.ports.notifications import (
     OutboxEntry,
 )
 from leadflow.ports.nurture import TrackCounters, Workflows
+from leadflow.ports.reports import ERASED_VERSION, CellRead, ReportProjection, StoredContribution
 
 __all__ = [
+    "ERASED_VERSION",
     "SETTLED",
     "Accounts",
     "AuditEntry",
     "AuditLog",
+    "CellRead",
     "Clock",
     "ConcurrentUpdate",
     "ConfigStore",
@@ -90,7 +93,9 @@ __all__ = [
     "Page",
     "PersonalDataStore",
     "PersonalItem",
+    "ReportProjection",
     "RuleSets",
+    "StoredContribution",
     "Submissions",
     "Suppression",
     "SuppressionList",

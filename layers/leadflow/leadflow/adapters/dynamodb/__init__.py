@@ -8,6 +8,14 @@ from leadflow.adapters.dynamodb.config import DynamoConfigStore
 from leadflow.adapters.dynamodb.lead_store import DynamoLeadStore
 from leadflow.adapters.dynamodb.mail_log import DynamoMailLog
 from leadflow.adapters.dynamodb.outbox import DynamoOutbox
+from leadflow.adapters.dynamodb.report_projection import DynamoReportProjection
 from leadflow.adapters.dynamodb.track_counters import DynamoTrackCounters
 
-__all__ = ["DynamoConfigStore", "DynamoLeadStore", "DynamoMailLog", "DynamoOutbox", "DynamoTrackCounters"]
+__all__ = [
+    "DynamoConfigStore",
+    "DynamoLeadStore",
+    "DynamoMailLog",
+    "DynamoOutbox",
+    "DynamoReportProjection",
+    "DynamoTrackCounters",
+]

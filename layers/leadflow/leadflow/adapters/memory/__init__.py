@@ -12,6 +12,7 @@ from leadflow.adapters.memory.mail_log import InMemoryMailLog
 from leadflow.adapters.memory.matching import InMemoryMatchIndex
 from leadflow.adapters.memory.nurture import InMemoryTrackCounters, InMemoryWorkflows
 from leadflow.adapters.memory.outbox import InMemoryOutbox
+from leadflow.adapters.memory.report_projection import InMemoryReportProjection
 
 __all__ = [
     "InMemoryConfigStore",
@@ -20,6 +21,7 @@ __all__ = [
     "InMemoryMailLog",
     "InMemoryMatchIndex",
     "InMemoryOutbox",
+    "InMemoryReportProjection",
     "InMemoryTrackCounters",
     "InMemoryWorkflows",
 ]

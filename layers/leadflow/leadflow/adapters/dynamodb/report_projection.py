@@ -1,0 +1,163 @@
+"""The report projection on its own table (ReportsTable).
+
+Items:
+- a lead's contribution: pk `CONTRIB#<lead id>`, sk `CONTRIB`, the lead version it was computed from and its cells
+  as JSON (counts and dimension values, never personal data);
+- a cell: pk `CELL#<dimension>#<month>`, sk `<day>#<value>`, one number attribute `n:<counter>` per counter.
+  Partitioned by month so that a year's report is at most 13 queries and one day's writes spread over a month's
+  partition, not one for all time.
+
+A lead's new contribution and its difference to the cells are written in one transaction, conditional on the stored
+contribution being the one the difference was computed against."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from leadflow.adapters.dynamodb.writes import lost_race
+from leadflow.models.reports import Cell, Contribution, Counters
+from leadflow.ports.reports import CellRead, StoredContribution
+
+_CONTRIB_SK = "CONTRIB"
+_COUNTER = "n:"
+#: DynamoDB's limit on the items of one transaction.
+MAX_TRANSACTION_ITEMS = 100
+
+
+def _contribution_key(lead_id: str) -> dict[str, str]:
+    return {"pk": f"CONTRIB#{lead_id}", "sk": _CONTRIB_SK}
+
+
+def _cell_key(cell: Cell) -> dict[str, str]:
+    return {"pk": f"CELL#{cell.dimension}#{cell.day[:7]}", "sk": f"{cell.day}#{cell.value}"}
+
+
+def _encode(cells: Contribution) -> str:
+    return json.dumps([[*cell, counters] for cell, counters in sorted(cells.items())], separators=(",", ":"))
+
+
+def _decode(text: str) -> Contribution:
+    return {Cell(dimension, day, value): dict(counters) for dimension, day, value, counters in json.loads(text)}
+
+
+def _months(first_day: str, last_day: str) -> list[str]:
+    first, last = date.fromisoformat(first_day), date.fromisoformat(last_day)
+    first_index, last_index = first.year * 12 + first.month - 1, last.year * 12 + last.month - 1
+    return [f"{index // 12:04d}-{index % 12 + 1:02d}" for index in range(first_index, last_index + 1)]
+
+
+class DynamoReportProjection:
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def contribution(self, lead_id: str) -> StoredContribution | None:
+        item = self._table.get_item(Key=_contribution_key(lead_id), ConsistentRead=True).get("Item")
+        if item is None:
+            return None
+        return StoredContribution(
+            revision=int(item["revision"]), lead_version=int(item["lead_version"]), cells=_decode(str(item["cells"]))
+        )
+
+    def replace(
+        self, lead_id: str, before: StoredContribution | None, after: StoredContribution, delta: Contribution
+    ) -> bool:
+        if len(delta) + 1 > MAX_TRANSACTION_ITEMS:
+            raise ValueError(f"a lead's change touches {len(delta)} report cells; at most 99 fit one transaction")
+        put: dict[str, Any] = {
+            "TableName": self._table.name,
+            "Item": {
+                **_contribution_key(lead_id),
+                "revision": after.revision,
+                "lead_version": after.lead_version,
+                "cells": _encode(after.cells),
+            },
+        }
+        if before is None:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "revision = :before"
+            put["ExpressionAttributeValues"] = {":before": before.revision}
+        items: list[dict[str, Any]] = [{"Put": put}]
+        items.extend({"Update": self._add(cell, changes)} for cell, changes in sorted(delta.items()))
+        try:
+            self._table.meta.client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            lost_race(exc)  # re-raises anything but a lost race
+            return False
+        return True
+
+    def _add(self, cell: Cell, changes: Counters) -> dict[str, Any]:
+        names = {f"#c{i}": f"{_COUNTER}{name}" for i, name in enumerate(sorted(changes))}
+        values = {f":c{i}": changes[name] for i, name in enumerate(sorted(changes))}
+        return {
+            "TableName": self._table.name,
+            "Key": _cell_key(cell),
+            "UpdateExpression": "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(names))),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+
+    def cells(self, dimension: str, first_day: str, last_day: str) -> CellRead:
+        found: list[tuple[Cell, Counters]] = []
+        read = 0
+        for month in _months(first_day, last_day):
+            condition = Key("pk").eq(f"CELL#{dimension}#{month}") & Key("sk").between(
+                f"{first_day}#", f"{last_day}#\uffff"
+            )
+            request: dict[str, Any] = {"KeyConditionExpression": condition}
+            while True:
+                page = self._table.query(**request)
+                read += int(page.get("Count", 0))
+                for item in page.get("Items", []):
+                    day, _, value = str(item["sk"]).partition("#")
+                    counters = _counters(item)
+                    if counters:
+                        found.append((Cell(dimension, day, value), counters))
+                if "LastEvaluatedKey" not in page:
+                    break
+                request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return CellRead(cells=found, items_read=read)
+
+    def all_cells(self) -> Iterator[tuple[Cell, Counters]]:
+        for item in self._scan(None):
+            pk = str(item["pk"])
+            counters = _counters(item)
+            if pk.startswith("CELL#") and counters:
+                dimension = pk.removeprefix("CELL#").rsplit("#", 1)[0]
+                day, _, value = str(item["sk"]).partition("#")
+                yield Cell(dimension, day, value), counters
+
+    def lead_ids(self) -> Iterator[str]:
+        for item in self._scan("pk"):
+            pk = str(item["pk"])
+            if pk.startswith("CONTRIB#"):
+                yield pk.removeprefix("CONTRIB#")
+
+    def clear(self) -> None:
+        with self._table.batch_writer() as batch:
+            for item in self._scan("pk, sk"):
+                batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
+
+    def _scan(self, projection: str | None) -> Iterator[dict[str, Any]]:
+        request: dict[str, Any] = {"ProjectionExpression": projection} if projection else {}
+        while True:
+            page = self._table.scan(**request)
+            yield from page.get("Items", [])
+            if "LastEvaluatedKey" not in page:
+                return
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _counters(item: dict[str, Any]) -> Counters:
+    return {
+        name.removeprefix(_COUNTER): int(value)
+        for name, value in item.items()
+        if name.startswith(_COUNTER) and isinstance(value, int | Decimal) and value
+    }

@@ -1,0 +1,58 @@
+"""In-memory twin of the report projection (held to the DynamoDB adapter by the contract tests)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+from leadflow.models.reports import Cell, Contribution, Counters
+from leadflow.ports.reports import CellRead, StoredContribution
+
+
+class InMemoryReportProjection:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._contributions: dict[str, StoredContribution] = {}
+        self._cells: dict[Cell, Counters] = {}
+
+    def contribution(self, lead_id: str) -> StoredContribution | None:
+        with self._lock:
+            return self._contributions.get(lead_id)
+
+    def replace(
+        self, lead_id: str, before: StoredContribution | None, after: StoredContribution, delta: Contribution
+    ) -> bool:
+        with self._lock:
+            stored = self._contributions.get(lead_id)
+            if (stored.revision if stored else None) != (before.revision if before else None):
+                return False
+            self._contributions[lead_id] = after
+            for cell, changes in delta.items():
+                counters = self._cells.setdefault(cell, {})
+                for name, change in changes.items():
+                    counters[name] = counters.get(name, 0) + change
+            return True
+
+    def cells(self, dimension: str, first_day: str, last_day: str) -> CellRead:
+        with self._lock:
+            found = [
+                (cell, {name: n for name, n in counters.items() if n})
+                for cell, counters in sorted(self._cells.items())
+                if cell.dimension == dimension and first_day <= cell.day <= last_day
+            ]
+        return CellRead(cells=[(cell, counters) for cell, counters in found if counters], items_read=len(found))
+
+    def all_cells(self) -> Iterator[tuple[Cell, Counters]]:
+        with self._lock:
+            found = [(cell, {name: n for name, n in counters.items() if n}) for cell, counters in self._cells.items()]
+        yield from ((cell, counters) for cell, counters in sorted(found) if counters)
+
+    def lead_ids(self) -> Iterator[str]:
+        with self._lock:
+            ids = list(self._contributions)
+        yield from ids
+
+    def clear(self) -> None:
+        with self._lock:
+            self._contributions.clear()
+            self._cells.clear()

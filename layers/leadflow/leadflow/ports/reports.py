@@ -1,0 +1,55 @@
+"""Where the report projections live: each lead's stored contribution (the version of the lead it was computed from,
+and its counters per cell) and the cells' sums, which the reports read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from leadflow.models.reports import Cell, Contribution, Counters
+
+#: The version a forgotten lead's contribution is stored under: above any real version, so nothing re-adds it.
+ERASED_VERSION = 2**53
+
+
+@dataclass(frozen=True)
+class StoredContribution:
+    """What a lead adds to the cells, as last stored: `revision` counts the writes (each write is conditional on
+    the one before), `lead_version` is the version of the lead it was computed from."""
+
+    revision: int
+    lead_version: int
+    cells: Contribution = field(default_factory=dict)
+
+
+@dataclass
+class CellRead:
+    """Cells of one dimension over a range of days, and how many stored items reading them took."""
+
+    cells: list[tuple[Cell, Counters]]
+    items_read: int
+
+
+class ReportProjection(Protocol):
+    def contribution(self, lead_id: str) -> StoredContribution | None:
+        """The lead's stored contribution; None for a lead never projected."""
+
+    def replace(
+        self, lead_id: str, before: StoredContribution | None, after: StoredContribution, delta: Contribution
+    ) -> bool:
+        """Store `after` as the lead's contribution and add `delta` to the cells, all or nothing, only if the stored
+        contribution is still `before` (the same revision); False (and no change) when another writer got there
+        first."""
+
+    def cells(self, dimension: str, first_day: str, last_day: str) -> CellRead:
+        """The cells of `dimension` with a day in [first_day, last_day] (ISO dates), with their counters."""
+
+    def all_cells(self) -> Iterator[tuple[Cell, Counters]]:
+        """Every cell with a count (a rebuild's check reads them all)."""
+
+    def lead_ids(self) -> Iterator[str]:
+        """Every lead with a stored contribution (for a rebuild's check)."""
+
+    def clear(self) -> None:
+        """Delete every contribution and cell (a rebuild starts from nothing)."""
