@@ -9,4 +9,4 @@ from leadflow.wiring import reports as reports_wiring
 
 app = build_resolver(router)
 
-handler = api_handler(app, [provide(REPORTS, reports_wiring.report_projection)])
+handler = api_handler(app, [provide(REPORTS, reports_wiring.report_read_deps)])

@@ -1,5 +1,6 @@
 """The reports (`GET /v1/reports/funnel`, `/speed-to-lead`, `/sla`): figures over the leads captured in a range of
-days, grouped by a dimension or by capture day, week or month, read from the projections only."""
+days, grouped by a dimension or by capture day, week or month, read from the projections only; the leads behind any
+of their numbers (`/v1/reports/leads`); and the dashboard's headline numbers (`/v1/reports/headlines`)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,25 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from leadflow.api.deps import UseCase
 from leadflow.api.errors import API_KEY, responses
-from leadflow.models.reports import MAX_RANGE_DAYS, FunnelRow, GroupBy, Report, ReportQuery, SlaRow, SpeedRow
-from leadflow.ports.reports import ReportProjection
-from leadflow.services.report_reads import ReportKind, report
+from leadflow.models.reports import (
+    DIMENSIONS,
+    MAX_RANGE_DAYS,
+    DrillPage,
+    FunnelRow,
+    GroupBy,
+    Headlines,
+    Report,
+    ReportQuery,
+    SlaRow,
+    SpeedRow,
+)
+from leadflow.ports.reports import MAX_MEMBERS_PAGE, CellRange
+from leadflow.services.report_headlines import ReportReadDeps, headlines
+from leadflow.services.report_reads import ReportKind, drill_down, report
 
 router = APIGatewayRouter()
 
-REPORTS = UseCase[ReportProjection]("reports")
+REPORTS = UseCase[ReportReadDeps]("reports")
 
 From = Annotated[date, Query(alias="from", description="First capture day (UTC, YYYY-MM-DD), included.")]
 To = Annotated[
@@ -27,6 +40,11 @@ To = Annotated[
 Group = Annotated[
     GroupBy, Query(description=f"One of: {', '.join(get_args(GroupBy))}. A time grouping is by capture day.")
 ]
+#: What a drill-down can list: the leads that count in a funnel stage, or in an SLA figure, or under a reason code.
+COUNTER_PATTERN = (
+    r"^(leads|mql|sal|sql|opportunity|customer|disqualified|won|lost|sla|sla_met|sla_breached|escalated|turns"
+    r"|turns_missed|dq:[A-Za-z0-9_.-]{1,64})$"
+)
 _COHORT = (
     " Every figure is about the leads captured in the range (a cohort): a lead's MQL, touch or won deal counts on "
     "the day it was captured, whenever it happened."
@@ -46,7 +64,7 @@ def _invalid(parameter: str, message: str) -> RequestValidationError:
 
 
 def _report(kind: ReportKind, first: date, last: date, group_by: str) -> Report:  # type: ignore[type-arg]
-    return report(kind, _query(first, last, group_by), REPORTS.deps())
+    return report(kind, _query(first, last, group_by), REPORTS.deps().projection)
 
 
 @router.get(
@@ -88,3 +106,47 @@ def speed_to_lead(first: From, to: To, group_by: Group = "rep") -> Report[SpeedR
 )
 def sla(first: From, to: To, group_by: Group = "rep") -> Report[SlaRow]:
     return _report("sla", first, to, group_by)
+
+
+@router.get(
+    "/v1/reports/leads",
+    summary="The leads behind a number",
+    description="The leads captured in the range that count in `counter` under `value` of `dimension` (for a row "
+    "of a report grouped by a dimension; `dimension=all&value=all` for its total), oldest capture first, a page at a "
+    "time. Read from the projections: a lead erased or merged away is not listed.",
+    responses=responses(DrillPage, "A page of leads, with their capture day.", 403),
+    security=API_KEY,
+    tags=["reports"],
+)
+def leads_behind(  # the query parameters, by name
+    *,
+    first: From,
+    to: To,
+    dimension: Annotated[str, Query(pattern=f"^({'|'.join(DIMENSIONS)})$", description="A dimension, or `all`.")],
+    value: Annotated[str, Query(min_length=1, max_length=200, description="The row's `group`.")],
+    counter: Annotated[
+        str, Query(pattern=COUNTER_PATTERN, description="`leads`, a stage (`mql`…), an SLA figure, or `dq:<reason>`.")
+    ] = "leads",
+    limit: Annotated[int, Query(ge=1, le=MAX_MEMBERS_PAGE)] = 50,
+    cursor: Annotated[str | None, Query(max_length=512, description="`next_cursor` of the previous page.")] = None,
+) -> DrillPage:
+    query = _query(first, to, dimension if dimension != "all" else "day")
+    cells = CellRange(dimension, value, query.from_.isoformat(), query.to.isoformat())
+    try:
+        return drill_down(cells, counter, REPORTS.deps().projection, limit=limit, cursor=cursor)
+    except ValueError as exc:
+        raise _invalid("cursor", f"not a cursor this API returned ({exc})") from exc
+
+
+@router.get(
+    "/v1/reports/headlines",
+    summary="The numbers that most need attention",
+    description="Median speed to lead, SLA compliance and MQL to SQL rate of the last 28 days' captures against "
+    "their targets (the `reports` rule set), MQLs untouched past their SLA right now, and this week's leads against "
+    "the same weekdays of the trailing weeks. Each is flagged `attention` when outside its target or usual range.",
+    responses=responses(Headlines, "The headline numbers.", 403),
+    security=API_KEY,
+    tags=["reports"],
+)
+def headline_numbers() -> Headlines:
+    return headlines(REPORTS.deps())

@@ -115,3 +115,42 @@ class Report(BaseModel, Generic[RowT]):
     rows: list[RowT]
     total: RowT
     items_read: int = Field(description="Projection items the report read: bounded by days x groups, not leads.")
+
+
+class Drill(BaseModel):
+    """Where a number's leads are listed: `GET /v1/reports/leads` with these parameters."""
+
+    dimension: str
+    value: str
+    counter: str
+    from_: date = Field(serialization_alias="from")
+    to: date
+
+
+class Headline(BaseModel):
+    id: str
+    label: str
+    value: float | None = Field(description="null when there is nothing to measure yet.")
+    unit: Literal["seconds", "ratio", "leads"]
+    target: float | None = None
+    usual_low: float | None = None
+    usual_high: float | None = None
+    status: Literal["ok", "attention", "no_data"]
+    explain: str = Field(description="What the number is and why it is flagged, in a sentence.")
+    drill: Drill | None = None
+    lead_ids: list[str] = Field(default_factory=list, description="The leads behind a live count (at most 50).")
+
+
+class Headlines(BaseModel):
+    as_of: date
+    headlines: list[Headline]
+
+
+class DrillItem(BaseModel):
+    lead_id: str
+    day: date = Field(description="The lead's capture day.")
+
+
+class DrillPage(BaseModel):
+    items: list[DrillItem]
+    next_cursor: str | None = None

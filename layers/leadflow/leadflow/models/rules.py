@@ -21,6 +21,7 @@ from leadflow.models.lead import EngagementType, Grade, PropertyValue, SizeBand
 from leadflow.models.lifecycle import LifecycleRules
 from leadflow.models.matching_rules import MERGE_FIELDS, MatchingRuleSet, MatchThresholds, MergeRules, MergeStrategy
 from leadflow.models.nurture import NurtureRuleSet
+from leadflow.models.report_targets import ReportTargets
 from leadflow.models.roster import Rep, RepRoster
 from leadflow.models.routing import RoutingRuleSet
 from leadflow.models.sla import SlaRules
@@ -326,7 +327,16 @@ class ScoringRuleSet(BaseModel):
         return self
 
 
-RuleSet = ScoringRuleSet | RepRoster | MatchingRuleSet | LifecycleRules | RoutingRuleSet | SlaRules | NurtureRuleSet
+RuleSet = (
+    ScoringRuleSet
+    | RepRoster
+    | MatchingRuleSet
+    | LifecycleRules
+    | RoutingRuleSet
+    | SlaRules
+    | NurtureRuleSet
+    | ReportTargets
+)
 RULESET_KINDS: dict[str, type[RuleSet]] = {
     "scoring": ScoringRuleSet,
     "reps": RepRoster,
@@ -335,6 +345,7 @@ RULESET_KINDS: dict[str, type[RuleSet]] = {
     "routing": RoutingRuleSet,
     "sla": SlaRules,
     "nurture": NurtureRuleSet,
+    "reports": ReportTargets,
 }
 
 
@@ -356,6 +367,8 @@ def parse_ruleset(kind: Literal["routing"], body: dict[str, Any], *, version: in
 def parse_ruleset(kind: Literal["sla"], body: dict[str, Any], *, version: int | None = None) -> SlaRules: ...
 @overload
 def parse_ruleset(kind: Literal["nurture"], body: dict[str, Any], *, version: int | None = None) -> NurtureRuleSet: ...
+@overload
+def parse_ruleset(kind: Literal["reports"], body: dict[str, Any], *, version: int | None = None) -> ReportTargets: ...
 @overload
 def parse_ruleset(kind: str, body: dict[str, Any], *, version: int | None = None) -> RuleSet: ...
 def parse_ruleset(kind: str, body: dict[str, Any], *, version: int | None = None) -> RuleSet:

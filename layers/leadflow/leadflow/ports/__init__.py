@@ -46,7 +46,15 @@ from leadflow.ports.notifications import (
     OutboxEntry,
 )
 from leadflow.ports.nurture import TrackCounters, Workflows
-from leadflow.ports.reports import ERASED_VERSION, CellRead, ReportProjection, StoredContribution
+from leadflow.ports.reports import (
+    ERASED_VERSION,
+    CellRange,
+    CellRead,
+    Member,
+    MemberPage,
+    ReportProjection,
+    StoredContribution,
+)
 
 __all__ = [
     "ERASED_VERSION",
@@ -54,6 +62,7 @@ __all__ = [
     "Accounts",
     "AuditEntry",
     "AuditLog",
+    "CellRange",
     "CellRead",
     "Clock",
     "ConcurrentUpdate",
@@ -82,6 +91,8 @@ __all__ = [
     "MailNotSent",
     "Mailer",
     "MatchIndex",
+    "Member",
+    "MemberPage",
     "MergeRecords",
     "Notification",
     "Notifier",

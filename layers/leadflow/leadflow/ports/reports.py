@@ -31,6 +31,34 @@ class CellRead:
     items_read: int
 
 
+@dataclass(frozen=True)
+class CellRange:
+    """The cells of one value of a dimension over a range of capture days (ISO dates, both included)."""
+
+    dimension: str
+    value: str
+    first_day: str
+    last_day: str
+
+
+@dataclass(frozen=True)
+class Member:
+    """A lead behind a cell: its capture day and id, and the counters it adds there."""
+
+    day: str
+    lead_id: str
+
+
+@dataclass(frozen=True)
+class MemberPage:
+    items: list[Member]
+    cursor: str | None  # opaque; None on the last page
+
+
+#: The most members one page holds.
+MAX_MEMBERS_PAGE = 100
+
+
 class ReportProjection(Protocol):
     def contribution(self, lead_id: str) -> StoredContribution | None:
         """The lead's stored contribution; None for a lead never projected."""
@@ -44,6 +72,10 @@ class ReportProjection(Protocol):
 
     def cells(self, dimension: str, first_day: str, last_day: str) -> CellRead:
         """The cells of `dimension` with a day in [first_day, last_day] (ISO dates), with their counters."""
+
+    def members(self, cells: CellRange, counter: str, *, limit: int, cursor: str | None) -> MemberPage:
+        """The leads that add `counter` to the cells (a drill-down), oldest capture day first; `cursor` is the
+        previous page's. Raises ValueError for a cursor it did not make."""
 
     def all_cells(self) -> Iterator[tuple[Cell, Counters]]:
         """Every cell with a count (a rebuild's check reads them all)."""

@@ -3,11 +3,12 @@ reads the cells of one dimension for its days (at most 13 queries for a year), n
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from leadflow.domain.report_figures import ROWS, dimension_for, sum_by_group, total_of
-from leadflow.models.reports import TIME_GROUPS, Counters, Report, ReportQuery
-from leadflow.ports.reports import ReportProjection
+from leadflow.models.reports import TIME_GROUPS, Counters, DrillItem, DrillPage, Report, ReportQuery
+from leadflow.ports.reports import CellRange, ReportProjection
 
 ReportKind = Literal["funnel", "speed-to-lead", "sla"]
 #: The counter a row must have to be shown in each report (a past owner's SLA turns alone make no funnel row).
@@ -39,3 +40,14 @@ def _ordered(kind: ReportKind, group_by: str, groups: dict[str, Counters]) -> li
         return sorted(groups.items())
     main = _SHOWN_IF[kind][0]
     return sorted(groups.items(), key=lambda item: (-item[1].get(main, 0), item[0]))
+
+
+def drill_down(
+    cells: CellRange, counter: str, projection: ReportProjection, *, limit: int, cursor: str | None
+) -> DrillPage:
+    """The leads behind one number of a report (a group's counter over a range of capture days)."""
+    page = projection.members(cells, counter, limit=limit, cursor=cursor)
+    return DrillPage(
+        items=[DrillItem(lead_id=m.lead_id, day=date.fromisoformat(m.day)) for m in page.items],
+        next_cursor=page.cursor,
+    )

@@ -6,6 +6,8 @@ from functools import cache
 
 from leadflow import wiring
 from leadflow.adapters.dynamodb import DynamoReportProjection
+from leadflow.clock import current_clock
+from leadflow.services.report_headlines import ReportReadDeps
 from leadflow.services.reports import ReportDeps
 from leadflow.settings import settings
 
@@ -22,4 +24,12 @@ wiring.on_reset(report_projection.cache_clear)
 
 
 def report_deps() -> ReportDeps:
+    """Keeping the projections: the leads (and their history) they are computed from."""
     return ReportDeps(leads=wiring.lead_store(), projection=report_projection())
+
+
+def report_read_deps() -> ReportReadDeps:
+    """Reading the reports: the projections, the targets' rule set, the MQLs (a live count) and the clock."""
+    return ReportReadDeps(
+        projection=report_projection(), rules=wiring.config_store(), leads=wiring.lead_store(), clock=current_clock()
+    )

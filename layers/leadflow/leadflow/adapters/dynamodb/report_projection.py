@@ -5,7 +5,9 @@ Items:
   as JSON (counts and dimension values, never personal data);
 - a cell: pk `CELL#<dimension>#<month>`, sk `<day>#<value>`, one number attribute `n:<counter>` per counter.
   Partitioned by month so that a year's report is at most 13 queries and one day's writes spread over a month's
-  partition, not one for all time.
+  partition, not one for all time;
+- a member (the drill-down from a number to its leads): pk `MEMBER#<dimension>#<value>`, sk `<day>#<lead id>`, the
+  names of the counters the lead adds to that cell.
 
 A lead's new contribution and its difference to the cells are written in one transaction, conditional on the stored
 contribution being the one the difference was computed against."""
@@ -18,12 +20,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from leadflow.adapters.dynamodb.writes import lost_race
+from leadflow.adapters.report_members import member_changes, read_cursor, write_cursor
 from leadflow.models.reports import Cell, Contribution, Counters
-from leadflow.ports.reports import CellRead, StoredContribution
+from leadflow.ports.reports import CellRange, CellRead, Member, MemberPage, StoredContribution
 
 _CONTRIB_SK = "CONTRIB"
 _COUNTER = "n:"
@@ -68,8 +71,6 @@ class DynamoReportProjection:
     def replace(
         self, lead_id: str, before: StoredContribution | None, after: StoredContribution, delta: Contribution
     ) -> bool:
-        if len(delta) + 1 > MAX_TRANSACTION_ITEMS:
-            raise ValueError(f"a lead's change touches {len(delta)} report cells; at most 99 fit one transaction")
         put: dict[str, Any] = {
             "TableName": self._table.name,
             "Item": {
@@ -86,6 +87,14 @@ class DynamoReportProjection:
             put["ExpressionAttributeValues"] = {":before": before.revision}
         items: list[dict[str, Any]] = [{"Put": put}]
         items.extend({"Update": self._add(cell, changes)} for cell, changes in sorted(delta.items()))
+        for cell, names in member_changes(before.cells if before else {}, after.cells):
+            key = {"pk": f"MEMBER#{cell.dimension}#{cell.value}", "sk": f"{cell.day}#{lead_id}"}
+            if names:
+                items.append({"Put": {"TableName": self._table.name, "Item": {**key, "counters": set(names)}}})
+            else:
+                items.append({"Delete": {"TableName": self._table.name, "Key": key}})
+        if len(items) > MAX_TRANSACTION_ITEMS:
+            raise ValueError(f"a lead's change touches {len(items)} report items; at most 100 fit one transaction")
         try:
             self._table.meta.client.transact_write_items(TransactItems=items)
         except ClientError as exc:
@@ -124,6 +133,27 @@ class DynamoReportProjection:
                     break
                 request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         return CellRead(cells=found, items_read=read)
+
+    def members(self, cells: CellRange, counter: str, *, limit: int, cursor: str | None) -> MemberPage:
+        start = read_cursor(cursor) if cursor else None
+        pk = f"MEMBER#{cells.dimension}#{cells.value}"
+        request: dict[str, Any] = {
+            "KeyConditionExpression": Key("pk").eq(pk)
+            & Key("sk").between(f"{cells.first_day}#", f"{cells.last_day}#~"),
+            "FilterExpression": Attr("counters").contains(counter),
+        }
+        if start is not None:
+            request["ExclusiveStartKey"] = {"pk": pk, "sk": start}
+        found: list[Member] = []
+        while len(found) < limit:
+            page = self._table.query(**request, Limit=limit - len(found))
+            for item in page.get("Items", []):
+                day, _, lead_id = str(item["sk"]).partition("#")
+                found.append(Member(day=day, lead_id=lead_id))
+            if "LastEvaluatedKey" not in page:
+                return MemberPage(items=found, cursor=None)
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return MemberPage(items=found, cursor=write_cursor(f"{found[-1].day}#{found[-1].lead_id}"))
 
     def all_cells(self) -> Iterator[tuple[Cell, Counters]]:
         for item in self._scan(None):

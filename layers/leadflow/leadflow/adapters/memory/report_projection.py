@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 
+from leadflow.adapters.report_members import member_changes, read_cursor, write_cursor
 from leadflow.models.reports import Cell, Contribution, Counters
-from leadflow.ports.reports import CellRead, StoredContribution
+from leadflow.ports.reports import CellRange, CellRead, Member, MemberPage, StoredContribution
 
 
 class InMemoryReportProjection:
@@ -14,6 +15,7 @@ class InMemoryReportProjection:
         self._lock = threading.Lock()
         self._contributions: dict[str, StoredContribution] = {}
         self._cells: dict[Cell, Counters] = {}
+        self._members: dict[tuple[str, str], dict[str, frozenset[str]]] = {}
 
     def contribution(self, lead_id: str) -> StoredContribution | None:
         with self._lock:
@@ -27,6 +29,12 @@ class InMemoryReportProjection:
             if (stored.revision if stored else None) != (before.revision if before else None):
                 return False
             self._contributions[lead_id] = after
+            for cell, names in member_changes(before.cells if before else {}, after.cells):
+                members = self._members.setdefault((cell.dimension, cell.value), {})
+                if names:
+                    members[f"{cell.day}#{lead_id}"] = names
+                else:
+                    members.pop(f"{cell.day}#{lead_id}", None)
             for cell, changes in delta.items():
                 counters = self._cells.setdefault(cell, {})
                 for name, change in changes.items():
@@ -42,6 +50,19 @@ class InMemoryReportProjection:
             ]
         return CellRead(cells=[(cell, counters) for cell, counters in found if counters], items_read=len(found))
 
+    def members(self, cells: CellRange, counter: str, *, limit: int, cursor: str | None) -> MemberPage:
+        after = read_cursor(cursor) if cursor else ""
+        with self._lock:
+            entries = sorted(self._members.get((cells.dimension, cells.value), {}).items())
+        in_range = [
+            sort_key
+            for sort_key, names in entries
+            if f"{cells.first_day}#" <= sort_key <= f"{cells.last_day}#~" and sort_key > after and counter in names
+        ]
+        page = [Member(*sort_key.split("#", 1)) for sort_key in in_range[:limit]]
+        more = len(in_range) > limit
+        return MemberPage(items=page, cursor=write_cursor(in_range[limit - 1]) if more else None)
+
     def all_cells(self) -> Iterator[tuple[Cell, Counters]]:
         with self._lock:
             found = [(cell, {name: n for name, n in counters.items() if n}) for cell, counters in self._cells.items()]
@@ -56,3 +77,4 @@ class InMemoryReportProjection:
         with self._lock:
             self._contributions.clear()
             self._cells.clear()
+            self._members.clear()
