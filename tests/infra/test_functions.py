@@ -35,6 +35,9 @@ FUNCTIONS = {
     "NurtureApiFunction": "functions/nurture_api/",
     "UnsubscribeFunction": "functions/unsubscribe/",
     "MailEventsFunction": "functions/mail_events/",
+    "ReportsFunction": "functions/reports/",
+    "ReportsApiFunction": "functions/reports_api/",
+    "DashboardFunction": "functions/dashboard/",
 }
 
 

@@ -17,6 +17,7 @@ from leadflow.models.events import (
     DomainEvent,
     EngagementState,
     LeadScored,
+    LeadStageChanged,
     LeadSubmitted,
     NotificationQueued,
     PipelineState,
@@ -47,7 +48,11 @@ STATE_MODELS: dict[str, Any] = {
     "NurtureStepFunction": EnrolmentRun,
 }
 # The detail of the bus event a rule delivers to a function (the rule is its own resource in the template).
-DETAIL_MODELS: dict[str, type[DomainEvent]] = {"DeliverFunction": NotificationQueued, "NurtureFunction": LeadScored}
+DETAIL_MODELS: dict[str, type[DomainEvent]] = {
+    "DeliverFunction": NotificationQueued,
+    "NurtureFunction": LeadScored,
+    "ReportsFunction": LeadStageChanged,
+}
 # Samples of what starts a state machine rather than a function: folder -> the detail model of its start event.
 STATE_MACHINE_STARTS: dict[str, type[DomainEvent]] = {"pipeline": LeadSubmitted}
 

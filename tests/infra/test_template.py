@@ -63,6 +63,14 @@ def test_api_routes_and_api_key_requirements(translated: dict[str, Any]) -> None
         ("POST", "/v1/leads/{lead_id}/nurture"): ("NurtureApiFunction", True),
         ("DELETE", "/v1/leads/{lead_id}/nurture"): ("NurtureApiFunction", True),
         ("GET", "/v1/nurture/tracks/{track_id}/stats"): ("NurtureApiFunction", True),
+        ("GET", "/v1/reports/funnel"): ("ReportsApiFunction", True),
+        ("GET", "/v1/reports/speed-to-lead"): ("ReportsApiFunction", True),
+        ("GET", "/v1/reports/sla"): ("ReportsApiFunction", True),
+        ("GET", "/v1/reports/leads"): ("ReportsApiFunction", True),
+        ("GET", "/v1/reports/headlines"): ("ReportsApiFunction", True),
+        ("GET", "/dashboard"): ("DashboardFunction", False),
+        ("GET", "/dashboard/{asset}"): ("DashboardFunction", False),
+        ("GET", "/v1/duplicates"): ("CurateFunction", True),
     }
 
 

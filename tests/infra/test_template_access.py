@@ -91,6 +91,15 @@ def test_each_function_gets_only_the_table_and_bus_access_it_needs(template: dic
             ("DynamoDBReadPolicy", "OutboxTable"),
             put_events,
         },
+        # Keeps the projections from the leads it reads; never writes a lead or publishes.
+        "ReportsFunction": {("DynamoDBReadPolicy", "LeadsTable"), ("DynamoDBCrudPolicy", "ReportsTable")},
+        # Reads only: the projections, the MQLs (the live count) and the targets' rule set.
+        "ReportsApiFunction": {
+            ("DynamoDBReadPolicy", "ReportsTable"),
+            ("DynamoDBReadPolicy", "LeadsTable"),
+            ("DynamoDBReadPolicy", "ConfigTable"),
+        },
+        "DashboardFunction": set(),  # serves files only: the page reads data through the API, with the user's key
     }
     assert {name: policy_templates(function) for name, function in functions.items()} == expected
 
