@@ -1,0 +1,128 @@
+"""Keeping the projections from the stored leads: a redelivered or late event changes nothing, a merged or erased lead
+drops out, concurrent events for one lead leave one right answer, and a rebuild equals the live cells."""
+
+from __future__ import annotations
+
+import random
+import threading
+from datetime import timedelta
+
+import pytest
+from leadflow.adapters.memory import InMemoryLeadStore, InMemoryReportProjection
+from leadflow.models.lead import Lead, Stage
+from leadflow.models.reports import Cell
+from leadflow.services.report_rebuild import differences, rebuild
+from leadflow.services.reports import ReportDeps, project_event, project_lead
+
+from tests.unit.reports.leads import CAPTURED, a_lead, assigned, scored, stage_entry
+
+DAY = "2026-11-02"
+
+
+@pytest.fixture
+def deps() -> ReportDeps:
+    return ReportDeps(leads=InMemoryLeadStore(), projection=InMemoryReportProjection())
+
+
+def save(deps: ReportDeps, lead: Lead) -> Lead:
+    store = deps.leads
+    assert isinstance(store, InMemoryLeadStore)
+    stored = store.get_lead(lead.lead_id)
+    return store.save_lead(lead, expected_version=stored.version if stored else None)
+
+
+def cells(deps: ReportDeps, dimension: str = "all") -> dict[tuple[str, str], dict[str, int]]:
+    read = deps.projection.cells(dimension, "2026-01-01", "2026-12-31")
+    return {(cell.day, cell.value): counters for cell, counters in read.cells}
+
+
+def test_a_redelivered_event_changes_nothing(deps: ReportDeps) -> None:
+    save(deps, a_lead("lead_1", stage=Stage.MQL))
+    event = {"lead_id": "lead_1", "from_stage": "new", "to_stage": "mql", "reason": "score"}
+
+    first = project_event("lead.stage_changed", event, deps)
+    again = project_event("lead.stage_changed", event, deps)
+
+    assert (first, again) == (["lead_1"], [])
+    assert cells(deps)[(DAY, "all")] == {"leads": 1, "mql": 1}
+
+
+def test_a_late_event_cannot_take_a_lead_back_to_an_older_state(deps: ReportDeps) -> None:
+    lead = save(deps, a_lead("lead_1"))
+    save(deps, lead.model_copy(update={"stage": Stage.MQL}))
+    project_lead("lead_1", deps)
+
+    project_event("lead.created", {"lead_id": "lead_1"}, deps)  # delivered after the stage change
+
+    assert cells(deps)[(DAY, "all")] == {"leads": 1, "mql": 1}
+
+
+def test_a_merged_lead_is_retracted_and_its_survivor_counts_once(deps: ReportDeps) -> None:
+    survivor, merged = save(deps, a_lead("lead_1")), save(deps, a_lead("lead_2", source="bing"))
+    project_lead("lead_1", deps), project_lead("lead_2", deps)
+    save(deps, merged.model_copy(update={"merged_into": survivor.lead_id}))
+
+    project_event("lead.merged", {"lead_id": "lead_1", "merged_id": "lead_2"}, deps)
+
+    assert cells(deps)[(DAY, "all")] == {"leads": 1}
+    assert cells(deps, "source") == {(DAY, "google"): {"leads": 1}}
+
+
+def test_an_erased_lead_drops_out_and_nothing_brings_it_back(deps: ReportDeps) -> None:
+    save(deps, a_lead("lead_1", stage=Stage.MQL))
+    project_lead("lead_1", deps)
+    erased = ReportDeps(leads=InMemoryLeadStore(), projection=deps.projection)  # every item of the person deleted
+
+    project_event("lead.erased", {"lead_id": "lead_1", "lead_ids": ["lead_1"]}, erased)
+    project_event("lead.stage_changed", {"lead_id": "lead_1"}, deps)  # a late event, even one that still found it
+
+    assert cells(deps) == {}
+    assert project_lead("lead_1", deps, erased=True) is False
+
+
+def test_concurrent_events_for_one_lead_leave_its_current_counts(deps: ReportDeps) -> None:
+    lead = save(deps, a_lead("lead_1"))
+    for stage in (Stage.MQL, Stage.SAL, Stage.SQL):
+        lead = save(deps, lead.model_copy(update={"stage": stage}))
+        deps.leads.add_history("lead_1", stage_entry(stage, CAPTURED + timedelta(minutes=len(stage))))  # type: ignore[attr-defined]
+    barrier = threading.Barrier(8)
+
+    def project() -> None:
+        barrier.wait()
+        project_lead("lead_1", deps)
+
+    threads = [threading.Thread(target=project) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert cells(deps)[(DAY, "all")] == {"leads": 1, "mql": 1, "sal": 1, "sql": 1}
+
+
+def test_a_rebuild_from_the_leads_equals_the_live_cells_and_repairs_a_damaged_projection(deps: ReportDeps) -> None:
+    rng = random.Random(12)
+    stages = [Stage.NEW, Stage.MQL, Stage.SAL, Stage.SQL, Stage.OPPORTUNITY]
+    for n in range(60):
+        lead = a_lead(f"lead_{n}", source=rng.choice(["google", "bing", None]),
+                      created_at=CAPTURED + timedelta(days=rng.randrange(40)))  # fmt: skip
+        lead = save(deps, lead)
+        project_lead(lead.lead_id, deps)
+        for stage in stages[1 : rng.randrange(1, len(stages) + 1)]:
+            owner = assigned(rng.choice(["rep-a", "rep-b"]))
+            lead = save(
+                deps, lead.model_copy(update={"stage": stage, "score": scored(rng.choice("ABC")), "assignment": owner})
+            )
+            project_lead(lead.lead_id, deps)
+    store = deps.leads
+    assert isinstance(store, InMemoryLeadStore)
+
+    assert differences(deps.projection, store, InMemoryReportProjection()) == []
+
+    damaged = deps.projection
+    assert isinstance(damaged, InMemoryReportProjection)
+    damaged._cells[Cell("all", DAY, "all")]["leads"] += 5  # a cell written by hand
+    assert differences(damaged, store, InMemoryReportProjection()) != []
+    result = rebuild(store, damaged, fresh=True)
+    assert result.leads == 60
+    assert differences(damaged, store, InMemoryReportProjection()) == []
