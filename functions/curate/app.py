@@ -1,5 +1,5 @@
-"""Curation API: merge or dismiss possible duplicates and undo merges (`POST /v1/leads/{id}/duplicates/{other}`,
-`POST /v1/leads/{id}/unmerge`), behind the API key."""
+"""Curation API: list, merge or dismiss possible duplicates and undo merges (`GET /v1/duplicates`,
+`POST /v1/leads/{id}/duplicates/{other}`, `POST /v1/leads/{id}/unmerge`), behind the API key."""
 
 from leadflow import wiring
 from leadflow.api.curation_routes import CURATION, router

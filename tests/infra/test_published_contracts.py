@@ -35,6 +35,7 @@ def test_openapi_documents_every_route_with_its_request_schema() -> None:
         "/v1/submissions/{submission_id}",
         "/v1/leads/{lead_id}/duplicates/{other_id}",
         "/v1/leads/{lead_id}/unmerge",
+        "/v1/duplicates",
         "/v1/accounts/{account_id}",
         "/v1/leads/{lead_id}/score",
         "/v1/leads/{lead_id}/stage",

@@ -103,3 +103,38 @@ def test_curation_refusals_are_4xx_naming_the_problem(client: Client, runtime: L
     assert bad.status == 422 and bad.json()["errors"][0]["field"] == "action"
     no_key = client.request("POST", f"/v1/leads/{first}/unmerge", b"{}", {"content-type": "application/json"})
     assert no_key.status == 403
+
+
+def queued_pairs(client: Client) -> list[tuple[str, str]]:
+    """Every pair in GET /v1/duplicates, page after page."""
+    pairs: list[tuple[str, str]] = []
+    cursor = ""
+    for _ in range(50):  # other tests' pairs share the runtime; far fewer pages than this
+        answer = client.get("/v1/duplicates?limit=20" + (f"&cursor={cursor}" if cursor else ""))
+        assert answer.status == 200, answer.body
+        pairs += [(item["lead_id"], item["other_id"]) for item in answer.json()["items"]]
+        cursor = answer.json()["next_cursor"] or ""
+        if not cursor:
+            return pairs
+    raise AssertionError("the queue did not end")
+
+
+def test_the_duplicates_queue_lists_a_waiting_pair_once_until_it_is_dismissed(
+    client: Client, runtime: LocalRuntime
+) -> None:
+    first, second = colleagues_or_one_person(client, runtime)
+
+    waiting = [pair for pair in queued_pairs(client) if set(pair) == {first, second}]
+    assert len(waiting) == 1
+    lead_id, other_id = waiting[0]
+    assert client.post(f"/v1/leads/{lead_id}/duplicates/{other_id}", {"action": "dismiss"}).status == 200
+
+    assert not [pair for pair in queued_pairs(client) if set(pair) == {first, second}]
+
+
+def test_the_duplicates_queue_refuses_a_forged_cursor_and_an_unbounded_page(client: Client) -> None:
+    forged = client.get("/v1/duplicates?cursor=bm90LWEtY3Vyc29y")
+    too_many = client.get("/v1/duplicates?limit=1000")
+
+    assert forged.status == 422 and b"cursor" in forged.body
+    assert too_many.status == 422 and b"limit" in too_many.body

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
@@ -81,6 +81,39 @@ def test_a_possible_duplicate_is_seen_from_both_leads_until_removed(stores: Stor
     assert [(d.lead_id, d.other_id) for d in stores.index.possible_duplicates("lead-b")] == [("lead-b", "lead-a")]
     stores.index.remove_possible_duplicate("lead-b", "lead-a")
     assert stores.index.possible_duplicates("lead-a") == []
+
+
+def test_the_queue_lists_each_waiting_pair_once_oldest_first_page_by_page(stores: Stores) -> None:
+    # given five pairs found an hour apart, newest first, one of them linked again from its other side
+    links = [DuplicateLink(f"lead-{n}a", f"lead-{n}b", 0.8, [], NOW - timedelta(hours=n)) for n in range(5)]
+    for link in links:
+        stores.index.link_possible_duplicate(link)
+    stores.index.link_possible_duplicate(DuplicateLink("lead-2b", "lead-2a", 0.8, [], links[2].found_at))
+    stores.index.remove_possible_duplicate("lead-3a", "lead-3b")  # dismissed: no longer waiting
+
+    # when the queue is read two pairs at a time
+    seen: list[tuple[str, str]] = []
+    page = stores.index.pending_duplicates(2, None)
+    pages = 1
+    while True:
+        seen += [(min(link.lead_id, link.other_id), max(link.lead_id, link.other_id)) for link in page.links]
+        if page.cursor is None:
+            break
+        page = stores.index.pending_duplicates(2, page.cursor)
+        pages += 1
+
+    # then every waiting pair comes once, oldest first, and nothing else
+    assert seen == [("lead-4a", "lead-4b"), ("lead-2a", "lead-2b"), ("lead-1a", "lead-1b"), ("lead-0a", "lead-0b")]
+    assert pages in (2, 3)  # a last full page may name a cursor that reads nothing, as DynamoDB's Query does
+
+
+def test_the_queue_refuses_a_cursor_it_did_not_hand_out_and_an_unbounded_page(stores: Stores) -> None:
+    for cursor in ("not-a-cursor", "bGVhZC1h", ""):
+        with pytest.raises(ValueError, match="cursor"):
+            stores.index.pending_duplicates(10, cursor)
+    for limit in (0, 101):
+        with pytest.raises(ValueError, match="limit"):
+            stores.index.pending_duplicates(limit, None)
 
 
 def test_an_identity_moves_only_from_the_lead_it_points_at(stores: Stores) -> None:

@@ -9,7 +9,9 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 
 from leadflow.adapters import layout
+from leadflow.adapters.layout import duplicate_queue
 from leadflow.ports import DuplicateLink, IndexedRecord
+from leadflow.ports.matching import MAX_DUPLICATE_PAGE, DuplicatePage
 
 
 class DynamoMatchIndex:
@@ -55,3 +57,20 @@ class DynamoMatchIndex:
         with self._table.batch_writer() as batch:
             batch.delete_item(Key=layout.duplicate_key(lead_id, other_id))
             batch.delete_item(Key=layout.duplicate_key(other_id, lead_id))
+
+    def pending_duplicates(self, limit: int, cursor: str | None) -> DuplicatePage:
+        if not 1 <= limit <= MAX_DUPLICATE_PAGE:
+            raise ValueError(f"limit must be between 1 and {MAX_DUPLICATE_PAGE}, got {limit}")
+        arguments: dict[str, Any] = {
+            "IndexName": layout.BY_STAGE,
+            "KeyConditionExpression": Key("gsi1pk").eq(duplicate_queue.QUEUE_PARTITION),
+            "Limit": limit,
+        }
+        if cursor is not None:
+            arguments["ExclusiveStartKey"] = duplicate_queue.decode_cursor(cursor)[1]
+        response = self._table.query(**arguments)
+        links = [layout.duplicate_from_item(item) for item in response["Items"]]
+        last = response.get("LastEvaluatedKey")
+        # DynamoDB may hand back a last key for a page that happened to end the partition; the next read is then empty.
+        next_cursor = duplicate_queue.encode_cursor(str(last["gsi1sk"])) if last else None
+        return DuplicatePage(links=links, cursor=next_cursor)

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow.api.deps import UseCase
 from leadflow.api.errors import API_KEY, WITH_BODY, error_response, responses
 from leadflow.api.params import LeadId, lead_responses
+from leadflow.models.api import PossibleDuplicate
 from leadflow.models.lead import Lead
 from leadflow.services.curation import CannotMerge, dismiss_pair, merge_pair, unmerge_lead
 from leadflow.services.lead_updates import LeadNotFound
@@ -40,6 +42,15 @@ class UnmergeRequest(BaseModel):
 class UnmergeResult(BaseModel):
     lead: Lead
     restored: Lead
+
+
+class PendingDuplicate(PossibleDuplicate):
+    lead_id: str = Field(description="The lead the other would be merged into by `merge`.")
+
+
+class DuplicateQueue(BaseModel):
+    items: list[PendingDuplicate]
+    next_cursor: str | None = Field(default=None, description="Pass as `cursor` to read the next page.")
 
 
 @router.exception_handler(CannotMerge)
@@ -92,3 +103,40 @@ def unmerge(lead_id: LeadId, request: Annotated[UnmergeRequest, Body()]) -> Any:
         raise LeadNotFound(lead_id)
     lead, restored = unmerge_lead(lead_id, actor=request.actor, deps=deps)
     return UnmergeResult(lead=lead, restored=restored)
+
+
+@router.get(
+    "/v1/duplicates",
+    summary="The possible duplicates waiting for a person to merge or dismiss them, oldest first",
+    description="Each pair once, in pages of at most 100 (one bounded read each). Pairs linked before this listing "
+    "existed are not in it; they stay on their leads (`possible_duplicates` of `GET /v1/leads/{id}`).",
+    responses=responses(DuplicateQueue, "A page of pairs.", 403),
+    security=API_KEY,
+    tags=["duplicates"],
+)
+def list_duplicates(
+    limit: Annotated[int, Query(ge=1, le=100, description="At most this many pairs.")] = 50,
+    cursor: Annotated[str | None, Query(max_length=2048, description="`next_cursor` of the previous page.")] = None,
+) -> DuplicateQueue:
+    try:
+        page = CURATION.deps().index.pending_duplicates(limit, cursor)
+    except ValueError as exc:  # a cursor we did not hand out
+        raise RequestValidationError(
+            [{"loc": ("query", "cursor"), "msg": f"not a cursor this API returned ({exc})", "type": "value_error"}]
+        ) from exc
+    items = [
+        PendingDuplicate(
+            lead_id=link.lead_id,
+            other_id=link.other_id,
+            probability=link.probability,
+            evidence=link.evidence,
+            found_at=link.found_at,
+            links={
+                "lead": f"/v1/leads/{link.lead_id}",
+                "other": f"/v1/leads/{link.other_id}",
+                "resolve": f"/v1/leads/{link.lead_id}/duplicates/{link.other_id}",
+            },
+        )
+        for link in page.links
+    ]
+    return DuplicateQueue(items=items, next_cursor=page.cursor)

@@ -27,6 +27,17 @@ class DuplicateLink:
     found_at: datetime
 
 
+@dataclass(frozen=True)
+class DuplicatePage:
+    """A page of the possible duplicates waiting for a decision, oldest first; `cursor` reads on (None: no more)."""
+
+    links: list[DuplicateLink]
+    cursor: str | None
+
+
+MAX_DUPLICATE_PAGE = 100
+
+
 class MatchIndex(Protocol):
     """Blocking keys → leads, so that finding candidates costs a few bounded queries whatever the table's size."""
 
@@ -44,3 +55,7 @@ class MatchIndex(Protocol):
     def possible_duplicates(self, lead_id: str) -> list[DuplicateLink]: ...
 
     def remove_possible_duplicate(self, lead_id: str, other_id: str) -> None: ...
+
+    def pending_duplicates(self, limit: int, cursor: str | None) -> DuplicatePage:
+        """Every pair still linked, each once, oldest first: at most `limit` (1..MAX_DUPLICATE_PAGE) from where
+        `cursor` left off, in one bounded read. ValueError for a limit out of range or a cursor not handed out here."""

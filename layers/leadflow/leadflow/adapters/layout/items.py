@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from leadflow.adapters.layout.duplicate_queue import listed_side, queue_entry
 from leadflow.adapters.layout.keys import (
     block_key,
     duplicate_key,
@@ -174,9 +175,23 @@ def duplicate_items(link: DuplicateLink) -> tuple[Item, Item]:
         "evidence": normalise(link.evidence),
         "found_at": time_key(link.found_at),
     }
+    # One of the two also lists the pair in the queue of possible duplicates waiting for a person.
+    listed = listed_side(link)
     return (
-        {**duplicate_key(link.lead_id, link.other_id), "lead_id": link.lead_id, "other_id": link.other_id, **body},
-        {**duplicate_key(link.other_id, link.lead_id), "lead_id": link.other_id, "other_id": link.lead_id, **body},
+        {
+            **duplicate_key(link.lead_id, link.other_id),
+            "lead_id": link.lead_id,
+            "other_id": link.other_id,
+            **body,
+            **(queue_entry(link) if listed == (link.lead_id, link.other_id) else {}),
+        },
+        {
+            **duplicate_key(link.other_id, link.lead_id),
+            "lead_id": link.other_id,
+            "other_id": link.lead_id,
+            **body,
+            **(queue_entry(link) if listed == (link.other_id, link.lead_id) else {}),
+        },
     )
 
 

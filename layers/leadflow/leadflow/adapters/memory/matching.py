@@ -6,11 +6,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from leadflow.adapters import layout
+from leadflow.adapters.layout import duplicate_queue
 from leadflow.adapters.memory.items import Items
 from leadflow.ports import (
     DuplicateLink,
     IndexedRecord,
 )
+from leadflow.ports.matching import MAX_DUPLICATE_PAGE, DuplicatePage
 
 
 class InMemoryMatchIndex:
@@ -58,3 +60,15 @@ class InMemoryMatchIndex:
         with self._table.lock:
             self._table.delete(layout.duplicate_key(lead_id, other_id))
             self._table.delete(layout.duplicate_key(other_id, lead_id))
+
+    def pending_duplicates(self, limit: int, cursor: str | None) -> DuplicatePage:
+        if not 1 <= limit <= MAX_DUPLICATE_PAGE:
+            raise ValueError(f"limit must be between 1 and {MAX_DUPLICATE_PAGE}, got {limit}")
+        after = duplicate_queue.decode_cursor(cursor)[0] if cursor is not None else ""
+        with self._table.lock:
+            listed = [i for i in self._table.all() if i.get("gsi1pk") == duplicate_queue.QUEUE_PARTITION]
+        queue = sorted((i for i in listed if i["gsi1sk"] > after), key=lambda i: str(i["gsi1sk"]))
+        page = queue[:limit]
+        # As DynamoDB's Query with a Limit: a full page names its last item, even when nothing follows it.
+        next_cursor = duplicate_queue.encode_cursor(str(page[-1]["gsi1sk"])) if len(page) == limit else None
+        return DuplicatePage(links=[layout.duplicate_from_item(item) for item in page], cursor=next_cursor)
