@@ -66,6 +66,19 @@ class Deployment:
     queues: dict[str, str] = field(default_factory=dict)  # logical id -> url
 
 
+# Resources whose ARN is their name in a fixed pattern: (the property naming them, or None for the stack's name).
+_NAMED_ARNS: dict[str, tuple[str | None, str]] = {
+    "AWS::Events::Rule": (None, "arn:aws:events:{region}:{account}:rule/{name}"),
+    "AWS::Logs::LogGroup": (None, "arn:aws:logs:{region}:{account}:log-group:{name}"),
+    # The archive's stream: locally its records go to a folder (infra/local/archive.py).
+    "AWS::KinesisFirehose::DeliveryStream": (
+        "DeliveryStreamName",
+        "arn:aws:firehose:{region}:{account}:deliverystream/{name}",
+    ),
+    "AWS::IAM::Role": ("RoleName", "arn:aws:iam::{account}:role/{name}"),  # a rule target's; nothing assumes it locally
+}
+
+
 def _physical_names(template: dict[str, Any], names: LocalNames) -> None:
     region, account, stack = names.region, names.account_id, names.stack_name
     for logical_id, resource in template["Resources"].items():
@@ -90,12 +103,11 @@ def _physical_names(template: dict[str, Any], names: LocalNames) -> None:
             names.refs[logical_id] = f"https://sqs.{region}.amazonaws.com/{account}/{name}"
             names.attributes[(logical_id, "Arn")] = f"arn:aws:sqs:{region}:{account}:{name}"
             names.attributes[(logical_id, "QueueName")] = name
-        elif kind == "AWS::Events::Rule":
-            names.refs[logical_id] = default
-            names.attributes[(logical_id, "Arn")] = f"arn:aws:events:{region}:{account}:rule/{default}"
-        elif kind == "AWS::Logs::LogGroup":
-            names.refs[logical_id] = default
-            names.attributes[(logical_id, "Arn")] = f"arn:aws:logs:{region}:{account}:log-group:{default}"
+        elif kind in _NAMED_ARNS:
+            name_property, arn = _NAMED_ARNS[kind]
+            name = props.get(name_property, default) if name_property else default
+            names.refs[logical_id] = name
+            names.attributes[(logical_id, "Arn")] = arn.format(region=region, account=account, name=name)
         else:
             names.refs[logical_id] = default
     for logical_id, resource in template["Resources"].items():

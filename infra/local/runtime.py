@@ -21,6 +21,7 @@ from moto.sqs.models import sqs_backends
 
 from infra.config_documents import read_document
 from infra.local import moto_hooks
+from infra.local.archive import LocalArchive
 from infra.local.clock import VirtualClock
 from infra.local.deployment import ACCOUNT_ID, REGION, Deployment, deploy
 from infra.local.enrolments import resume_enrolments
@@ -66,6 +67,7 @@ class LocalRuntime:
         self.session: boto3.Session | None = None
         self.scheduler: Scheduler | None = None
         self.clock_waits: moto_hooks.ClockWaits | None = None
+        self.archive: LocalArchive | None = None  # every event the template's ArchiveRule matches, as files
         # Lambda targets of the bus run on their own threads: "settled" includes them, not only executions.
         self._in_flight = 0
         self._in_flight_lock = threading.Lock()
@@ -102,7 +104,8 @@ class LocalRuntime:
             self._server.routes = self.deployment.routes
         export_function_environment(self.deployment.functions, self.options.log_level, self.url)
         moto_hooks.run_lambdas_in_process(self.runner)
-        moto_hooks.deliver_events_to_all_targets(self._invoke_async)
+        self.archive = LocalArchive.of_stack(self.options.data_dir, names.refs, self.clock.now)
+        moto_hooks.deliver_events_to_all_targets(self._invoke_async, self.archive.put_record)
         queues = None
         if self.options.data_dir is not None:
             self._data = DataFolder(self.options.data_dir, self.deployment.tables["LeadsTable"])
@@ -139,6 +142,8 @@ class LocalRuntime:
             self._clock_file().write_text(self.clock.now().isoformat(), encoding="utf-8")
             if self.scheduler is not None:
                 self._schedules_file().write_text(json.dumps(self.scheduler.saved_state(), indent=1), encoding="utf-8")
+        if self.archive is not None:
+            self.archive.close()
         if self._mock is not None:
             self._mock.stop()
             self._mock = None

@@ -1,5 +1,5 @@
 """Lambda and EventBridge as AWS runs them: handlers run in this process instead of in Docker, and a rule delivers
-to Step Functions and Lambda targets, which moto's put_events cannot."""
+to Step Functions, Lambda and Firehose targets, which moto's put_events cannot."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from infra.local.moto_hooks.registry import HOOKED
 
 LambdaRunner = Callable[[str, Any], Any]
 """(function name, event) -> result; raises to signal a function error."""
+StreamWriter = Callable[[str, dict[str, Any]], None]
+"""(delivery stream name, event) -> None: what a Firehose stream does with a record a rule puts on it."""
 
 
 # --- Lambda: run handlers in this process instead of in Docker -------------------------------------------------
@@ -60,14 +62,17 @@ class LambdaServiceError(JsonRESTError):
 # --- EventBridge: deliver to Step Functions and Lambda targets ---------------------------------------------------
 
 
-def deliver_events_to_all_targets(invoke_async: Callable[[str, Any], None]) -> None:
-    """moto's put_events raises on Step Functions and Lambda targets; start the execution or invoke the function."""
+def deliver_events_to_all_targets(
+    invoke_async: Callable[[str, Any], None], put_record: StreamWriter | None = None
+) -> None:
+    """moto's put_events raises on Step Functions, Lambda and Firehose targets; start the execution, invoke the
+    function or hand the event to the stream (the local archive; without one, a Firehose target drops it)."""
     original = HOOKED["Rule.send_to_targets"]
 
     def send_to_targets(self: Rule, original_event: Any, transform_input: bool = True) -> None:
         if not self.event_pattern.matches_event(original_event):
             return
-        ours = [t for t in self.targets if parse_arn(t["Arn"]).service in ("states", "lambda")]
+        ours = [t for t in self.targets if parse_arn(t["Arn"]).service in ("states", "lambda", "firehose")]
         rest = [t for t in self.targets if t not in ours]
         if rest:
             clone = copy.copy(self)
@@ -79,6 +84,9 @@ def deliver_events_to_all_targets(invoke_async: Callable[[str, Any], None]) -> N
             if arn.service == "states":
                 backend = stepfunctions_parser_backends[arn.account][arn.region]
                 backend.start_execution(target["Arn"], name=str(uuid.uuid4()), execution_input=json.dumps(event))
+            elif arn.service == "firehose":
+                if put_record is not None:
+                    put_record(arn.resource_id, event)
             else:
                 invoke_async(arn.resource_id, event)
 
