@@ -294,7 +294,8 @@ class Dashboard:
 <h1>leadflow — local runtime</h1>
 <p>Clock: <b>{clock}</b> {_button("/_local/clock", "+1 hour", 1)} {_button("/_local/clock", "+1 day", 24)}</p>
 <p>Dead letters: <b>{dead}</b> {_button("/_local/redrive?then=dashboard", "Redrive")}
-&nbsp; <a href="/v1/openapi.json">OpenAPI</a> &nbsp; <a href="/_local/state">state as JSON</a></p>
+&nbsp; <a href="/v1/openapi.json">OpenAPI</a> &nbsp; <a href="/_local/state">state as JSON</a>
+&nbsp; <a href="/dashboard">Product dashboard</a> (reports, leads, duplicates: the one a deployed stack serves)</p>
 <h2>Leads</h2>{leads}<h2>Outbox (to reps)</h2>{outbox}<h2>Emails to leads</h2>{emails}
 <h2>Executions</h2>{executions}
 <h2>Schedules</h2>{schedules}

@@ -237,3 +237,22 @@ def test_the_dashboard_link_the_runtime_prints_logs_the_browser_in(runtime: Loca
     answer = send(runtime, "GET", link.removeprefix(runtime.url), {"Host": own_host(runtime)})
 
     assert answer.status == 303 and "HttpOnly" in answer.headers["set-cookie"]
+
+
+def test_the_local_panel_links_to_the_product_dashboard_which_the_runtime_serves_as_the_template_does(
+    runtime: LocalRuntime,
+) -> None:
+    # the local-only panel points at the product dashboard, the one a deployed stack serves too
+    assert 'href="/dashboard"' in Dashboard(runtime).html()
+
+    # served from the template's DashboardFunction, its type, CSP and script unchanged by the local API
+    page = send(runtime, "GET", "/dashboard", {"Host": own_host(runtime)})
+    script = send(runtime, "GET", "/dashboard/app.js", {"Host": own_host(runtime)})
+    refused = send(runtime, "GET", "/dashboard/..", {"Host": own_host(runtime)})
+
+    assert page.status == 200 and page.headers["content-type"] == "text/html; charset=utf-8"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert b'href="/"' in page.body  # and back to the local panel
+    assert script.status == 200 and script.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert script.headers["x-content-type-options"] == "nosniff"
+    assert refused.status == 404

@@ -52,12 +52,11 @@
     return (seconds / 86400).toFixed(1) + " d";
   }
 
-  function headlineValue(headline) {
-    const unit = headline.unit || "";
-    if (unit === "seconds") return duration(headline.value);
-    if (unit === "ratio" || unit === "rate" || unit === "fraction") return percent(headline.value);
-    if (unit === "percent") return fmt(headline.value) + "%";
-    return fmt(headline.value) + (unit && unit !== "leads" && unit !== "count" ? " " + unit : "");
+  // A headline's value, target and usual range in its unit: "seconds", "ratio" or "leads".
+  function inUnit(value, unit) {
+    if (unit === "seconds") return duration(value);
+    if (unit === "ratio") return percent(value);
+    return fmt(value);
   }
 
   function personName(lead) {
@@ -174,14 +173,14 @@
     box.dataset.asOf = answer.as_of;
     for (const h of answer.headlines) {
       const attention = h.status === "attention";
-      const value = el("div", { className: "value" }, headlineValue(h));
+      const value = el("div", { className: "value" }, inUnit(h.value, h.unit));
       const usual = h.usual_low !== null && h.usual_low !== undefined
-        ? el("div", { className: "muted" }, "usual " + fmt(h.usual_low) + "–" + fmt(h.usual_high)) : null;
+        ? el("div", { className: "muted" }, "usual " + inUnit(h.usual_low, h.unit) + "–" + inUnit(h.usual_high, h.unit)) : null;
       box.append(el("div", { className: attention ? "headline attention" : "headline", dataset: { id: h.id, value: String(h.value), status: h.status } },
         el("div", { className: "label" }, h.label),
         h.drill ? drillButton(value, h.drill) : value,
         attention ? el("div", { className: "flag" }, "Needs attention") : null,
-        h.target !== null && h.target !== undefined ? el("div", { className: "muted" }, "target " + fmt(h.target)) : null,
+        h.target !== null && h.target !== undefined ? el("div", { className: "muted" }, "target " + inUnit(h.target, h.unit)) : null,
         usual,
         el("div", { className: "explain" }, h.explain || "")));
     }
