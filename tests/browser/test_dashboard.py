@@ -139,16 +139,20 @@ def merges_and_dismisses_from_the_duplicates_queue(
 ) -> None:
     (merged_a, merged_b), (kept_a, kept_b) = pairs
     page.goto(f"{base_url}/dashboard#/duplicates")
-    for (a, b), action in (((merged_a, merged_b), "merge"), ((kept_a, kept_b), "dismiss")):
-        row = page.locator(f"#duplicates tr[data-lead='{min(a, b)}'][data-other='{max(a, b)}']")
+    rows = {
+        action: page.locator(f"#duplicates tr[data-lead='{min(a, b)}'][data-other='{max(a, b)}']")
+        for (a, b), action in (((merged_a, merged_b), "merge"), ((kept_a, kept_b), "dismiss"))
+    }
+    for row in rows.values():
         row.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "dashboard-duplicates.png"), full_page=True)
+    for action, row in rows.items():
         row.locator(f"button.{action}").click()
         row.wait_for(state="detached")
     survivor, merged = min(merged_a, merged_b), max(merged_a, merged_b)
     assert client.get(f"/v1/leads/{merged}").json()["merged_into"] == survivor
     assert client.get(f"/v1/leads/{kept_a}").json()["possible_duplicates"] == []
     assert client.get(f"/v1/leads/{kept_b}").json()["merged_into"] is None
-    page.screenshot(path=str(ARTIFACTS / "dashboard-duplicates.png"), full_page=True)
 
 
 def test_the_dashboard_in_a_browser(stack: dict[str, Any]) -> None:

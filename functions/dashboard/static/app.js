@@ -64,8 +64,9 @@
     return name || lead.email || lead.lead_id;
   }
 
-  function say(message) {
+  function say(message, isError) {
     status.textContent = message || "";
+    status.classList.toggle("error", Boolean(isError));
   }
 
   // ------------------------------------------------------------------ the API, with the key
@@ -81,7 +82,9 @@
     const text = await response.text();
     let body = null;
     try { body = text ? JSON.parse(text) : null; } catch (e) { body = { message: text }; }
-    if (response.status === 401 || response.status === 403) {
+    // API Gateway answers a route it does not have with 403 too ("Missing Authentication Token"): not the key's fault.
+    const refused = response.status === 401 || (response.status === 403 && !(body && body.message === "Missing Authentication Token"));
+    if (refused) {
       sessionStorage.removeItem(KEY);
       showLogin("The API refused the key: enter it again.");
       throw new ApiError(response.status, "API key refused");
@@ -111,7 +114,7 @@
     const show = { "": overview, drill: drill, lead: leadPage, duplicates: duplicates, queue: repQueue }[parts[0] || ""];
     if (!show) return overview(params);
     return show(params, parts.slice(1).map(decodeURIComponent)).catch((error) => {
-      if (!(error instanceof ApiError && (error.status === 401 || error.status === 403))) say(error.message);
+      if (!(error instanceof ApiError && (error.status === 401 || error.status === 403))) say(error.message, true);
     });
   }
 
@@ -310,7 +313,8 @@
     if (page.next_cursor) view.append(el("button", { type: "button", onclick: () => go("#/duplicates?" + query({ cursor: page.next_cursor })) }, "Next page"));
     await Promise.all(page.items.map(async (link) => {
       const [lead, other] = await Promise.all([link.lead_id, link.other_id].map((id) => api("v1/leads/" + encodeURIComponent(id)).catch(() => null)));
-      const label = (l, id) => leadLink(id, l ? personName(l) + " · " + (l.company || l.email) : id);
+      // Both leads of a pair often share name and company: the addresses tell them apart.
+      const label = (l, id) => leadLink(id, l ? personName(l) + " · " + l.email + (l.company ? " · " + l.company : "") : id);
       const decide = (action) => async (event) => {
         event.target.disabled = true;
         try {
@@ -319,7 +323,7 @@
           row.remove();
         } catch (error) {
           event.target.disabled = false;
-          say(error.message);
+          say(error.message, true);
         }
       };
       const evidence = (link.evidence || []).map((e) => e.field + (e.similarity !== undefined ? " " + percent(e.similarity) : "")).join(", ");
