@@ -81,7 +81,7 @@ class ReportProjection(Protocol):
         """Every cell with a count (a rebuild's check reads them all)."""
 
     def lead_ids(self) -> Iterator[str]:
-        """Every lead with a stored contribution (for a rebuild's check)."""
+        """Every lead with a stored contribution, erased ones excepted (a rebuild retracts those it cannot find)."""
 
     def clear(self) -> None:
         """Delete every contribution and cell (a rebuild starts from nothing)."""

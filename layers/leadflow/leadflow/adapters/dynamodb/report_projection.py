@@ -1,8 +1,9 @@
 """The report projection on its own table (ReportsTable).
 
 Items:
-- a lead's contribution: pk `CONTRIB#<lead id>`, sk `CONTRIB`, the lead version it was computed from and its cells
-  as JSON (counts and dimension values, never personal data);
+- a lead's contribution: pk `CONTRIB#<digest of the lead id>`, sk `CONTRIB`, the lead id, the lead version it was
+  computed from and its cells as JSON (counts and dimension values, never personal data). Keyed by a digest so that
+  an erased lead's tombstone (which keeps late events from counting it again) drops the id and names nobody;
 - a cell: pk `CELL#<dimension>#<month>`, sk `<day>#<value>`, one number attribute `n:<counter>` per counter.
   Partitioned by month so that a year's report is at most 13 queries and one day's writes spread over a month's
   partition, not one for all time;
@@ -14,6 +15,7 @@ contribution being the one the difference was computed against."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from datetime import date
@@ -26,7 +28,7 @@ from botocore.exceptions import ClientError
 from leadflow.adapters.dynamodb.writes import lost_race
 from leadflow.adapters.report_members import member_changes, read_cursor, write_cursor
 from leadflow.models.reports import Cell, Contribution, Counters
-from leadflow.ports.reports import CellRange, CellRead, Member, MemberPage, StoredContribution
+from leadflow.ports.reports import ERASED_VERSION, CellRange, CellRead, Member, MemberPage, StoredContribution
 
 _CONTRIB_SK = "CONTRIB"
 _COUNTER = "n:"
@@ -35,7 +37,8 @@ MAX_TRANSACTION_ITEMS = 100
 
 
 def _contribution_key(lead_id: str) -> dict[str, str]:
-    return {"pk": f"CONTRIB#{lead_id}", "sk": _CONTRIB_SK}
+    digest = hashlib.sha256(lead_id.encode()).hexdigest()[:40]
+    return {"pk": f"CONTRIB#{digest}", "sk": _CONTRIB_SK}
 
 
 def _cell_key(cell: Cell) -> dict[str, str]:
@@ -75,6 +78,7 @@ class DynamoReportProjection:
             "TableName": self._table.name,
             "Item": {
                 **_contribution_key(lead_id),
+                **({} if after.lead_version >= ERASED_VERSION else {"lead_id": lead_id}),
                 "revision": after.revision,
                 "lead_version": after.lead_version,
                 "cells": _encode(after.cells),
@@ -165,10 +169,9 @@ class DynamoReportProjection:
                 yield Cell(dimension, day, value), counters
 
     def lead_ids(self) -> Iterator[str]:
-        for item in self._scan("pk"):
-            pk = str(item["pk"])
-            if pk.startswith("CONTRIB#"):
-                yield pk.removeprefix("CONTRIB#")
+        for item in self._scan("pk, lead_id"):
+            if str(item["pk"]).startswith("CONTRIB#") and "lead_id" in item:
+                yield str(item["lead_id"])
 
     def clear(self) -> None:
         with self._table.batch_writer() as batch:

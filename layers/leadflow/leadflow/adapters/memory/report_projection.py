@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from leadflow.adapters.report_members import member_changes, read_cursor, write_cursor
 from leadflow.models.reports import Cell, Contribution, Counters
-from leadflow.ports.reports import CellRange, CellRead, Member, MemberPage, StoredContribution
+from leadflow.ports.reports import ERASED_VERSION, CellRange, CellRead, Member, MemberPage, StoredContribution
 
 
 class InMemoryReportProjection:
@@ -70,7 +70,7 @@ class InMemoryReportProjection:
 
     def lead_ids(self) -> Iterator[str]:
         with self._lock:
-            ids = list(self._contributions)
+            ids = [lead_id for lead_id, stored in self._contributions.items() if stored.lead_version < ERASED_VERSION]
         yield from ids
 
     def clear(self) -> None:

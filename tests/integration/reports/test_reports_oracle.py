@@ -1,0 +1,154 @@
+"""The oracle: leads driven through the real pipeline on the local runtime (forms, webhooks, sales actions, touches,
+outcomes, SLA breaches, over several days of its clock), then every figure of every report compared with the same
+figure computed by brute force from the stored leads; a replayed event changes nothing; a rebuild equals the live
+projection."""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from leadflow.adapters.dynamodb import DynamoLeadStore, DynamoReportProjection
+from leadflow.adapters.memory import InMemoryReportProjection
+from leadflow.domain.webhook_signature import signed_headers
+from leadflow.services.report_rebuild import differences
+
+from infra.local.runtime import LocalRuntime
+from tests.http_client import Client
+from tests.integration.reports import brute_force
+from tests.names import unique_surname
+
+LOCAL_SECRET = "local-webhook-secret"
+BANT = {"budget": "EUR 40k", "authority": "VP signs", "need": "routing", "timeline": "Q1"}
+SOURCES = ["google", "linkedin", "newsletter", None]
+CAMPAIGNS = ["q4-launch", "webinar-dec", None]
+FORMS = ["demo-request", "contact-sales", "ebook-download"]
+COMPANIES = [("snowflake.com", "Snowflake"), ("stripe.com", "Stripe"), ("datadoghq.com", "Datadog")]
+
+
+def capture(client: Client, rng: random.Random, *, senior: bool) -> str:
+    surname = unique_surname()
+    domain, company = rng.choice(COMPANIES) if senior else ("gmail.com", None)
+    body: dict[str, Any] = {
+        "email": f"sam.{surname}@{domain}".lower(),
+        "first_name": "Sam",
+        "last_name": surname,
+        "title": "VP of Engineering" if senior else "Student",
+        "company": company,
+        "form_id": rng.choice(FORMS) if not senior else rng.choice(FORMS[:2]),
+        "consent": True,
+    }
+    source, campaign = rng.choice(SOURCES), rng.choice(CAMPAIGNS)
+    body |= {key: value for key, value in (("utm_source", source), ("utm_campaign", campaign)) if value}
+    reply = client.post_lead({key: value for key, value in body.items() if value is not None})
+    assert reply.status == 202, reply.body
+    return str(reply.json()["submission_id"])
+
+
+def engage(client: Client, runtime: LocalRuntime, email: str) -> None:
+    event = {"event_id": f"evt_{uuid.uuid4().hex}", "type": "meeting_booked", "email": email,
+             "occurred_at": runtime.clock.now().isoformat()}  # fmt: skip
+    body = json.dumps(event).encode()
+    headers = {"content-type": "application/json", **signed_headers(LOCAL_SECRET, body, datetime.now(UTC))}
+    assert client.request("POST", "/v1/webhooks/generic", body, headers).status == 202
+
+
+def sales_work(client: Client, rng: random.Random, lead: dict[str, Any]) -> None:
+    """What a rep does with an MQL: nothing (its SLA will breach), a touch, or a walk down the funnel."""
+    lead_id, owner = lead["lead_id"], lead.get("owner_id") or "rep:nobody"
+    choice = rng.random()
+    if choice < 0.3:
+        return
+    client.post(f"/v1/leads/{lead_id}/touch", {"type": rng.choice(["call", "email"]), "actor": owner})
+    if choice < 0.55:
+        return
+    actor = {"actor": "rep:dana-whitfield"}
+    if rng.random() < 0.25:
+        client.post(f"/v1/leads/{lead_id}/stage", {"action": "disqualify", "reason_code": "no_budget", **actor})
+        return
+    client.post(f"/v1/leads/{lead_id}/stage", {"action": "accept", **actor})
+    if rng.random() < 0.7:
+        client.post(f"/v1/leads/{lead_id}/stage", {"action": "qualify", "qualification": BANT, **actor})
+        if rng.random() < 0.6:
+            client.post(f"/v1/leads/{lead_id}/stage", {"action": "open_opportunity", **actor})
+            result = rng.choice(["won", "lost"])
+            outcome = {"result": result, "amount": 1000.0 * rng.randint(5, 50), "currency": "EUR", **actor}
+            if result == "lost":
+                outcome["reason_code"] = "lost_to_competitor"
+            client.post(f"/v1/leads/{lead_id}/outcome", outcome)
+
+
+def report(client: Client, kind: str, first: str, last: str, group_by: str) -> dict[str, Any]:
+    reply = client.get(f"/v1/reports/{kind}?from={first}&to={last}&group_by={group_by}")
+    assert reply.status == 200, reply.body
+    return dict(reply.json())
+
+
+def test_every_report_figure_equals_brute_force_over_the_stored_leads(client: Client, runtime: LocalRuntime) -> None:
+    rng = random.Random(20261205)
+    days: set[str] = set()
+    for _ in range(3):  # three days of captures
+        submissions = [capture(client, rng, senior=rng.random() < 0.55) for _ in range(30)]
+        runtime.wait_for_executions(timeout=120)
+        lead_ids = [client.wait_for_submission(s)["lead_id"] for s in submissions]
+        leads = [client.get(f"/v1/leads/{lead_id}").json() for lead_id in lead_ids]
+        days |= {brute_force.capture_day(lead) for lead in leads}
+        for lead in leads:
+            if lead["stage"] == "new" and rng.random() < 0.3:
+                engage(client, runtime, lead["email"])  # a meeting booked: may make it an MQL
+        runtime.wait_for_executions(timeout=120)
+        for lead_id in lead_ids:
+            lead = client.get(f"/v1/leads/{lead_id}").json()
+            if lead["stage"] == "mql":
+                sales_work(client, rng, lead)
+        runtime.advance_clock(settle_timeout=120, hours=2)  # untouched MQLs breach their SLA
+        runtime.advance_clock(settle_timeout=120, hours=22)
+    first, last = min(days), max(days)
+
+    stored = [lead for lead in brute_force.every_lead(client) if first <= brute_force.capture_day(lead) <= last]
+    mine = len(stored)
+    assert mine >= 90
+
+    for group_by in ("source", "campaign", "form", "grade", "rep", "team"):
+        expected = brute_force.funnel(stored, group_by)
+        rows = report(client, "funnel", first, last, group_by)["rows"]
+        actual = {row["group"]: {k: row[k] for k in ("leads", *brute_force.FUNNEL, "disqualified", "lost") if row[k]}
+                  for row in rows}  # fmt: skip
+        assert actual == {g: {k: v for k, v in row.items() if v} for g, row in expected.items()}, group_by
+    total = report(client, "funnel", first, last, "day")["total"]
+    assert total["leads"] == mine
+    assert total["mql"] >= 10 and total["customer"] + total["lost"] >= 1  # the mix reached every part of the funnel
+
+    for group_by in ("rep", "team"):
+        rows = report(client, "speed-to-lead", first, last, group_by)["rows"]
+        figures = {
+            row["group"]: row["capture_to_first_touch"] for row in rows if row["capture_to_first_touch"]["count"]
+        }
+        actual_speed = {g: (f["count"], f["p50_seconds"], f["p90_seconds"]) for g, f in figures.items()}
+        assert actual_speed == brute_force.speed(stored, group_by), group_by
+
+    sla_rows = report(client, "sla", first, last, "rep")["rows"]
+    actual_turns = {row["group"]: (row["turns"], row["turns_missed"]) for row in sla_rows if row["turns"]}
+    expected_turns = {rep: turns for rep, turns in brute_force.sla_turns(stored).items() if turns[0]}
+    assert actual_turns == expected_turns
+    assert sum(missed for _, missed in expected_turns.values()) >= 1  # some SLA was breached
+
+    # A replayed (duplicate) event changes nothing.
+    before = report(client, "funnel", first, last, "source")
+    assert runtime.session is not None and runtime.deployment is not None
+    events = runtime.session.client("events")
+    replayed = next(lead for lead in stored if lead["stage"] != "new")
+    detail = {"lead_id": replayed["lead_id"], "from_stage": "new", "to_stage": replayed["stage"], "reason": "replay"}
+    events.put_events(Entries=[{"Source": "leadflow", "DetailType": "lead.stage_changed", "Detail": json.dumps(detail),
+                                "EventBusName": runtime.deployment.names.refs["LeadflowBus"]}] * 2)  # fmt: skip
+    runtime.wait_for_executions(timeout=60)
+    assert report(client, "funnel", first, last, "source") == before
+
+    # A rebuild from the leads table equals the live projection, cell for cell.
+    dynamodb = runtime.session.resource("dynamodb")
+    leads_table = DynamoLeadStore(dynamodb.Table(runtime.deployment.tables["LeadsTable"]))
+    live = DynamoReportProjection(dynamodb.Table(runtime.deployment.tables["ReportsTable"]))
+    assert differences(live, leads_table, InMemoryReportProjection()) == []
