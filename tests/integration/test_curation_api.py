@@ -132,6 +132,16 @@ def test_the_duplicates_queue_lists_a_waiting_pair_once_until_it_is_dismissed(
     assert not [pair for pair in queued_pairs(client) if set(pair) == {first, second}]
 
 
+def test_an_erased_lead_leaves_the_duplicates_queue(client: Client, runtime: LocalRuntime) -> None:
+    first, second = colleagues_or_one_person(client, runtime)
+    assert [pair for pair in queued_pairs(client) if set(pair) == {first, second}]
+
+    erased = client.request("DELETE", f"/v1/leads/{second}", headers={"x-api-key": client.api_key})
+    assert erased.status == 200, erased.body
+
+    assert not [pair for pair in queued_pairs(client) if second in pair]
+
+
 def test_the_duplicates_queue_refuses_a_forged_cursor_and_an_unbounded_page(client: Client) -> None:
     forged = client.get("/v1/duplicates?cursor=bm90LWEtY3Vyc29y")
     too_many = client.get("/v1/duplicates?limit=1000")
