@@ -38,7 +38,7 @@ DEFAULT_PORT = 3000
 # because moto applies the configuration of whichever mock started last.
 MOTO_CONFIG: DefaultConfig = {"stepfunctions": {"execute_state_machine": True}}
 CONFIG_DIR = REPO_ROOT / "infra" / "config"
-CONFIG_DOCUMENTS = ("scoring", "reps", "matching", "lifecycle", "sla", "routing", "nurture")
+CONFIG_DOCUMENTS = ("scoring", "reps", "matching", "lifecycle", "sla", "routing", "nurture", "reports", "spend")
 LOG = logging.getLogger(__name__)
 
 

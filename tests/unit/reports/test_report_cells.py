@@ -29,6 +29,7 @@ def test_a_lead_counts_once_in_every_dimension_on_its_capture_day() -> None:
         Cell("rep", DAY, "rep-a"),
         Cell("team", DAY, "emea"),
         Cell("priority", DAY, "(none)"),
+        Cell("routing", DAY, "(none)"),
     }
     assert all(counters["leads"] == 1 for counters in cells.values())
 

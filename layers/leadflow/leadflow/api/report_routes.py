@@ -13,10 +13,14 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from leadflow.api.deps import UseCase
 from leadflow.api.errors import API_KEY, responses
+from leadflow.domain.attribution import AttributionModel
 from leadflow.models.reports import (
     DIMENSIONS,
     MAX_RANGE_DAYS,
+    AttributionRow,
+    CohortRow,
     DrillPage,
+    Experiments,
     FunnelRow,
     GroupBy,
     Headlines,
@@ -24,10 +28,12 @@ from leadflow.models.reports import (
     ReportQuery,
     SlaRow,
     SpeedRow,
+    VelocityRow,
 )
 from leadflow.ports.reports import MAX_MEMBERS_PAGE, CellRange
-from leadflow.services.report_headlines import ReportReadDeps, headlines
-from leadflow.services.report_reads import ReportKind, drill_down, report
+from leadflow.services.report_experiments import ExperimentDeps, experiments
+from leadflow.services.report_headlines import ReportReadDeps, headlines, spend
+from leadflow.services.report_reads import ReportKind, ReportOptions, drill_down, report
 
 router = APIGatewayRouter()
 
@@ -63,8 +69,8 @@ def _invalid(parameter: str, message: str) -> RequestValidationError:
     return RequestValidationError([{"loc": ("query", parameter), "msg": message, "type": "value_error"}])
 
 
-def _report(kind: ReportKind, first: date, last: date, group_by: str) -> Report:  # type: ignore[type-arg]
-    return report(kind, _query(first, last, group_by), REPORTS.deps().projection)
+def _report(kind: ReportKind, first: date, last: date, group_by: str, options: ReportOptions | None = None) -> Report:  # type: ignore[type-arg]
+    return report(kind, _query(first, last, group_by), REPORTS.deps().projection, options)
 
 
 @router.get(
@@ -150,3 +156,69 @@ def leads_behind(  # the query parameters, by name
 )
 def headline_numbers() -> Headlines:
     return headlines(REPORTS.deps())
+
+
+@router.get(
+    "/v1/reports/cohorts",
+    summary="Cohorts by capture week and their conversion at +7, +30 and +90 days",
+    description="For each group (capture week by default), its leads and the share that became MQL, SQL and customer "
+    "within 7, 30 and 90 days of capture. A window is `mature` once every lead of the group is that old; before, "
+    "its rates can still grow.",
+    responses=responses(Report[CohortRow], "Cohorts and their conversion, and in total.", 403),
+    security=API_KEY,
+    tags=["reports"],
+)
+def cohorts(first: From, to: To, group_by: Group = "week") -> Report[CohortRow]:
+    today = REPORTS.deps().clock.now().date()
+    return _report("cohorts", first, to, group_by, ReportOptions(today=today))
+
+
+Model = Annotated[
+    AttributionModel,
+    Query(description="first_touch, last_touch, linear (equal shares) or u_shaped (40% first, 40% last, 20% between)."),
+]
+
+
+@router.get(
+    "/v1/reports/attribution",
+    summary="Pipeline and won amount credited to channels",
+    description="Each lead that became an opportunity credits one opportunity (and, once won, its amount) to the "
+    "channels of its touches up to that moment (form submissions' UTM source, engagement events' `utm_source` or "
+    "provider), split by `model`. Credits of each lead add up exactly to its opportunity and amount." + _COHORT,
+    responses=responses(Report[AttributionRow], "Credits per channel, and in total.", 403),
+    security=API_KEY,
+    tags=["reports"],
+)
+def attribution(first: From, to: To, model: Model = "linear") -> Report[AttributionRow]:
+    return _report("attribution", first, to, "source", ReportOptions(model=model))
+
+
+@router.get(
+    "/v1/reports/velocity",
+    summary="Days in each stage, pipeline velocity and cost per qualified lead",
+    description="Average days in each stage (of the leads that left it), win rate, average deal, average cycle "
+    "(capture to won) and pipeline velocity (opportunities x win rate x average deal / cycle days). Grouped by "
+    "source, the spend of the range (the `spend` rule set, spread evenly over each month's days) and the cost per "
+    "MQL and SQL." + _COHORT,
+    responses=responses(Report[VelocityRow], "Velocity per group, and in total.", 403),
+    security=API_KEY,
+    tags=["reports"],
+)
+def velocity(first: From, to: To, group_by: Group = "source") -> Report[VelocityRow]:
+    return _report("velocity", first, to, group_by, ReportOptions(spend=spend(REPORTS.deps().rules)))
+
+
+@router.get(
+    "/v1/reports/experiments",
+    summary="Nurture variants and routing rule versions side by side",
+    description="Each nurture step with variants (click and MQL rate per email sent) and each routing rule version "
+    "(SQL per MQL of the leads captured in the range), every arm against the first with a two-proportion z-test: a "
+    "change is judged by its effect, not by its timing. `significant` means p < 0.05.",
+    responses=responses(Experiments, "The experiments and their comparisons.", 403),
+    security=API_KEY,
+    tags=["reports"],
+)
+def experiment_results(first: From, to: To) -> Experiments:
+    deps = REPORTS.deps()
+    found = ExperimentDeps(projection=deps.projection, rules=deps.rules, counters=deps.counters)
+    return experiments(_query(first, to, "routing"), found)

@@ -12,6 +12,10 @@ Rules (the reports' definitions):
   it was ever disqualified, under the reason of its last disqualification; as won or lost by its outcome.
 - Capture → assigned runs to its first assignment to a rep (a queue is not a rep); capture → first touch is the
   lead's speed to lead.
+- Time: cohort conversion (`mql@7d`, …), hours in each stage left (`stay_h:<stage>`, `stays:<stage>`) and the
+  sales cycle of a won deal (`cycle_h`), from leadflow.domain.report_timing.
+- Attribution credits (`att:<model>:opp|won`) count under the `source` cell of each touch's channel, from
+  leadflow.domain.attribution.
 - SLA turns: each owner of the lead's SLA held one turn; a turn is missed when that owner let a deadline pass, and
   undecided (not counted) while the current owner's deadline still runs. Turns count under the rep whose turn it
   was; in every other dimension they count under the lead's values.
@@ -23,7 +27,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from leadflow.domain.attribution import channel_credits
 from leadflow.domain.latency_histogram import bucket_of
+from leadflow.domain.report_timing import first_reached, timing_counters
 from leadflow.models.lead import HistoryEntry, Lead
 from leadflow.models.reports import FUNNEL_STAGES, NONE_VALUE, Cell, Contribution, Counters
 from leadflow.models.routing import is_queue
@@ -52,6 +58,7 @@ def lead_values(lead: Lead) -> dict[str, str]:
         "rep": _value(assignment.rep_id if assignment is not None else None),
         "team": _value(assignment.team if assignment is not None else None),
         "priority": _value(lead.sla.priority if lead.sla is not None else None),
+        "routing": _value(f"v{assignment.routing_version}" if assignment and assignment.routing_version else None),
     }
 
 
@@ -97,6 +104,7 @@ def lead_counters(lead: Lead, history: list[HistoryEntry]) -> Counters:
         counters[f"s2a:{bucket_of(assigned)}"] += 1
     if lead.speed_to_lead_seconds is not None:
         counters[f"s2t:{bucket_of(lead.speed_to_lead_seconds)}"] += 1
+    counters.update(timing_counters(lead, history))
     sla = lead.sla
     if sla is not None:
         counters["sla"] += 1
@@ -148,6 +156,12 @@ def contribution(lead: Lead | None, history: list[HistoryEntry]) -> Contribution
     for rep, (held, missed) in turns.items():
         rep_cell = Cell("rep", day, _value(rep))
         cells[rep_cell] = _add_turns(dict(cells.get(rep_cell, {})), held, missed)
+    for channel, credited in channel_credits(lead, history, first_reached(lead, history).get("opportunity")).items():
+        source_cell = Cell("source", day, _value(channel))
+        merged = dict(cells.get(source_cell, {}))
+        for name, units in credited.items():
+            merged[name] = merged.get(name, 0) + units
+        cells[source_cell] = merged
     return cells
 
 

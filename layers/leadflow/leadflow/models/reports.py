@@ -7,15 +7,17 @@ lead's capture day (UTC), so every report is a cohort of the leads captured in i
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Generic, Literal, NamedTuple, TypeVar
+from typing import Generic, Literal, NamedTuple, TypeVar, get_args
 
 from pydantic import BaseModel, Field, model_validator
 
 #: The dimensions every lead is counted under. `all` has one value (`all`) and gives the totals and the time series.
-Dimension = Literal["all", "source", "medium", "campaign", "form", "grade", "rep", "team", "priority"]
-DIMENSIONS: tuple[Dimension, ...] = ("all", "source", "medium", "campaign", "form", "grade", "rep", "team", "priority")
+Dimension = Literal["all", "source", "medium", "campaign", "form", "grade", "rep", "team", "priority", "routing"]
+DIMENSIONS: tuple[Dimension, ...] = get_args(Dimension)
 #: What a report can be grouped by: a dimension, or the capture day, week (Monday) or month.
-GroupBy = Literal["source", "medium", "campaign", "form", "grade", "rep", "team", "priority", "day", "week", "month"]
+GroupBy = Literal[
+    "source", "medium", "campaign", "form", "grade", "rep", "team", "priority", "routing", "day", "week", "month"
+]
 TIME_GROUPS = frozenset({"day", "week", "month"})
 #: The value a lead without one is counted under (no UTM source, no owner, ...).
 NONE_VALUE = "(none)"
@@ -154,3 +156,76 @@ class DrillItem(BaseModel):
 class DrillPage(BaseModel):
     items: list[DrillItem]
     next_cursor: str | None = None
+
+
+class CohortWindow(BaseModel):
+    days: int
+    mature: bool = Field(description="Whether every lead of the group was captured at least this many days ago.")
+    mql: Rate
+    sql: Rate
+    customer: Rate
+
+
+class CohortRow(BaseModel):
+    group: str
+    leads: int
+    windows: list[CohortWindow] = Field(description="Conversion within 7, 30 and 90 days of capture.")
+
+
+class AttributionRow(BaseModel):
+    group: str = Field(description="A channel: a touch's UTM source, or the provider of an engagement event.")
+    opportunities: float = Field(description="Opportunities credited to the channel (fractions under multi-touch).")
+    won_amount: float = Field(description="Won amount credited to the channel.")
+
+
+class StageTime(BaseModel):
+    stage: str
+    left: int = Field(description="Leads that left the stage (their stay is complete).")
+    average_days: float | None
+
+
+class VelocityRow(BaseModel):
+    group: str
+    opportunities: int
+    won: int
+    lost: int
+    win_rate: Rate
+    average_deal: float | None
+    average_cycle_days: float | None = Field(description="Capture to won deal, on average.")
+    velocity_per_day: float | None = Field(
+        description="Pipeline velocity: opportunities x win rate x average deal / average cycle days."
+    )
+    days_in_stage: list[StageTime]
+    spend: float | None = Field(default=None, description="Spend in the range (by source only, from `spend`).")
+    cost_per_mql: float | None = None
+    cost_per_sql: float | None = None
+
+
+class Arm(BaseModel):
+    name: str
+    successes: int
+    trials: int
+    rate: float | None
+
+
+class Comparison(BaseModel):
+    control: str
+    challenger: str
+    difference: float | None = Field(description="The challenger's rate minus the control's.")
+    z: float | None
+    p_value: float | None = Field(description="Two-sided, two-proportion z-test; null without enough data.")
+    significant: bool = Field(description="p < 0.05.")
+
+
+class Experiment(BaseModel):
+    kind: Literal["nurture_variant", "routing_version"]
+    id: str = Field(description="`<track>/<step>` for a nurture step's variants; `routing` for rule versions.")
+    metric: str = Field(description="What the rate counts, e.g. `clicked/sent`, `mql/sent`, `sql/mql`.")
+    arms: list[Arm]
+    comparisons: list[Comparison] = Field(description="Each arm against the first (the control).")
+
+
+class Experiments(BaseModel):
+    from_: date = Field(serialization_alias="from")
+    to: date
+    experiments: list[Experiment]

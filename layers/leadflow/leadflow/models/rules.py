@@ -25,6 +25,7 @@ from leadflow.models.report_targets import ReportTargets
 from leadflow.models.roster import Rep, RepRoster
 from leadflow.models.routing import RoutingRuleSet
 from leadflow.models.sla import SlaRules
+from leadflow.models.spend import SpendRuleSet
 
 # The matching and roster names are re-exported: callers import every rule kind from here.
 __all__ = [
@@ -336,6 +337,7 @@ RuleSet = (
     | SlaRules
     | NurtureRuleSet
     | ReportTargets
+    | SpendRuleSet
 )
 RULESET_KINDS: dict[str, type[RuleSet]] = {
     "scoring": ScoringRuleSet,
@@ -346,6 +348,7 @@ RULESET_KINDS: dict[str, type[RuleSet]] = {
     "sla": SlaRules,
     "nurture": NurtureRuleSet,
     "reports": ReportTargets,
+    "spend": SpendRuleSet,
 }
 
 
@@ -369,6 +372,8 @@ def parse_ruleset(kind: Literal["sla"], body: dict[str, Any], *, version: int | 
 def parse_ruleset(kind: Literal["nurture"], body: dict[str, Any], *, version: int | None = None) -> NurtureRuleSet: ...
 @overload
 def parse_ruleset(kind: Literal["reports"], body: dict[str, Any], *, version: int | None = None) -> ReportTargets: ...
+@overload
+def parse_ruleset(kind: Literal["spend"], body: dict[str, Any], *, version: int | None = None) -> SpendRuleSet: ...
 @overload
 def parse_ruleset(kind: str, body: dict[str, Any], *, version: int | None = None) -> RuleSet: ...
 def parse_ruleset(kind: str, body: dict[str, Any], *, version: int | None = None) -> RuleSet:

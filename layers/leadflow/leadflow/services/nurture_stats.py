@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from leadflow.models.nurture_stats import StepStats, TrackStats, VariantStats
+from leadflow.ports import RuleSets, TrackCounters
 from leadflow.services.nurture_deps import NurtureDeps, active_nurture
 
 # "Became an MQL within N days of enrolment": long enough for a 30-day track to do its work.
@@ -53,7 +54,17 @@ def count_event(detail_type: str, detail: Mapping[str, Any], event_id: str, at: 
     return counted
 
 
-def track_stats(track_id: str, deps: NurtureDeps) -> TrackStats | None:
+class StatsDeps(Protocol):
+    """What a track's results are read from: the nurture rule set and the tracks' counts."""
+
+    @property
+    def rules(self) -> RuleSets: ...
+
+    @property
+    def counters(self) -> TrackCounters: ...
+
+
+def track_stats(track_id: str, deps: StatsDeps) -> TrackStats | None:
     """The track's results per step and variant (steps of the active version), None for an unknown track."""
     track = active_nurture(deps.rules).track(track_id)
     if track is None:

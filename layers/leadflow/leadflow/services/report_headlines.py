@@ -18,7 +18,8 @@ from leadflow.models.lead import Stage
 from leadflow.models.report_targets import ReportTargets
 from leadflow.models.reports import Counters, Drill, Headline, Headlines
 from leadflow.models.rules import parse_ruleset
-from leadflow.ports import Clock, RuleSets
+from leadflow.models.spend import SpendRuleSet
+from leadflow.ports import Clock, RuleSets, TrackCounters
 from leadflow.ports.leads import Page
 from leadflow.ports.reports import ReportProjection
 
@@ -39,6 +40,7 @@ class ReportReadDeps:
     rules: RuleSets
     leads: LeadsByStage
     clock: Clock
+    counters: TrackCounters
 
 
 def targets(rules: RuleSets) -> ReportTargets:
@@ -49,6 +51,16 @@ def targets(rules: RuleSets) -> ReportTargets:
     version, body = found
     parsed = parse_ruleset("reports", body, version=version)
     assert isinstance(parsed, ReportTargets)
+    return parsed
+
+
+def spend(rules: RuleSets) -> SpendRuleSet | None:
+    """The active spend; None until a "spend" rule set is published."""
+    found = rules.active("spend")
+    if found is None:
+        return None
+    parsed = parse_ruleset("spend", found[1], version=found[0])
+    assert isinstance(parsed, SpendRuleSet)
     return parsed
 
 

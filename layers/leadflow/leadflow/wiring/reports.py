@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from leadflow import wiring
-from leadflow.adapters.dynamodb import DynamoReportProjection
+from leadflow.adapters.dynamodb import DynamoReportProjection, DynamoTrackCounters
 from leadflow.clock import current_clock
 from leadflow.services.report_headlines import ReportReadDeps
 from leadflow.services.reports import ReportDeps
@@ -29,7 +29,12 @@ def report_deps() -> ReportDeps:
 
 
 def report_read_deps() -> ReportReadDeps:
-    """Reading the reports: the projections, the targets' rule set, the MQLs (a live count) and the clock."""
+    """Reading the reports: the projections, the rule sets (targets, spend, nurture), the MQLs (a live count), the
+    clock and the nurture tracks' counts (experiments)."""
     return ReportReadDeps(
-        projection=report_projection(), rules=wiring.config_store(), leads=wiring.lead_store(), clock=current_clock()
+        projection=report_projection(),
+        rules=wiring.config_store(),
+        leads=wiring.lead_store(),
+        clock=current_clock(),
+        counters=DynamoTrackCounters(wiring.table(settings().config_table)),
     )
