@@ -7,7 +7,12 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from leadflow.adapters.memory import InMemoryConfigStore, InMemoryLeadStore, InMemoryReportProjection
+from leadflow.adapters.memory import (
+    InMemoryConfigStore,
+    InMemoryLeadStore,
+    InMemoryReportProjection,
+    InMemoryTrackCounters,
+)
 from leadflow.models.reports import DIMENSIONS, Cell, Contribution, ReportQuery
 from leadflow.ports.reports import CellRange, StoredContribution
 from leadflow.services.report_headlines import ReportReadDeps, headlines
@@ -117,7 +122,13 @@ def test_headlines_flag_what_is_outside_its_target_or_usual_range() -> None:
         projection.replace(f"lead_{n}", None, StoredContribution(1, 1, cells), cells)
     rules = InMemoryConfigStore()
     rules.publish("reports", {"speed_to_lead_minutes": 5, "sla_compliance": 0.9, "mql_to_sql": 0.2})
-    deps = ReportReadDeps(projection=projection, rules=rules, leads=InMemoryLeadStore(), clock=FixedClock())
+    deps = ReportReadDeps(
+        projection=projection,
+        rules=rules,
+        leads=InMemoryLeadStore(),
+        clock=FixedClock(),
+        counters=InMemoryTrackCounters(),
+    )
 
     found = {headline.id: headline for headline in headlines(deps).headlines}
 
