@@ -1,5 +1,5 @@
-"""`leadflow` command: run the local stack, push config to a deployed stack, redrive failed pipeline runs, find
-duplicate leads in a CSV file, train and apply the predictive lead score."""
+"""`leadflow` command: run the local stack, push config to a deployed stack, redrive failed pipeline runs, rebuild
+the report projection, find duplicate leads in a CSV file, train and apply the predictive lead score."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
+from typing import Any
 
 from infra.cli import CONFIG_DIR, dedupe, model
 
@@ -65,6 +67,71 @@ def _redrive(args: argparse.Namespace) -> int:
         return 2
     print(f"redrove {count} failed submission(s)")
     return 0
+
+
+def _reports_rebuild(args: argparse.Namespace) -> int:
+    from infra.local.report_rebuild import rebuild_local, rebuild_tables, report, stack_tables
+
+    started = time.monotonic()
+    if args.local is not None:
+        key = os.environ.get("LEADFLOW_API_KEY", "local-dev-key")
+        outcome = rebuild_local(args.local, key, fresh=args.fresh, check=args.check)
+    else:
+        import boto3
+
+        session = boto3.Session()
+        if args.stack:
+            leads_name, reports_name = stack_tables(session, args.stack)
+        elif args.leads_table and args.reports_table:
+            leads_name, reports_name = args.leads_table, args.reports_table
+        else:
+            print(
+                "leadflow reports rebuild: give --stack, or --leads-table and --reports-table (a deployed stack), "
+                "or --local",
+                file=sys.stderr,
+            )
+            return 2
+        dynamodb = session.resource("dynamodb")
+        tables = dynamodb.Table(leads_name), dynamodb.Table(reports_name)
+        outcome = rebuild_tables(*tables, fresh=args.fresh, check=args.check)
+    print(report(outcome, fresh=args.fresh, check=args.check, seconds=time.monotonic() - started))
+    return 1 if outcome.differences else 0
+
+
+def _add_reports(commands: Any) -> None:
+    reports = commands.add_parser("reports", help="operate the report projection")
+    rebuild = reports.add_subparsers(dest="reports_command", required=True).add_parser(
+        "rebuild",
+        help="recompute the report projection from the leads table",
+        description="Recompute the report projection from the leads table (after a fix, or for a new report). "
+        "By default in place: each lead is re-projected against its stored contribution, which is safe while "
+        "events arrive. --fresh clears the projection first: live events arriving during a fresh rebuild may "
+        "be counted twice or not at all, so disable the stack's ReportsEventsRule meanwhile or rebuild into a new "
+        "table.",
+    )
+    stack = rebuild.add_mutually_exclusive_group()
+    stack.add_argument("--stack", help="a deployed stack's name: its LeadsTable and ReportsTable")
+    stack.add_argument(
+        "--local",
+        nargs="?",
+        const=f"http://127.0.0.1:{os.environ.get('PORT', '3000')}",
+        help="rebuild in the running local runtime instead (default http://127.0.0.1:$PORT)",
+    )
+    rebuild.add_argument("--leads-table", help="the stack's LeadsTableName output")
+    rebuild.add_argument("--reports-table", help="the stack's reports table (ReportsTable)")
+    mode = rebuild.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--fresh",
+        action="store_true",
+        help="clear the projection first (a new table, or cells written by hand); live events arriving meanwhile "
+        "may be counted twice or not at all: pause them or rebuild into a new table",
+    )
+    mode.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing: rebuild into memory and print where the projection differs (exit 1 when it does)",
+    )
+    rebuild.set_defaults(func=_reports_rebuild)
 
 
 def _config_push(args: argparse.Namespace) -> int:
@@ -125,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         help="redrive the running local runtime's dead-letter queue instead (default http://127.0.0.1:$PORT)",
     )
     redrive.set_defaults(func=_redrive)
+
+    _add_reports(commands)
 
     schemas = commands.add_parser("schemas", help="regenerate infra/schemas/ (event schemas and OpenAPI) from the code")
     schemas.set_defaults(func=_schemas)

@@ -6,6 +6,8 @@ the schedules; and the runtime's controls for scripts and e2e tests:
 - `POST /_local/schedules/<FunctionLogicalId>/fire`: run a function's schedule now;
 - `POST /_local/clock?hours=24` (the dashboard's buttons) and `GET /_local/state`;
 - `POST /_local/redrive`: republish every failed run in the pipeline's dead-letter queue (`{"redriven": n}`);
+- `POST /_local/reports/rebuild` with `{"fresh": false, "check": false}`: rebuild the report projection from the
+  leads table, or check it against a rebuild (`{"leads", "changed", "forgotten", "differences"}`);
 - `GET /_local/faults`, `POST /_local/faults` with `{"NotifyFunction": {"rate": 0.1, "kind": "raise"}, "seed": 7}`:
   the failures injected into functions (raise, timeout, throttle; infra/local/faults.py), `{}` for none.
 
@@ -26,6 +28,7 @@ from leadflow.adapters import layout
 
 from infra.local.clock import VirtualClock
 from infra.local.control_plane import ControlPlaneGuard
+from infra.local.deployment import Deployment
 from infra.local.handlers import FunctionRunner
 from infra.local.scheduler import Firing
 
@@ -49,6 +52,8 @@ class Runtime(Protocol):
     def clock(self) -> VirtualClock: ...
     @property
     def runner(self) -> FunctionRunner | None: ...
+    @property
+    def deployment(self) -> Deployment | None: ...
     def advance_clock(self, settle_timeout: float = ..., **delta: float) -> list[Firing]: ...
     def fire_schedule(self, function_logical_id: str, event_id: str | None = ...) -> Firing: ...
     def redrive(self) -> int: ...
@@ -163,8 +168,8 @@ class Dashboard:
             return self._fire(fire.group(1), query)
         if path == "/_local/faults":
             return self._faults(method, body)
-        if path == "/_local/redrive" and method == "POST":
-            return self._redrive(query)
+        if method == "POST" and path in ("/_local/redrive", "/_local/reports/rebuild"):
+            return self._redrive(query) if path == "/_local/redrive" else self._rebuild_reports(body)
         if path == "/":
             return 200, "text/html; charset=utf-8", self.html().encode()
         return 404, "application/json", json.dumps({"message": f"{path}: no such local page"}).encode()
@@ -200,6 +205,22 @@ class Dashboard:
         if query.get("then") == ["dashboard"]:
             return 200, "text/html", _BACK
         return 200, JSON, json.dumps({"redriven": redriven}).encode()
+
+    def _rebuild_reports(self, body: bytes) -> tuple[int, str, bytes]:
+        import boto3
+
+        from infra.local.report_rebuild import LEADS_TABLE, REPORTS_TABLE, read_request, rebuild_tables
+
+        try:
+            options = read_request(body)
+        except ValueError as exc:
+            return _message(400, str(exc))
+        deployment = self.runtime.deployment
+        assert deployment is not None
+        dynamodb = boto3.resource("dynamodb")  # the runtime's moto serves every client of this process
+        leads, reports = (dynamodb.Table(deployment.tables[name]) for name in (LEADS_TABLE, REPORTS_TABLE))
+        outcome = rebuild_tables(leads, reports, **options)
+        return 200, JSON, json.dumps(outcome.as_json()).encode()
 
     def _faults(self, method: str, body: bytes) -> tuple[int, str, bytes]:
         """GET: the faults in force and how many were injected; POST: replace them (`{}` clears every one)."""
