@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from leadflow.domain.latency_histogram import bucket_of, upper_bound
@@ -109,3 +109,62 @@ def sla_turns(leads: Iterable[dict[str, Any]]) -> dict[str, tuple[int, int]]:
         for rep in breached:
             turns[rep][1] += 1
     return {rep: (held, missed) for rep, (held, missed) in turns.items()}
+
+
+def first_reached_at(lead: dict[str, Any]) -> dict[str, datetime]:
+    """When the lead first entered each stage: its history's stage changes (and its current stage)."""
+    moves = sorted(
+        (datetime.fromisoformat(e["at"]), e["detail"].get("to"))
+        for e in lead.get("history", [])
+        if e["kind"] in ("stage_changed", "disqualified", "recycled")
+    )
+    if lead.get("stage_changed_at") and lead["stage"] not in {stage for _, stage in moves}:
+        moves.append((datetime.fromisoformat(lead["stage_changed_at"]), lead["stage"]))
+    found: dict[str, datetime] = {}
+    for at, stage in moves:
+        found.setdefault(stage, at)
+    return found
+
+
+def cohorts(leads: Iterable[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Per capture week (Monday): leads, and those that reached MQL, SQL, customer within 7, 30 and 90 days."""
+    rows: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for lead in leads:
+        day = datetime.fromisoformat(capture_day(lead)).date()
+        row = rows[(day - timedelta(days=day.weekday())).isoformat()]
+        row["leads"] += 1
+        created = datetime.fromisoformat(lead["created_at"])
+        for stage, at in first_reached_at(lead).items():
+            for window in (7, 30, 90):
+                if stage in ("mql", "sql", "customer") and (at - created) <= timedelta(days=window):
+                    row[f"{stage}@{window}"] += 1
+    return {week: dict(row) for week, row in rows.items()}
+
+
+def touch_channels(lead: dict[str, Any], until: datetime) -> list[str]:
+    touches = []
+    for entry in lead.get("history", []):
+        at = datetime.fromisoformat(entry["at"])
+        if at > until:
+            continue
+        if entry["kind"] == "submission":
+            touches.append((at, (entry["detail"].get("source") or {}).get("utm_source") or "(none)"))
+        elif entry["kind"] == "engagement":
+            properties = entry["detail"].get("properties") or {}
+            touches.append((at, properties.get("utm_source") or entry["detail"].get("source") or "(none)"))
+    return [channel for _, channel in sorted(touches)] or ["(none)"]
+
+
+def single_touch(leads: Iterable[dict[str, Any]], which: int) -> dict[str, tuple[float, float]]:
+    """First-touch (which=0) or last-touch (which=-1) credit per channel: (opportunities, won amount)."""
+    credit: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for lead in leads:
+        opportunity_at = first_reached_at(lead).get("opportunity")
+        if opportunity_at is None:
+            continue
+        channel = touch_channels(lead, opportunity_at)[which]
+        credit[channel][0] += 1
+        outcome = lead.get("outcome") or {}
+        if outcome.get("result") == "won":
+            credit[channel][1] += outcome.get("amount") or 0
+    return {channel: (opportunities, round(amount, 2)) for channel, (opportunities, amount) in credit.items()}

@@ -8,9 +8,11 @@ from __future__ import annotations
 import json
 import random
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from leadflow.adapters.dynamodb import DynamoLeadStore, DynamoReportProjection
 from leadflow.adapters.memory import InMemoryReportProjection
 from leadflow.domain.webhook_signature import signed_headers
@@ -26,6 +28,7 @@ BANT = {"budget": "EUR 40k", "authority": "VP signs", "need": "routing", "timeli
 SOURCES = ["google", "linkedin", "newsletter", None]
 CAMPAIGNS = ["q4-launch", "webinar-dec", None]
 FORMS = ["demo-request", "contact-sales", "ebook-download"]
+LEADS_PER_DAY = 24
 COMPANIES = [("snowflake.com", "Snowflake"), ("stripe.com", "Stripe"), ("datadoghq.com", "Datadog")]
 
 
@@ -87,11 +90,24 @@ def report(client: Client, kind: str, first: str, last: str, group_by: str) -> d
     return dict(reply.json())
 
 
-def test_every_report_figure_equals_brute_force_over_the_stored_leads(client: Client, runtime: LocalRuntime) -> None:
+@dataclass(frozen=True)
+class Driven:
+    """The leads the pipeline stored over the captures' days, and those days."""
+
+    stored: list[dict[str, Any]]
+    first: str
+    last: str
+
+
+@pytest.fixture(scope="module")
+def driven(runtime: LocalRuntime) -> Driven:
+    """Three days of captures through the real pipeline: forms, meetings booked by webhook, touches, sales actions,
+    outcomes, and SLA deadlines passing on the runtime's clock."""
+    client = Client(runtime.url)
     rng = random.Random(20261205)
     days: set[str] = set()
-    for _ in range(3):  # three days of captures
-        submissions = [capture(client, rng, senior=rng.random() < 0.55) for _ in range(30)]
+    for _ in range(3):
+        submissions = [capture(client, rng, senior=rng.random() < 0.55) for _ in range(LEADS_PER_DAY)]
         runtime.wait_for_executions(timeout=120)
         lead_ids = [client.wait_for_submission(s)["lead_id"] for s in submissions]
         leads = [client.get(f"/v1/leads/{lead_id}").json() for lead_id in lead_ids]
@@ -107,47 +123,83 @@ def test_every_report_figure_equals_brute_force_over_the_stored_leads(client: Cl
         runtime.advance_clock(settle_timeout=120, hours=2)  # untouched MQLs breach their SLA
         runtime.advance_clock(settle_timeout=120, hours=22)
     first, last = min(days), max(days)
-
     stored = [lead for lead in brute_force.every_lead(client) if first <= brute_force.capture_day(lead) <= last]
-    mine = len(stored)
-    assert mine >= 90
+    assert len(stored) >= 3 * LEADS_PER_DAY
+    return Driven(stored, first, last)
 
+
+def test_the_funnel_equals_brute_force_in_every_grouping(client: Client, driven: Driven) -> None:
     for group_by in ("source", "campaign", "form", "grade", "rep", "team"):
-        expected = brute_force.funnel(stored, group_by)
-        rows = report(client, "funnel", first, last, group_by)["rows"]
+        expected = brute_force.funnel(driven.stored, group_by)
+        rows = report(client, "funnel", driven.first, driven.last, group_by)["rows"]
         actual = {row["group"]: {k: row[k] for k in ("leads", *brute_force.FUNNEL, "disqualified", "lost") if row[k]}
                   for row in rows}  # fmt: skip
         assert actual == {g: {k: v for k, v in row.items() if v} for g, row in expected.items()}, group_by
-    total = report(client, "funnel", first, last, "day")["total"]
-    assert total["leads"] == mine
+    total = report(client, "funnel", driven.first, driven.last, "day")["total"]
+    assert total["leads"] == len(driven.stored)
     assert total["mql"] >= 10 and total["customer"] + total["lost"] >= 1  # the mix reached every part of the funnel
 
+
+def test_speed_to_lead_and_sla_equal_brute_force(client: Client, driven: Driven) -> None:
     for group_by in ("rep", "team"):
-        rows = report(client, "speed-to-lead", first, last, group_by)["rows"]
+        rows = report(client, "speed-to-lead", driven.first, driven.last, group_by)["rows"]
         figures = {
             row["group"]: row["capture_to_first_touch"] for row in rows if row["capture_to_first_touch"]["count"]
         }
         actual_speed = {g: (f["count"], f["p50_seconds"], f["p90_seconds"]) for g, f in figures.items()}
-        assert actual_speed == brute_force.speed(stored, group_by), group_by
+        assert actual_speed == brute_force.speed(driven.stored, group_by), group_by
 
-    sla_rows = report(client, "sla", first, last, "rep")["rows"]
+    sla_rows = report(client, "sla", driven.first, driven.last, "rep")["rows"]
     actual_turns = {row["group"]: (row["turns"], row["turns_missed"]) for row in sla_rows if row["turns"]}
-    expected_turns = {rep: turns for rep, turns in brute_force.sla_turns(stored).items() if turns[0]}
+    expected_turns = {rep: turns for rep, turns in brute_force.sla_turns(driven.stored).items() if turns[0]}
     assert actual_turns == expected_turns
     assert sum(missed for _, missed in expected_turns.values()) >= 1  # some SLA was breached
 
-    # A replayed (duplicate) event changes nothing.
-    before = report(client, "funnel", first, last, "source")
-    assert runtime.session is not None and runtime.deployment is not None
-    events = runtime.session.client("events")
-    replayed = next(lead for lead in stored if lead["stage"] != "new")
-    detail = {"lead_id": replayed["lead_id"], "from_stage": "new", "to_stage": replayed["stage"], "reason": "replay"}
-    events.put_events(Entries=[{"Source": "leadflow", "DetailType": "lead.stage_changed", "Detail": json.dumps(detail),
-                                "EventBusName": runtime.deployment.names.refs["LeadflowBus"]}] * 2)  # fmt: skip
-    runtime.wait_for_executions(timeout=60)
-    assert report(client, "funnel", first, last, "source") == before
 
-    # A rebuild from the leads table equals the live projection, cell for cell.
+def test_cohorts_attribution_and_velocity_equal_brute_force(client: Client, driven: Driven) -> None:
+    first, last = driven.first, driven.last
+    cohort_rows = report(client, "cohorts", first, last, "week")["rows"]
+    actual_cohorts = {
+        row["group"]: {"leads": row["leads"]}
+        | {
+            f"{stage}@{w['days']}": w[stage]["numerator"]
+            for w in row["windows"]
+            for stage in ("mql", "sql", "customer")
+        }
+        for row in cohort_rows
+    }
+    assert {g: {k: v for k, v in r.items() if v} for g, r in actual_cohorts.items()} == brute_force.cohorts(
+        driven.stored
+    )
+
+    for model, which in (("first_touch", 0), ("last_touch", -1)):
+        rows = client.get(f"/v1/reports/attribution?from={first}&to={last}&model={model}").json()["rows"]
+        credited = {row["group"]: (row["opportunities"], row["won_amount"]) for row in rows}
+        assert credited == brute_force.single_touch(driven.stored, which), model
+    opportunities = report(client, "funnel", first, last, "day")["total"]["opportunity"]
+    linear = client.get(f"/v1/reports/attribution?from={first}&to={last}&model=linear").json()["total"]
+    assert linear["opportunities"] == opportunities >= 1  # every opportunity credited once, in parts
+
+    velocity = report(client, "velocity", first, last, "source")["rows"]
+    expected_funnel = brute_force.funnel(driven.stored, "source")
+    assert {row["group"]: row["opportunities"] for row in velocity if row["opportunities"]} == {
+        group: row["opportunity"] for group, row in expected_funnel.items() if row.get("opportunity")
+    }
+
+
+def test_a_replayed_event_changes_nothing_and_a_rebuild_equals_the_live_cells(
+    client: Client, runtime: LocalRuntime, driven: Driven
+) -> None:
+    before = report(client, "funnel", driven.first, driven.last, "source")
+    assert runtime.session is not None and runtime.deployment is not None
+    replayed = next(lead for lead in driven.stored if lead["stage"] != "new")
+    detail = {"lead_id": replayed["lead_id"], "from_stage": "new", "to_stage": replayed["stage"], "reason": "replay"}
+    entry = {"Source": "leadflow", "DetailType": "lead.stage_changed", "Detail": json.dumps(detail),
+             "EventBusName": runtime.deployment.names.refs["LeadflowBus"]}  # fmt: skip
+    runtime.session.client("events").put_events(Entries=[entry, entry])
+    runtime.wait_for_executions(timeout=60)
+    assert report(client, "funnel", driven.first, driven.last, "source") == before
+
     dynamodb = runtime.session.resource("dynamodb")
     leads_table = DynamoLeadStore(dynamodb.Table(runtime.deployment.tables["LeadsTable"]))
     live = DynamoReportProjection(dynamodb.Table(runtime.deployment.tables["ReportsTable"]))
