@@ -116,6 +116,7 @@ class LocalRuntime:
         moto_hooks.serialise_dynamodb_writes(self._data.record_write if self._data else None)
         moto_hooks.query_partitions_not_tables()
         moto_hooks.size_items_once()
+        moto_hooks.copy_tables_once_per_transaction()
         moto_hooks.answer_items_as_json()
         moto_hooks.reuse_state_machine_task_clients()
         self.clock_waits = moto_hooks.state_machines_follow_clock(self.clock)

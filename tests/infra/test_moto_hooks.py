@@ -195,3 +195,53 @@ def test_the_interpreter_still_names_a_lambda_service_error_after_its_code() -> 
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_lambda
 
     assert 'f"Lambda.{error_code}"' in inspect.getsource(state_task_service_lambda)
+
+
+def test_transactions_still_back_up_their_tables_through_the_module_copy_the_hook_replaces() -> None:
+    import moto.dynamodb.models as dynamodb_models
+
+    source = inspect.getsource(moto_hooks.HOOKED["DynamoDBBackend.transact_write_items"])
+    assert "original_table_state[table_name] = copy.deepcopy(" in source
+    assert "copy" in vars(dynamodb_models)  # the module-level name the hook stands in for
+
+
+def test_a_transaction_that_fails_still_rolls_back_with_one_copy_per_table() -> None:
+    import copy
+
+    import boto3
+    import pytest
+    from botocore.exceptions import ClientError
+    from moto import mock_aws
+
+    copies = []
+    real_deepcopy = copy.deepcopy
+    with mock_aws():
+        moto_hooks.serialise_dynamodb_writes()
+        moto_hooks.copy_tables_once_per_transaction()
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        client.put_item(TableName="t", Item={"pk": {"S": "taken"}})
+        puts = [{"Put": {"TableName": "t", "Item": {"pk": {"S": f"new-{n}"}}}} for n in range(10)]
+        refused = {
+            "Put": {"TableName": "t", "Item": {"pk": {"S": "taken"}}, "ConditionExpression": "attribute_not_exists(pk)"}
+        }
+
+        def counting(value: object, memo: object = None) -> object:
+            copies.append(type(value).__name__)
+            return real_deepcopy(value, memo)  # type: ignore[arg-type]
+
+        copy.deepcopy = counting  # type: ignore[assignment]
+        try:
+            with pytest.raises(ClientError, match="TransactionCanceled"):
+                client.transact_write_items(TransactItems=[*puts, refused])
+        finally:
+            copy.deepcopy = real_deepcopy
+        items = client.scan(TableName="t")["Items"]
+
+    assert items == [{"pk": {"S": "taken"}}]  # the ten puts before the refused one were rolled back
+    assert copies.count("Table") == 1

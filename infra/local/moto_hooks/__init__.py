@@ -8,6 +8,7 @@ or signature changes (registry.py lists them).
 from infra.local.moto_hooks.dynamodb import (
     WriteListener,
     answer_items_as_json,
+    copy_tables_once_per_transaction,
     query_partitions_not_tables,
     serialise_dynamodb_writes,
     size_items_once,
@@ -36,6 +37,7 @@ __all__ = [
     "WriteListener",
     "answer_items_as_json",
     "context_timestamp",
+    "copy_tables_once_per_transaction",
     "deliver_events_to_all_targets",
     "journal_queue_messages",
     "query_partitions_not_tables",

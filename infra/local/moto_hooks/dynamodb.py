@@ -3,12 +3,14 @@ reads one partition rather than the table, item sizes counted once, and items an
 
 from __future__ import annotations
 
+import copy
 import inspect
 import json
 import threading
 from collections.abc import Callable
 from typing import Any
 
+import moto.dynamodb.models as dynamodb_models
 from moto.core.responses import ActionContext, ActionResult
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import DynamoDBBackend
@@ -192,3 +194,42 @@ def answer_items_as_json() -> None:
         return status, headers, body
 
     ActionResult.execute_result = execute_result  # type: ignore[method-assign]
+
+
+# --- DynamoDB: a transaction's rollback copy, once per table -------------------------------------------------------
+
+_transaction = threading.local()
+
+
+class _CopyTablesOncePerTransaction:
+    """Stands in for the `copy` module inside moto's DynamoDB models: inside a transaction, a table is copied once."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    def deepcopy(self, value: Any, memo: dict[int, Any] | None = None) -> Any:
+        copies: dict[int, Any] | None = getattr(_transaction, "tables", None)
+        if copies is None or not isinstance(value, Table):
+            return copy.deepcopy(value, memo)
+        if id(value) not in copies:
+            copies[id(value)] = copy.deepcopy(value, memo)
+        return copies[id(value)]
+
+
+def copy_tables_once_per_transaction() -> None:
+    """DynamoDB's transactions cost the same whatever the table's size. moto backs up a table before a transaction by
+    deep-copying all of it once per item of the transaction that names it: a report projection's write (a lead's
+    contribution, its cells and members, 20-40 items) copied the whole reports table 20-40 times, so each write grew
+    slower as the table filled. One copy per table and transaction is the same backup; the transaction still rolls
+    back as before. Install after serialise_dynamodb_writes (every DynamoDB request runs under its lock)."""
+    dynamodb_models.copy = _CopyTablesOncePerTransaction()  # type: ignore[attr-defined,assignment]
+    current = DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+        _transaction.tables = {}
+        try:
+            current(self, transact_items)
+        finally:
+            _transaction.tables = None
+
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
