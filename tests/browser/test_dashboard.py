@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Dialog, Page, sync_playwright
 
+from tests.browser import report_panels
 from tests.e2e.local_process import RuntimeProcess
 from tests.http_client import Client
 from tests.names import unique_surname
@@ -24,6 +25,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 SOURCE = "browser-test"
 HOSTILE_NAME = "<script>alert(1)</script>"
+BANT = {"budget": "EUR 40k", "authority": "VP signs", "need": "routing", "timeline": "Q1"}
 
 pytestmark = [
     pytest.mark.e2e,
@@ -71,9 +73,55 @@ def possible_pair(client: Client) -> tuple[str, str]:
     return first, second
 
 
+def senior_mql(client: Client, **document: Any) -> str:
+    """A VP at a known company who asked for a demo: an MQL the pipeline assigns to a rep under an SLA."""
+    surname = unique_surname()
+    person = {"email": f"lee.{surname}@snowflake.com".lower(), "first_name": "Lee", "last_name": surname}
+    senior = {"title": "VP of Engineering", "company": "Snowflake", "consent": True}
+    lead_id = submit(client, {**person, **senior, **document})
+    client.wait_for_lead(lead_id, lambda lead: lead["owner_id"] is not None)
+    return lead_id
+
+
+def touch(client: Client, lead_id: str) -> None:
+    owner = client.get(f"/v1/leads/{lead_id}").json()["owner_id"]
+    reply = client.post(f"/v1/leads/{lead_id}/touch", {"type": "call", "actor": owner})
+    assert reply.status == 200, reply.body
+
+
+def close_deal(client: Client, lead_id: str, outcome: dict[str, Any]) -> None:
+    """The rep's walk from first touch to a won or lost deal."""
+    touch(client, lead_id)
+    actor = {"actor": "rep:dana-whitfield"}
+    for action in ({"action": "accept"}, {"action": "qualify", "qualification": BANT}, {"action": "open_opportunity"}):
+        reply = client.post(f"/v1/leads/{lead_id}/stage", {**action, **actor})
+        assert reply.status == 200, reply.body
+    reply = client.post(f"/v1/leads/{lead_id}/outcome", {"currency": "EUR", **outcome, **actor})
+    assert reply.status == 200, reply.body
+
+
+def deals_and_a_missed_sla(runtime: RuntimeProcess) -> None:
+    """A deal won after touches from two channels (so attribution models differ), one lost from a source with spend,
+    and an MQL nobody touched until its SLA passed (its rep falls under the compliance target)."""
+    client = runtime.client
+    won = senior_mql(client)
+    again = client.post_lead({"email": client.get(f"/v1/leads/{won}").json()["email"], "form_id": "contact-sales",
+                              "utm_source": "linkedin", "consent": True})  # fmt: skip
+    assert again.status == 202, again.body
+    client.wait_for_submission(again.json()["submission_id"])
+    close_deal(client, won, {"result": "won", "amount": 24000.0})
+    lost = senior_mql(client, utm_source="google")
+    close_deal(client, lost, {"result": "lost", "amount": 9000.0, "reason_code": "lost_to_competitor"})
+    senior_mql(client)  # neglected
+    headers = {"x-api-key": client.api_key, "content-type": "application/json"}
+    reply = client.request("POST", "/_local/clock/advance", b'{"hours": 2}', headers)
+    assert reply.status == 200, reply.body
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """The runtime with a hostile-named MQL and two possible-duplicate pairs, counted by the reports."""
+    """The runtime with a hostile-named MQL, two possible-duplicate pairs, a won and a lost deal and a missed SLA,
+    counted by the reports."""
     with RuntimeProcess(tmp_path_factory.mktemp("browser") / "data") as runtime:
         client = runtime.client
         surname = unique_surname()
@@ -89,10 +137,16 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             },
         )
         client.wait_for_lead(hostile, lambda lead: lead["owner_id"] is not None)
+        touch(client, hostile)  # in time: it keeps its rep when the clock moves on
         pairs = [possible_pair(client), possible_pair(client)]
+        deals_and_a_missed_sla(runtime)
         today = datetime.now(UTC).date().isoformat()
         funnel = f"/v1/reports/funnel?from={today}&to={today}&group_by=source"
-        wait_until(lambda: client.get(funnel).json()["total"]["leads"] >= 5, "the reports to count the leads")
+        wait_until(lambda: client.get(funnel).json()["total"]["leads"] >= 8, "the reports to count the leads")
+        velocity = f"/v1/reports/velocity?from={today}&to={today}&group_by=source"
+        wait_until(lambda: client.get(velocity).json()["total"]["won"] >= 1, "the reports to count the deals")
+        sla = f"/v1/reports/sla?from={today}&to={today}&group_by=rep"
+        wait_until(lambda: client.get(sla).json()["total"]["turns_missed"] >= 1, "the reports to count the breach")
         yield {"runtime": runtime, "client": client, "hostile": hostile, "pairs": pairs}
 
 
@@ -100,6 +154,7 @@ def shows_the_headline_numbers_the_api_reports(page: Page, client: Client) -> No
     api_headlines = client.get("/v1/reports/headlines").json()["headlines"]
     page.wait_for_selector("#headlines .headline")
     page.wait_for_selector("#sources table")
+    page.wait_for_selector("#experiments-panel h2 ~ *")  # the report panels below have loaded too
     shown = page.eval_on_selector_all(
         "#headlines .headline",
         "nodes => nodes.map(n => [n.dataset.id, n.dataset.value, n.dataset.status,"
@@ -179,6 +234,11 @@ def test_the_dashboard_in_a_browser(stack: dict[str, Any]) -> None:
             page.click("#login button[type=submit]")
 
             shows_the_headline_numbers_the_api_reports(page, client)
+            report_panels.shows_sla_compliance_per_rep(page, client)
+            report_panels.shows_the_cohorts(page, client)
+            report_panels.shows_attribution_by_the_chosen_model(page, client)
+            report_panels.shows_velocity_per_source(page, client)
+            report_panels.shows_the_experiments(page, client)
             drills_from_a_number_to_a_lead_page(page, client, stack["hostile"])
             shows_the_lead_in_its_reps_queue(page, client, client.base_url, stack["hostile"])
             merges_and_dismisses_from_the_duplicates_queue(page, client, client.base_url, stack["pairs"])

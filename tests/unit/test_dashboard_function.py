@@ -40,6 +40,7 @@ def test_the_page_is_html_under_a_csp_that_allows_no_inline_code_and_no_framing(
     ("name", "content_type"),
     [
         ("app.js", "text/javascript; charset=utf-8"),
+        ("reports.js", "text/javascript; charset=utf-8"),
         ("app.css", "text/css; charset=utf-8"),
         ("chart-4.6.2.umd.min.js", "text/javascript; charset=utf-8"),
         ("chart-4.6.2.LICENSE.md", "text/plain; charset=utf-8"),

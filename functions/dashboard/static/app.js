@@ -1,7 +1,8 @@
-// The leadflow dashboard: the numbers that need attention, the funnel, speed to lead, sources, and from any number
-// the leads behind it; a lead's page; the possible-duplicates queue; a rep's queue. Everything is read from the API
-// with the key the user entered, kept in sessionStorage (this tab only). Lead data is only ever inserted as text
-// (text nodes and textContent), never as HTML, so a lead named "<script>..." shows as those characters.
+// The leadflow dashboard: the numbers that need attention, the funnel, speed to lead, sources, the report panels
+// (reports.js), and from any number the leads behind it; a lead's page; the possible-duplicates queue; a rep's
+// queue. Everything is read from the API with the key the user entered, kept in sessionStorage (this tab only). Lead
+// data is only ever inserted as text (text nodes and textContent), never as HTML, so a lead named "<script>..." shows
+// as those characters.
 "use strict";
 
 (function () {
@@ -157,6 +158,8 @@
         el("div", {}, el("h2", {}, "Funnel"), el("div", { className: "chart" }, funnelCanvas)),
         el("div", {}, el("h2", {}, "Speed to lead per rep"), el("div", { className: "chart" }, speedCanvas))),
       el("h2", {}, "Sources"), sources);
+    const panels = el("div", { id: "report-panels" });
+    view.append(panels);
     const [heads, funnel, speed] = await Promise.all([
       api("v1/reports/headlines").catch((error) => error),
       api("v1/reports/funnel?" + query({ ...range, group_by: "source" })),
@@ -166,6 +169,10 @@
     funnelChart(funnelCanvas, funnel.total);
     speedChart(speedCanvas, speed.rows);
     sources.append(sourceTable(funnel, range));
+    // SLA, cohorts, attribution, velocity and experiments (reports.js), for the same range.
+    if (window.leadflowReports) {
+      await window.leadflowReports.render({ el, fmt, percent, duration, api, query, say, charts }, panels, range, heads);
+    }
   }
 
   function showHeadlines(box, answer) {
