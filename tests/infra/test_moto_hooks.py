@@ -205,7 +205,7 @@ def test_transactions_still_back_up_their_tables_through_the_module_copy_the_hoo
     assert "copy" in vars(dynamodb_models)  # the module-level name the hook stands in for
 
 
-def test_a_transaction_that_fails_still_rolls_back_with_one_copy_per_table() -> None:
+def test_a_cancelled_transaction_still_rolls_back_without_copying_the_table() -> None:
     import copy
 
     import boto3
@@ -217,7 +217,7 @@ def test_a_transaction_that_fails_still_rolls_back_with_one_copy_per_table() -> 
     real_deepcopy = copy.deepcopy
     with mock_aws():
         moto_hooks.serialise_dynamodb_writes()
-        moto_hooks.copy_tables_once_per_transaction()
+        moto_hooks.back_up_only_what_a_transaction_writes()
         client = boto3.client("dynamodb", region_name="us-east-1")
         client.create_table(
             TableName="t",
@@ -226,7 +226,10 @@ def test_a_transaction_that_fails_still_rolls_back_with_one_copy_per_table() -> 
             BillingMode="PAY_PER_REQUEST",
         )
         client.put_item(TableName="t", Item={"pk": {"S": "taken"}})
+        client.put_item(TableName="t", Item={"pk": {"S": "kept"}, "n": {"N": "1"}})
         puts = [{"Put": {"TableName": "t", "Item": {"pk": {"S": f"new-{n}"}}}} for n in range(10)]
+        puts.append({"Update": {"TableName": "t", "Key": {"pk": {"S": "kept"}}, "UpdateExpression": "ADD n :one",
+                                "ExpressionAttributeValues": {":one": {"N": "1"}}}})  # fmt: skip
         refused = {
             "Put": {"TableName": "t", "Item": {"pk": {"S": "taken"}}, "ConditionExpression": "attribute_not_exists(pk)"}
         }
@@ -243,5 +246,6 @@ def test_a_transaction_that_fails_still_rolls_back_with_one_copy_per_table() -> 
             copy.deepcopy = real_deepcopy
         items = client.scan(TableName="t")["Items"]
 
-    assert items == [{"pk": {"S": "taken"}}]  # the ten puts before the refused one were rolled back
-    assert copies.count("Table") == 1
+    # the ten puts and the update before the refused put were rolled back, the update to its old value
+    assert sorted(items, key=str) == [{"n": {"N": "1"}, "pk": {"S": "kept"}}, {"pk": {"S": "taken"}}]
+    assert copies.count("Table") == 0

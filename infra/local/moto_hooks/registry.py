@@ -12,6 +12,7 @@ from moto.core.responses import ActionResult
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import LimitedSizeDict
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.parsing.validators import ActionCountValidator, OverlappingPathsValidator
 from moto.dynamodb.responses import DynamoHandler
 from moto.events.models import Rule
 from moto.sqs.models import Queue, SQSBackend
@@ -27,6 +28,8 @@ HOOKED: dict[str, Callable[..., Any]] = {
     "DynamoDBBackend.transact_write_items": DynamoDBBackend.transact_write_items,
     "DynamoHandler.call_action": DynamoHandler.call_action,
     "Table.query": Table.query,
+    "ActionCountValidator.traverse": ActionCountValidator.traverse,
+    "OverlappingPathsValidator.traverse": OverlappingPathsValidator.traverse,
     "WaitFunction._eval_body": WaitFunction._eval_body,
     "ExecutionWorker._get_evaluation_environment": ExecutionWorker._get_evaluation_environment,
     "ExecutionWorker.stop": ExecutionWorker.stop,
@@ -45,6 +48,8 @@ EXPECTED_PARAMETERS: dict[str, list[str]] = {
     "DynamoDBBackend.transact_write_items": ["self", "transact_items"],
     "DynamoHandler.call_action": ["self"],
     "Table.query": ["self", "hash_key"],
+    "ActionCountValidator.traverse": ["self", "node"],
+    "OverlappingPathsValidator.traverse": ["self", "node"],
     "WaitFunction._eval_body": ["self", "env"],
     "ExecutionWorker._get_evaluation_environment": ["self"],
     "ExecutionWorker.stop": ["self", "stop_date", "error", "cause"],
