@@ -6,6 +6,8 @@ the schedules; and the runtime's controls for scripts and e2e tests:
 - `POST /_local/schedules/<FunctionLogicalId>/fire`: run a function's schedule now;
 - `POST /_local/clock?hours=24` (the dashboard's buttons) and `GET /_local/state`;
 - `POST /_local/redrive`: republish every failed run in the pipeline's dead-letter queue (`{"redriven": n}`);
+- `POST /_local/events` with a JSON list of events (`source`, `detail-type`, `detail`, as the archive keeps them):
+  put them on the bus again, as a redelivery or a replay would (`{"published": n}` once settled);
 - `POST /_local/reports/rebuild` with `{"fresh": false, "check": false}`: rebuild the report projection from the
   leads table, or check it against a rebuild (`{"leads", "changed", "forgotten", "differences"}`);
 - `GET /_local/faults`, `POST /_local/faults` with `{"NotifyFunction": {"rate": 0.1, "kind": "raise"}, "seed": 7}`:
@@ -54,6 +56,7 @@ class Runtime(Protocol):
     def runner(self) -> FunctionRunner | None: ...
     @property
     def deployment(self) -> Deployment | None: ...
+    def wait_for_executions(self, timeout: float = ...) -> None: ...
     def advance_clock(self, settle_timeout: float = ..., **delta: float) -> list[Firing]: ...
     def fire_schedule(self, function_logical_id: str, event_id: str | None = ...) -> Firing: ...
     def redrive(self) -> int: ...
@@ -168,8 +171,13 @@ class Dashboard:
             return self._fire(fire.group(1), query)
         if path == "/_local/faults":
             return self._faults(method, body)
-        if method == "POST" and path in ("/_local/redrive", "/_local/reports/rebuild"):
-            return self._redrive(query) if path == "/_local/redrive" else self._rebuild_reports(body)
+        controls = {
+            "/_local/redrive": lambda: self._redrive(query),
+            "/_local/reports/rebuild": lambda: self._rebuild_reports(body),
+            "/_local/events": lambda: self._replay(body),
+        }
+        if method == "POST" and path in controls:
+            return controls[path]()
         if path == "/":
             return 200, "text/html; charset=utf-8", self.html().encode()
         return 404, "application/json", json.dumps({"message": f"{path}: no such local page"}).encode()
@@ -221,6 +229,22 @@ class Dashboard:
         leads, reports = (dynamodb.Table(deployment.tables[name]) for name in (LEADS_TABLE, REPORTS_TABLE))
         outcome = rebuild_tables(leads, reports, **options)
         return 200, JSON, json.dumps(outcome.as_json()).encode()
+
+    def _replay(self, body: bytes) -> tuple[int, str, bytes]:
+        from infra.local.event_replay import publish, read_events
+
+        try:
+            events = read_events(body)
+        except ValueError as exc:
+            return _message(400, str(exc))
+        import boto3
+
+        deployment = self.runtime.deployment
+        assert deployment is not None
+        events_client = boto3.client("events")  # the runtime's moto serves every client of this process
+        published = publish(events_client, deployment.names.refs["LeadflowBus"], events)
+        self.runtime.wait_for_executions()
+        return 200, JSON, json.dumps({"published": published}).encode()
 
     def _faults(self, method: str, body: bytes) -> tuple[int, str, bytes]:
         """GET: the faults in force and how many were injected; POST: replace them (`{}` clears every one)."""

@@ -4,9 +4,12 @@ executions started and stopped by name, and per-track counts that count each eve
 from __future__ import annotations
 
 import json
+import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import boto3
 import pytest
@@ -17,6 +20,7 @@ from leadflow.ports import TrackCounters, Workflows
 from moto import mock_aws
 
 from infra.local.moto_hooks import serialise_dynamodb_writes
+from infra.local.runtime import MOTO_CONFIG
 from tests.integration.store_contract.conftest import NOW, all_at_once
 from tests.integration.tables import create_tables
 
@@ -30,17 +34,23 @@ class NurturePorts:
     running: object  # () -> set of running execution names
 
 
+def _running(sfn: Any, arn: str) -> set[str]:
+    return {e["name"] for e in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]}
+
+
 @pytest.fixture(params=["aws", "memory"])
 def ports(request: pytest.FixtureRequest, aws_credentials: None) -> Iterator[NurturePorts]:
     if request.param == "memory":
         workflows = InMemoryWorkflows()
         yield NurturePorts(workflows, InMemoryTrackCounters(), lambda: workflows.running)
         return
-    with mock_aws():  # executions are recorded, not run: the contract is about names
+    # The local runtime's config, as the other contract fixtures: a test process may share the runtime's moto, whose
+    # Step Functions run executions (a plain mock_aws() would switch that off and leave its executions unstoppable).
+    with mock_aws(config=MOTO_CONFIG):
         serialise_dynamodb_writes()  # DynamoDB applies transactions atomically; moto needs the runtime's lock
         sfn = boto3.client("stepfunctions", region_name="us-east-1")
         arn = sfn.create_state_machine(
-            name="nurture-track",
+            name=f"nurture-track-{uuid.uuid4().hex[:8]}",  # its own: a shared moto keeps other tests' executions
             definition=json.dumps(WAITS_AN_HOUR),
             roleArn="arn:aws:iam::123456789012:role/nurture",
             type="STANDARD",
@@ -48,8 +58,17 @@ def ports(request: pytest.FixtureRequest, aws_credentials: None) -> Iterator[Nur
         tables = create_tables(boto3.resource("dynamodb", region_name="us-east-1"))
 
         def running() -> set[str]:
-            listed = sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]
-            return {execution["name"] for execution in listed}
+            # moto's executions take a stop on their own thread (AWS answers StopExecution once it is done): wait
+            # for the listing to hold still before reading it.
+            listed = _running(sfn, arn)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                time.sleep(0.05)
+                again = _running(sfn, arn)
+                if again == listed:
+                    break
+                listed = again
+            return listed
 
         yield NurturePorts(StepFunctionsWorkflows(sfn, arn), DynamoTrackCounters(tables.config), running)
 

@@ -8,7 +8,9 @@ last event about a lead leaves its projection current."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -37,7 +39,9 @@ PROJECTED_EVENTS = (
     "lead.unmerged",
     "lead.erased",
 )
-_ATTEMPTS = 8
+_ATTEMPTS = 10
+_FIRST_PAUSE_SECONDS = 0.02
+_MAX_PAUSE_SECONDS = 1.0
 
 
 class LeadsWithHistory(Protocol):
@@ -46,10 +50,18 @@ class LeadsWithHistory(Protocol):
     def history(self, lead_id: str) -> list[HistoryEntry]: ...
 
 
+def jittered_pause(attempt: int) -> None:
+    """Wait before trying again, longer after each lost race and at random ("full jitter"): the writers that lost
+    to each other on a busy cell (the day's `all` cell takes every lead's write) spread out instead of colliding
+    again."""
+    time.sleep(random.uniform(0, min(_MAX_PAUSE_SECONDS, _FIRST_PAUSE_SECONDS * 2**attempt)))  # noqa: S311 - jitter
+
+
 @dataclass(frozen=True)
 class ReportDeps:
     leads: LeadsWithHistory
     projection: ReportProjection
+    pause: Callable[[int], None] = jittered_pause
 
 
 def leads_named(detail_type: str, detail: Mapping[str, Any]) -> list[str]:
@@ -69,7 +81,9 @@ def project_event(detail_type: str, detail: Mapping[str, Any], deps: ReportDeps)
 def project_lead(lead_id: str, deps: ReportDeps, *, erased: bool = False) -> bool:
     """Bring the lead's stored contribution up to date with the stored lead; False when nothing changed. A lead not
     found counts for nothing once it is known to be erased (and is left alone otherwise: its event came early)."""
-    for _ in range(_ATTEMPTS):
+    for attempt in range(_ATTEMPTS):
+        if attempt:
+            deps.pause(attempt)
         before = deps.projection.contribution(lead_id)
         if before is not None and before.lead_version >= ERASED_VERSION:
             return False  # forgotten: nothing brings it back

@@ -1,26 +1,25 @@
-"""The oracle: leads driven through the real pipeline on the local runtime (forms, webhooks, sales actions, touches,
-outcomes, SLA breaches, over several days of its clock), then every figure of every report compared with the same
-figure computed by brute force from the stored leads; a replayed event changes nothing; a rebuild equals the live
-projection."""
+"""The oracle: leads driven through the real pipeline on `leadflow run` in its own process (forms, webhooks, sales
+actions, touches, outcomes, recycles, SLA breaches, over several days of its clock), then every figure of every
+report compared with the same figure computed by brute force from the stored leads; a replayed event changes
+nothing; a rebuild equals the live projection. Its own process, so that its leads' nurture enrolments and timers do
+not weigh on the other tests' shared runtime."""
 
 from __future__ import annotations
 
 import json
 import random
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from leadflow.adapters.dynamodb import DynamoLeadStore, DynamoReportProjection
-from leadflow.adapters.memory import InMemoryReportProjection
 from leadflow.domain.webhook_signature import signed_headers
-from leadflow.services.report_rebuild import differences
 
-from infra.local.runtime import LocalRuntime
+from tests.e2e.local_process import RuntimeProcess
+from tests.e2e.reports import brute_force
 from tests.http_client import Client
-from tests.integration.reports import brute_force
 from tests.names import unique_surname
 
 LOCAL_SECRET = "local-webhook-secret"
@@ -28,7 +27,9 @@ BANT = {"budget": "EUR 40k", "authority": "VP signs", "need": "routing", "timeli
 SOURCES = ["google", "linkedin", "newsletter", None]
 CAMPAIGNS = ["q4-launch", "webinar-dec", None]
 FORMS = ["demo-request", "contact-sales", "ebook-download"]
-LEADS_PER_DAY = 24
+LEADS_PER_DAY = 40
+#: A reason code the fixture adds to the lifecycle rule set: its leads come back (recycled) the next day.
+RECYCLED_NEXT_DAY = "oracle_next_day"
 COMPANIES = [("snowflake.com", "Snowflake"), ("stripe.com", "Stripe"), ("datadoghq.com", "Datadog")]
 
 
@@ -51,9 +52,9 @@ def capture(client: Client, rng: random.Random, *, senior: bool) -> str:
     return str(reply.json()["submission_id"])
 
 
-def engage(client: Client, runtime: LocalRuntime, email: str) -> None:
-    event = {"event_id": f"evt_{uuid.uuid4().hex}", "type": "meeting_booked", "email": email,
-             "occurred_at": runtime.clock.now().isoformat()}  # fmt: skip
+def engage(client: Client, email: str) -> None:
+    now = client.request("GET", "/_local/state").json()["clock"]
+    event = {"event_id": f"evt_{uuid.uuid4().hex}", "type": "meeting_booked", "email": email, "occurred_at": now}
     body = json.dumps(event).encode()
     headers = {"content-type": "application/json", **signed_headers(LOCAL_SECRET, body, datetime.now(UTC))}
     assert client.request("POST", "/v1/webhooks/generic", body, headers).status == 202
@@ -70,7 +71,8 @@ def sales_work(client: Client, rng: random.Random, lead: dict[str, Any]) -> None
         return
     actor = {"actor": "rep:dana-whitfield"}
     if rng.random() < 0.25:
-        client.post(f"/v1/leads/{lead_id}/stage", {"action": "disqualify", "reason_code": "no_budget", **actor})
+        reason = rng.choice(["no_budget", RECYCLED_NEXT_DAY])
+        client.post(f"/v1/leads/{lead_id}/stage", {"action": "disqualify", "reason_code": reason, **actor})
         return
     client.post(f"/v1/leads/{lead_id}/stage", {"action": "accept", **actor})
     if rng.random() < 0.7:
@@ -99,32 +101,74 @@ class Driven:
     last: str
 
 
+def put_config(client: Client, kind: str, body: dict[str, Any]) -> None:
+    headers = {"content-type": "application/json", "x-api-key": client.api_key}
+    reply = client.request("PUT", f"/v1/config/{kind}", json.dumps(body).encode(), headers)
+    assert reply.status == 200, reply.body
+
+
+def control(client: Client, path: str, body: Any) -> Any:
+    """A local control (`/_local/...`): they answer once what they set off has settled."""
+    headers = {"content-type": "application/json", "x-api-key": client.api_key}
+    reply = client.request("POST", path, json.dumps(body).encode(), headers)
+    assert reply.status == 200, reply.body
+    return reply.json()
+
+
+def settle(client: Client) -> None:
+    control(client, "/_local/clock/advance", {"seconds": 0})
+
+
 @pytest.fixture(scope="module")
-def driven(runtime: LocalRuntime) -> Driven:
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RuntimeProcess]:
+    with RuntimeProcess(tmp_path_factory.mktemp("oracle")) as process:
+        yield process
+
+
+@pytest.fixture(scope="module")
+def client(running: RuntimeProcess) -> Client:
+    return running.client
+
+
+@pytest.fixture(scope="module")
+def driven(client: Client) -> Iterator[Driven]:
     """Three days of captures through the real pipeline: forms, meetings booked by webhook, touches, sales actions,
-    outcomes, and SLA deadlines passing on the runtime's clock."""
-    client = Client(runtime.url)
+    outcomes, disqualified leads recycled the next day, and SLA deadlines passing on the runtime's clock."""
+    lifecycle = client.get("/v1/config/lifecycle").json()["body"]
+    next_day = {"code": RECYCLED_NEXT_DAY, "label": "Call again tomorrow", "recycle_after_days": 1}
+    put_config(client, "lifecycle", {**lifecycle, "reason_codes": [*lifecycle["reason_codes"], next_day]})
+    try:
+        yield drive(client)
+    finally:
+        put_config(client, "lifecycle", lifecycle)
+
+
+def drive(client: Client) -> Driven:
     rng = random.Random(20261205)
     days: set[str] = set()
     for _ in range(3):
         submissions = [capture(client, rng, senior=rng.random() < 0.55) for _ in range(LEADS_PER_DAY)]
-        runtime.wait_for_executions(timeout=120)
+        settle(client)
         lead_ids = [client.wait_for_submission(s)["lead_id"] for s in submissions]
         leads = [client.get(f"/v1/leads/{lead_id}").json() for lead_id in lead_ids]
         days |= {brute_force.capture_day(lead) for lead in leads}
         for lead in leads:
             if lead["stage"] == "new" and rng.random() < 0.3:
-                engage(client, runtime, lead["email"])  # a meeting booked: may make it an MQL
-        runtime.wait_for_executions(timeout=120)
+                engage(client, lead["email"])  # a meeting booked: may make it an MQL
+        settle(client)
         for lead_id in lead_ids:
             lead = client.get(f"/v1/leads/{lead_id}").json()
             if lead["stage"] == "mql":
                 sales_work(client, rng, lead)
-        runtime.advance_clock(settle_timeout=120, hours=2)  # untouched MQLs breach their SLA
-        runtime.advance_clock(settle_timeout=120, hours=22)
+        control(client, "/_local/clock/advance", {"hours": 2})  # untouched MQLs breach their SLA
+        control(client, "/_local/clock/advance", {"hours": 22})
+    control(client, "/_local/clock/advance", {"days": 1})  # the last day's disqualified leads come back too
     first, last = min(days), max(days)
     stored = [lead for lead in brute_force.every_lead(client) if first <= brute_force.capture_day(lead) <= last]
     assert len(stored) >= 3 * LEADS_PER_DAY
+    assert any(
+        lead["stage"] == "recycled" for lead in stored
+    )  # the mix includes leads recycled after a disqualification
     return Driven(stored, first, last)
 
 
@@ -187,20 +231,14 @@ def test_cohorts_attribution_and_velocity_equal_brute_force(client: Client, driv
     }
 
 
-def test_a_replayed_event_changes_nothing_and_a_rebuild_equals_the_live_cells(
-    client: Client, runtime: LocalRuntime, driven: Driven
-) -> None:
+def test_a_replayed_event_changes_nothing_and_a_rebuild_equals_the_live_cells(client: Client, driven: Driven) -> None:
     before = report(client, "funnel", driven.first, driven.last, "source")
-    assert runtime.session is not None and runtime.deployment is not None
     replayed = next(lead for lead in driven.stored if lead["stage"] != "new")
     detail = {"lead_id": replayed["lead_id"], "from_stage": "new", "to_stage": replayed["stage"], "reason": "replay"}
-    entry = {"Source": "leadflow", "DetailType": "lead.stage_changed", "Detail": json.dumps(detail),
-             "EventBusName": runtime.deployment.names.refs["LeadflowBus"]}  # fmt: skip
-    runtime.session.client("events").put_events(Entries=[entry, entry])
-    runtime.wait_for_executions(timeout=60)
+    event = {"source": "leadflow", "detail-type": "lead.stage_changed", "detail": detail}
+
+    assert control(client, "/_local/events", [event, event]) == {"published": 2}  # delivered twice more
     assert report(client, "funnel", driven.first, driven.last, "source") == before
 
-    dynamodb = runtime.session.resource("dynamodb")
-    leads_table = DynamoLeadStore(dynamodb.Table(runtime.deployment.tables["LeadsTable"]))
-    live = DynamoReportProjection(dynamodb.Table(runtime.deployment.tables["ReportsTable"]))
-    assert differences(live, leads_table, InMemoryReportProjection()) == []
+    checked = control(client, "/_local/reports/rebuild", {"check": True})
+    assert checked["differences"] == [] and checked["leads"] >= len(driven.stored)
