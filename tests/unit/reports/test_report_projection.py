@@ -134,3 +134,37 @@ def test_a_rebuild_from_the_leads_equals_the_live_cells_and_repairs_a_damaged_pr
     result = rebuild(store, damaged, fresh=True)
     assert result.leads == 60
     assert differences(damaged, store, InMemoryReportProjection()) == []
+
+
+def test_a_burst_of_events_about_one_lead_ends_with_its_last_state_and_no_writer_gives_up(deps: ReportDeps) -> None:
+    """Fifty submissions of one person at once: fifty saves of the lead, each announced, each projected at once."""
+    save(deps, a_lead("lead_1"))
+    stages = [Stage.NEW, Stage.MQL]
+    errors: list[Exception] = []
+    barrier = threading.Barrier(30)
+    lock = threading.Lock()
+
+    def change_then_project(n: int) -> None:
+        barrier.wait()
+        with lock:  # the lead's writers take turns (optimistic concurrency does this in the store)
+            current = deps.leads.get_lead("lead_1")
+            assert current is not None
+            save(deps, current.model_copy(update={"stage": stages[n % 2], "score": scored("AB"[n % 2])}))
+        try:
+            project_lead("lead_1", deps)
+        except Exception as exc:  # noqa: BLE001 - the test collects what any thread raised
+            errors.append(exc)
+
+    threads = [threading.Thread(target=change_then_project, args=(n,)) for n in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    final = deps.leads.get_lead("lead_1")
+    assert final is not None
+    assert errors == []
+    assert deps.projection.contribution("lead_1").lead_version == final.version  # type: ignore[union-attr]
+    assert cells(deps, "grade") == {
+        (DAY, final.score.grade): {"leads": 1, **({"mql": 1} if final.stage == Stage.MQL else {})}
+    }  # type: ignore[union-attr]

@@ -80,17 +80,25 @@ def project_event(detail_type: str, detail: Mapping[str, Any], deps: ReportDeps)
 
 def project_lead(lead_id: str, deps: ReportDeps, *, erased: bool = False) -> bool:
     """Bring the lead's stored contribution up to date with the stored lead; False when nothing changed. A lead not
-    found counts for nothing once it is known to be erased (and is left alone otherwise: its event came early)."""
+    found counts for nothing once it is known to be erased (and is left alone otherwise: its event came early).
+
+    Losing the race to another writer of the same lead (a burst of events about one lead: fifty submissions of one
+    person at once) ends the work when that writer stored a lead at least as new as the one first read here: its
+    projection includes whatever change this event announced."""
+    seen: int | None = None
     for attempt in range(_ATTEMPTS):
         if attempt:
             deps.pause(attempt)
         before = deps.projection.contribution(lead_id)
         if before is not None and before.lead_version >= ERASED_VERSION:
             return False  # forgotten: nothing brings it back
+        if before is not None and seen is not None and before.lead_version >= seen:
+            return False  # another writer projected this lead at least as new as the one this event is about
         lead = deps.leads.get_lead(lead_id)
         if lead is None and not erased:
             return False
         version = ERASED_VERSION if lead is None else lead.version
+        seen = version if seen is None else seen
         cells = {} if lead is None else contribution(lead, deps.leads.history(lead_id))
         delta = difference(before.cells if before is not None else {}, cells)
         if before is not None and not delta and before.lead_version == version:
