@@ -119,3 +119,12 @@ def test_queued_notifications_are_delivered_asynchronously_with_retries_and_dead
         "events.amazonaws.com",
         {"Fn::GetAtt": ["NotificationQueuedRule", "Arn"]},
     )
+
+
+def test_the_reports_rule_delivers_every_event_the_projection_acts_on(template: dict[str, Any]) -> None:
+    from leadflow.services.reports import PROJECTED_EVENTS
+
+    rule = template["Resources"]["ReportsEventsRule"]["Properties"]
+    assert rule["EventPattern"]["source"] == ["leadflow"]
+    assert sorted(rule["EventPattern"]["detail-type"]) == sorted(PROJECTED_EVENTS)
+    assert rule["Targets"][0]["Arn"] == {"Fn::GetAtt": ["ReportsFunction", "Arn"]}

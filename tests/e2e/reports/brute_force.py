@@ -46,6 +46,7 @@ def value_of(lead: dict[str, Any], dimension: str) -> str:
         "rep": assignment.get("rep_id"),
         "team": assignment.get("team"),
         "priority": (lead.get("sla") or {}).get("priority"),
+        "track": max(lead["nurture"], key=lambda e: e["enrolled_at"])["track_id"] if lead.get("nurture") else None,
     }[dimension]
     return raw if raw else "(none)"
 

@@ -173,7 +173,7 @@ def drive(client: Client) -> Driven:
 
 
 def test_the_funnel_equals_brute_force_in_every_grouping(client: Client, driven: Driven) -> None:
-    for group_by in ("source", "campaign", "form", "grade", "rep", "team"):
+    for group_by in ("source", "campaign", "form", "grade", "rep", "team", "track"):
         expected = brute_force.funnel(driven.stored, group_by)
         rows = report(client, "funnel", driven.first, driven.last, group_by)["rows"]
         actual = {row["group"]: {k: row[k] for k in ("leads", *brute_force.FUNNEL, "disqualified", "lost") if row[k]}

@@ -30,6 +30,7 @@ def test_a_lead_counts_once_in_every_dimension_on_its_capture_day() -> None:
         Cell("team", DAY, "emea"),
         Cell("priority", DAY, "(none)"),
         Cell("routing", DAY, "(none)"),
+        Cell("track", DAY, "(none)"),
     }
     assert all(counters["leads"] == 1 for counters in cells.values())
 

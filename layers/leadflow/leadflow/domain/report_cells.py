@@ -7,7 +7,8 @@ changes nothing, a merged or erased lead drops out, and a rebuild from the leads
 
 Rules (the reports' definitions):
 - `all`, `source`, `medium`, `campaign`, `form` come from the lead's first touch (its first source), `grade` from its
-  current score, `rep` and `team` from its current owner, `priority` from its SLA; a missing value is `(none)`.
+  current score, `rep` and `team` from its current owner, `priority` from its SLA, `routing` from the routing rule
+  version that assigned it, `track` from its latest nurture enrolment; a missing value is `(none)`.
 - A lead counts at every funnel stage it ever reached (its history's stage changes and its current stage); once if
   it was ever disqualified, under the reason of its last disqualification; as won or lost by its outcome.
 - Capture → assigned runs to its first assignment to a rep (a queue is not a rep); capture → first touch is the
@@ -59,6 +60,7 @@ def lead_values(lead: Lead) -> dict[str, str]:
         "team": _value(assignment.team if assignment is not None else None),
         "priority": _value(lead.sla.priority if lead.sla is not None else None),
         "routing": _value(f"v{assignment.routing_version}" if assignment and assignment.routing_version else None),
+        "track": _value(max(lead.nurture, key=lambda e: e.enrolled_at).track_id if lead.nurture else None),
     }
 
 

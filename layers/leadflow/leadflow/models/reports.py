@@ -12,11 +12,25 @@ from typing import Generic, Literal, NamedTuple, TypeVar, get_args
 from pydantic import BaseModel, Field, model_validator
 
 #: The dimensions every lead is counted under. `all` has one value (`all`) and gives the totals and the time series.
-Dimension = Literal["all", "source", "medium", "campaign", "form", "grade", "rep", "team", "priority", "routing"]
+Dimension = Literal[
+    "all", "source", "medium", "campaign", "form", "grade", "rep", "team", "priority", "routing", "track"
+]
 DIMENSIONS: tuple[Dimension, ...] = get_args(Dimension)
 #: What a report can be grouped by: a dimension, or the capture day, week (Monday) or month.
 GroupBy = Literal[
-    "source", "medium", "campaign", "form", "grade", "rep", "team", "priority", "routing", "day", "week", "month"
+    "source",
+    "medium",
+    "campaign",
+    "form",
+    "grade",
+    "rep",
+    "team",
+    "priority",
+    "routing",
+    "track",
+    "day",
+    "week",
+    "month",
 ]
 TIME_GROUPS = frozenset({"day", "week", "month"})
 #: The value a lead without one is counted under (no UTM source, no owner, ...).

@@ -38,6 +38,8 @@ PROJECTED_EVENTS = (
     "lead.merged",
     "lead.unmerged",
     "lead.erased",
+    "nurture.enrolled",
+    "nurture.exited",
 )
 _ATTEMPTS = 10
 _FIRST_PAUSE_SECONDS = 0.02
