@@ -2,24 +2,20 @@
 the running local runtime (`POST /_local/reports/rebuild`, which `--local` calls).
 
 The work is leadflow's (leadflow.services.report_rebuild); this module finds the tables, runs it, and says what it
-did. A check rebuilds from nothing into memory and compares: it changes nothing, so it is safe at any time."""
+did. A check sums every lead's contribution and compares it with the live cells: it changes nothing, so it is safe at
+any time."""
 
 from __future__ import annotations
 
 import json
-import threading
 import urllib.error
 import urllib.request
-from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from leadflow.adapters.dynamodb import DynamoLeadStore, DynamoReportProjection
-from leadflow.adapters.report_members import read_cursor, write_cursor
-from leadflow.models.reports import Cell, Contribution, Counters
-from leadflow.ports.reports import ERASED_VERSION, CellRange, CellRead, Member, MemberPage, StoredContribution
-from leadflow.services.report_rebuild import differences, rebuild
+from leadflow.services.report_rebuild import check as check_cells
+from leadflow.services.report_rebuild import rebuild
 
 #: The template's logical ids of the two tables a rebuild reads and writes.
 LEADS_TABLE, REPORTS_TABLE = "LeadsTable", "ReportsTable"
@@ -40,86 +36,13 @@ class Outcome:
         return asdict(self)
 
 
-class ScratchProjection:
-    """A projection held in memory for one check, kept as the contributions alone (the cells are their sums).
-
-    Not the in-memory twin: that one is a test double, and the layering keeps test doubles out of what runs."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._contributions: dict[str, StoredContribution] = {}
-
-    def contribution(self, lead_id: str) -> StoredContribution | None:
-        with self._lock:
-            return self._contributions.get(lead_id)
-
-    def replace(
-        self, lead_id: str, before: StoredContribution | None, after: StoredContribution, delta: Contribution
-    ) -> bool:
-        with self._lock:
-            stored = self._contributions.get(lead_id)
-            if (stored.revision if stored else None) != (before.revision if before else None):
-                return False
-            self._contributions[lead_id] = after
-            return True
-
-    def _sums(self) -> dict[Cell, Counters]:
-        sums: dict[Cell, Counters] = defaultdict(dict)
-        with self._lock:
-            contributions = list(self._contributions.values())
-        for stored in contributions:
-            for cell, counters in stored.cells.items():
-                for name, count in counters.items():
-                    sums[cell][name] = sums[cell].get(name, 0) + count
-        return {
-            cell: nonzero for cell, counters in sums.items() if (nonzero := {k: n for k, n in counters.items() if n})
-        }
-
-    def cells(self, dimension: str, first_day: str, last_day: str) -> CellRead:
-        found = [
-            (cell, counters)
-            for cell, counters in sorted(self._sums().items())
-            if cell.dimension == dimension and first_day <= cell.day <= last_day
-        ]
-        return CellRead(cells=found, items_read=len(found))
-
-    def members(self, cells: CellRange, counter: str, *, limit: int, cursor: str | None) -> MemberPage:
-        after = read_cursor(cursor) if cursor else ""
-        with self._lock:
-            contributions = list(self._contributions.items())
-        keys = sorted(
-            f"{cell.day}#{lead_id}"
-            for lead_id, stored in contributions
-            for cell, counters in stored.cells.items()
-            if (cell.dimension, cell.value) == (cells.dimension, cells.value)
-            and cells.first_day <= cell.day <= cells.last_day
-            and counters.get(counter)
-        )
-        keys = [key for key in keys if key > after]
-        page = [Member(*key.split("#", 1)) for key in keys[:limit]]
-        return MemberPage(items=page, cursor=write_cursor(keys[limit - 1]) if len(keys) > limit else None)
-
-    def all_cells(self) -> Iterator[tuple[Cell, Counters]]:
-        yield from sorted(self._sums().items())
-
-    def lead_ids(self) -> Iterator[str]:
-        with self._lock:
-            ids = [lead_id for lead_id, stored in self._contributions.items() if stored.lead_version < ERASED_VERSION]
-        yield from ids
-
-    def clear(self) -> None:
-        with self._lock:
-            self._contributions.clear()
-
-
 def rebuild_tables(leads_table: Any, reports_table: Any, *, fresh: bool = False, check: bool = False) -> Outcome:
     """Rebuild (in place, or `fresh` from nothing) or `check` the projection on `reports_table` from `leads_table`
     (boto3 Table resources)."""
     leads, live = DynamoLeadStore(leads_table), DynamoReportProjection(reports_table)
     if check:
-        scratch = ScratchProjection()
-        found = differences(live, leads, scratch)
-        return Outcome(leads=sum(1 for _ in scratch.lead_ids()), changed=0, forgotten=0, differences=found)
+        checked = check_cells(live, leads)
+        return Outcome(leads=checked.leads, changed=0, forgotten=0, differences=checked.differences)
     result = rebuild(leads, live, fresh=fresh)
     return Outcome(leads=result.leads, changed=result.changed, forgotten=result.forgotten, differences=[])
 

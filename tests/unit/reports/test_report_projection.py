@@ -12,7 +12,7 @@ from leadflow.adapters.memory import InMemoryLeadStore, InMemoryReportProjection
 from leadflow.domain.report_cells import contribution
 from leadflow.models.lead import Lead, Stage
 from leadflow.models.reports import Cell
-from leadflow.services.report_rebuild import differences, rebuild
+from leadflow.services.report_rebuild import check, rebuild
 from leadflow.services.reports import ReportDeps, project_event, project_lead
 
 from tests.unit.reports.leads import CAPTURED, a_lead, assigned, scored, stage_entry
@@ -125,15 +125,15 @@ def test_a_rebuild_from_the_leads_equals_the_live_cells_and_repairs_a_damaged_pr
     store = deps.leads
     assert isinstance(store, InMemoryLeadStore)
 
-    assert differences(deps.projection, store, InMemoryReportProjection()) == []
+    assert check(deps.projection, store).differences == []
 
     damaged = deps.projection
     assert isinstance(damaged, InMemoryReportProjection)
     damaged._cells[Cell("all", DAY, "all")]["leads"] += 5  # a cell written by hand
-    assert differences(damaged, store, InMemoryReportProjection()) != []
+    assert check(damaged, store).differences != []
     result = rebuild(store, damaged, fresh=True)
     assert result.leads == 60
-    assert differences(damaged, store, InMemoryReportProjection()) == []
+    assert check(damaged, store).differences == []
 
 
 def test_a_burst_of_events_about_one_lead_ends_with_its_last_state_and_no_writer_gives_up(deps: ReportDeps) -> None:

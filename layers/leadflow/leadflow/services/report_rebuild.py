@@ -3,14 +3,15 @@ or into a new table), and check a projection against one rebuilt from nothing.
 
 In place, a rebuild re-projects each lead against its stored contribution, so the cells stay the sum of the stored
 contributions while live events keep arriving; `fresh` clears the projection first (for a new table, or to repair
-cells written by hand)."""
+cells written by hand). A check sums every lead's contribution and compares it with the live cells, writing nothing."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
+from leadflow.domain.report_cells import contribution
 from leadflow.models.reports import Cell, Counters
 from leadflow.ports.leads import Page
 from leadflow.ports.reports import ReportProjection
@@ -28,7 +29,6 @@ class RebuildResult:
     leads: int = 0
     changed: int = 0
     forgotten: int = 0
-    differences: list[str] = field(default_factory=list)
 
 
 def every_lead_id(leads: ListedLeads) -> Iterator[str]:
@@ -58,17 +58,37 @@ def rebuild(leads: ListedLeads, projection: ReportProjection, *, fresh: bool = F
     return result
 
 
-def differences(live: ReportProjection, leads: ListedLeads, scratch: ReportProjection, *, limit: int = 20) -> list[str]:
-    """Where the live cells differ from cells rebuilt from nothing into `scratch` (empty when they agree)."""
-    fresh = scratch
-    rebuild(leads, fresh, fresh=True)
-    expected, actual = _cells(fresh), _cells(live)
-    found = []
-    for cell in sorted(expected.keys() | actual.keys()):
-        if expected.get(cell, {}) != actual.get(cell, {}):
-            found.append(f"{'/'.join(cell)}: live {actual.get(cell, {})}, rebuilt {expected.get(cell, {})}")
-    return found[:limit]
+@dataclass
+class Check:
+    """A check: the leads read, and where the live cells differ from their contributions' sums (empty: they agree)."""
+
+    leads: int
+    differences: list[str]
 
 
-def _cells(projection: ReportProjection) -> dict[Cell, Counters]:
-    return {cell: counters for cell, counters in projection.all_cells() if counters}
+def expected_cells(leads: ListedLeads) -> tuple[int, dict[Cell, Counters]]:
+    """The cells a projection rebuilt from nothing would hold: every stored lead's contribution, summed (nothing is
+    written). With how many leads were read."""
+    sums: dict[Cell, Counters] = {}
+    read = 0
+    for lead_id in every_lead_id(leads):
+        read += 1
+        for cell, counters in contribution(leads.get_lead(lead_id), leads.history(lead_id)).items():
+            into = sums.setdefault(cell, {})
+            for name, count in counters.items():
+                into[name] = into.get(name, 0) + count
+    return read, {
+        cell: nonzero for cell, counters in sums.items() if (nonzero := {k: n for k, n in counters.items() if n})
+    }
+
+
+def check(live: ReportProjection, leads: ListedLeads, *, limit: int = 20) -> Check:
+    """Compare the live cells with the leads' contributions, changing nothing."""
+    read, expected = expected_cells(leads)
+    actual = {cell: counters for cell, counters in live.all_cells() if counters}
+    found = [
+        f"{'/'.join(cell)}: live {actual.get(cell, {})}, rebuilt {expected.get(cell, {})}"
+        for cell in sorted(expected.keys() | actual.keys())
+        if expected.get(cell, {}) != actual.get(cell, {})
+    ]
+    return Check(leads=read, differences=found[:limit])
