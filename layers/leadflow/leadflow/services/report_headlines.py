@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Literal, Protocol
 
 from leadflow.domain.report_figures import funnel_row, latency, sla_row, sum_by_group
 from leadflow.models.lead import Stage
@@ -83,6 +83,14 @@ def headlines(deps: ReportReadDeps) -> Headlines:
     )
 
 
+def _judged(value: float | None, target: float, *, at_least: bool) -> Literal["ok", "attention", "no_data"]:
+    """A number against its target: `attention` below a target it should reach (`at_least`) or above a limit."""
+    if value is None:
+        return "no_data"
+    missed = value < target if at_least else value > target
+    return "attention" if missed else "ok"
+
+
 def _drill(counter: str, first: date, last: date) -> Drill:
     return Drill(dimension="all", value="all", counter=counter, from_=first, to=last)
 
@@ -91,7 +99,7 @@ def _speed(window: Counters, goals: ReportTargets, first: date, last: date) -> H
     figures = latency(window, "s2t:")
     target = goals.speed_to_lead_minutes * 60
     value = figures.p50_seconds
-    status = "no_data" if value is None else ("attention" if value > target else "ok")
+    status = _judged(value, target, at_least=False)
     return Headline(
         id="speed_to_lead",
         label="Median speed to lead",
@@ -107,7 +115,7 @@ def _speed(window: Counters, goals: ReportTargets, first: date, last: date) -> H
 
 def _compliance(window: Counters, goals: ReportTargets, first: date, last: date) -> Headline:
     compliance = sla_row("all", window).compliance
-    status = "no_data" if compliance.rate is None else ("attention" if compliance.rate < goals.sla_compliance else "ok")
+    status = _judged(compliance.rate, goals.sla_compliance, at_least=True)
     return Headline(
         id="sla_compliance",
         label="SLA compliance",
@@ -123,7 +131,7 @@ def _compliance(window: Counters, goals: ReportTargets, first: date, last: date)
 
 def _mql_to_sql(window: Counters, goals: ReportTargets, first: date, last: date) -> Headline:
     conversion = funnel_row("all", window).conversion["mql_to_sql"]
-    status = "no_data" if conversion.rate is None else ("attention" if conversion.rate < goals.mql_to_sql else "ok")
+    status = _judged(conversion.rate, goals.mql_to_sql, at_least=True)
     return Headline(
         id="mql_to_sql",
         label="MQL to SQL",
