@@ -26,7 +26,7 @@ Pure: no I/O."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from leadflow.domain.attribution import channel_credits
 from leadflow.domain.latency_histogram import bucket_of
@@ -37,6 +37,13 @@ from leadflow.models.routing import is_queue
 
 _STAGE_KINDS = frozenset({"stage_changed", "disqualified", "recycled"})
 _MAX_VALUE_LENGTH = 200
+
+
+def add_counts(into: Counters, counts: Mapping[str, int]) -> Counters:
+    """Add `counts` to `into`, name by name (the one way cells, groups and totals are summed); returns `into`."""
+    for name, count in counts.items():
+        into[name] = into.get(name, 0) + count
+    return into
 
 
 def _value(raw: str | None) -> str:
@@ -160,10 +167,7 @@ def contribution(lead: Lead | None, history: list[HistoryEntry]) -> Contribution
         cells[rep_cell] = _add_turns(dict(cells.get(rep_cell, {})), held, missed)
     for channel, credited in channel_credits(lead, history, first_reached(lead, history).get("opportunity")).items():
         source_cell = Cell("source", day, _value(channel))
-        merged = dict(cells.get(source_cell, {}))
-        for name, units in credited.items():
-            merged[name] = merged.get(name, 0) + units
-        cells[source_cell] = merged
+        cells[source_cell] = add_counts(dict(cells.get(source_cell, {})), credited)
     return cells
 
 

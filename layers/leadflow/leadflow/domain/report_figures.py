@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
 from leadflow.domain.latency_histogram import percentile
+from leadflow.domain.report_cells import add_counts
 from leadflow.models.reports import (
     TIME_GROUPS,
     Cell,
@@ -19,8 +20,6 @@ from leadflow.models.reports import (
     SlaRow,
     SpeedRow,
 )
-
-TOTAL = "total"
 
 
 def dimension_for(group_by: str) -> str:
@@ -42,14 +41,15 @@ def group_key(group_by: str, cell: Cell) -> str:
 def sum_by_group(group_by: str, cells: Iterable[tuple[Cell, Counters]]) -> dict[str, Counters]:
     groups: dict[str, Counters] = defaultdict(dict)
     for cell, counters in cells:
-        into = groups[group_key(group_by, cell)]
-        for name, count in counters.items():
-            into[name] = into.get(name, 0) + count
+        add_counts(groups[group_key(group_by, cell)], counters)
     return dict(groups)
 
 
 def total_of(groups: dict[str, Counters]) -> Counters:
-    return sum_by_group("all", ((Cell("all", "", TOTAL), counters) for counters in groups.values())).get(TOTAL, {})
+    total: Counters = {}
+    for counters in groups.values():
+        add_counts(total, counters)
+    return total
 
 
 def rate(numerator: int, denominator: int) -> Rate:

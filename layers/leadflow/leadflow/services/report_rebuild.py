@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from leadflow.domain.report_cells import contribution
+from leadflow.domain.report_cells import add_counts, contribution
 from leadflow.models.reports import Cell, Counters
 from leadflow.ports.leads import Page
 from leadflow.ports.reports import ReportProjection
@@ -74,9 +74,7 @@ def expected_cells(leads: ListedLeads) -> tuple[int, dict[Cell, Counters]]:
     for lead_id in every_lead_id(leads):
         read += 1
         for cell, counters in contribution(leads.get_lead(lead_id), leads.history(lead_id)).items():
-            into = sums.setdefault(cell, {})
-            for name, count in counters.items():
-                into[name] = into.get(name, 0) + count
+            add_counts(sums.setdefault(cell, {}), counters)
     return read, {
         cell: nonzero for cell, counters in sums.items() if (nonzero := {k: n for k, n in counters.items() if n})
     }

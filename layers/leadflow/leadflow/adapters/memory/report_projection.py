@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterator
 
 from leadflow.adapters.report_members import member_changes, read_cursor, write_cursor
+from leadflow.domain.report_cells import add_counts
 from leadflow.models.reports import Cell, Contribution, Counters
 from leadflow.ports.reports import ERASED_VERSION, CellRange, CellRead, Member, MemberPage, StoredContribution
 
@@ -36,9 +37,7 @@ class InMemoryReportProjection:
                 else:
                     members.pop(f"{cell.day}#{lead_id}", None)
             for cell, changes in delta.items():
-                counters = self._cells.setdefault(cell, {})
-                for name, change in changes.items():
-                    counters[name] = counters.get(name, 0) + change
+                add_counts(self._cells.setdefault(cell, {}), changes)
             return True
 
     def cells(self, dimension: str, first_day: str, last_day: str) -> CellRead:
