@@ -231,14 +231,14 @@ class Dashboard:
         return 200, JSON, json.dumps(outcome.as_json()).encode()
 
     def _replay(self, body: bytes) -> tuple[int, str, bytes]:
+        import boto3
+
         from infra.local.event_replay import publish, read_events
 
         try:
             events = read_events(body)
         except ValueError as exc:
             return _message(400, str(exc))
-        import boto3
-
         deployment = self.runtime.deployment
         assert deployment is not None
         events_client = boto3.client("events")  # the runtime's moto serves every client of this process
