@@ -71,9 +71,11 @@ def test_merge_then_unmerge_restores_both_leads_field_by_field(client: Client, r
 
 def test_a_submission_after_unmerge_finds_its_own_lead_again(client: Client, runtime: LocalRuntime) -> None:
     first, second = colleagues_or_one_person(client, runtime)
-    client.post(f"/v1/leads/{first}/duplicates/{second}", {"action": "merge"})
+    assert client.post(f"/v1/leads/{first}/duplicates/{second}", {"action": "merge"}).status == 200
     email = client.get(f"/v1/leads/{second}").json()["email"]
-    client.post(f"/v1/leads/{first}/unmerge", {})
+    # no wait: nurture is still acting on the merge while it is undone
+    undone = client.post(f"/v1/leads/{first}/unmerge", {})
+    assert undone.status == 200, undone.body
 
     again = submit(client, runtime, {"email": email, "form_id": "newsletter"})
 

@@ -11,7 +11,7 @@ import pytest
 from leadflow.adapters.memory import InMemoryLeadStore
 from leadflow.models.lead import Lead
 from leadflow.ports import ConcurrentUpdate
-from leadflow.services.curation import merge_pair
+from leadflow.services.curation import merge_pair, unmerge_lead
 from leadflow.services.pipeline_deps import PipelineDeps
 
 from tests.unit.conftest import load_config, memory_deps
@@ -43,6 +43,7 @@ def two_leads(store: InMemoryLeadStore) -> tuple[str, str]:
             Lead(lead_id=lead_id, email=email, email_canonical=email, created_at=NOW, updated_at=NOW),
             expected_version=None,
         )
+        store.claim_identity("email", email, lead_id)
     return "lead_a", "lead_b"
 
 
@@ -74,3 +75,34 @@ def test_a_survivor_that_keeps_changing_is_a_conflict_and_nothing_is_merged() ->
 
     other: Any = store.get_lead(other_id)
     assert other.merged_into is None
+
+
+@pytest.mark.parametrize("written", ["lead_a", "lead_b"])
+def test_an_undo_while_nurture_writes_either_lead_gives_both_back_and_the_address_to_its_owner(written: str) -> None:
+    store = WrittenMeanwhile(written, times=0)
+    survivor_id, other_id = two_leads(store)
+    deps = deps_with(store)
+    merge_pair(survivor_id, other_id, actor="rep:dana", deps=deps)
+    store.times = 1  # the merge's consequences land while the undo is under way
+
+    survivor, restored = unmerge_lead(survivor_id, actor="rep:dana", deps=deps)
+
+    assert restored.merged_into is None and other_id not in survivor.merged_from
+    stored_other: Any = store.get_lead(other_id)
+    assert stored_other.merged_into is None
+    assert store.lead_for_identity("email", "ada.l@acme.example") == other_id
+    assert store.merge_records(survivor_id) == []
+
+
+def test_an_undo_that_keeps_losing_to_writes_is_a_conflict_and_leaves_the_merge_in_place() -> None:
+    store = WrittenMeanwhile("lead_a", times=0)
+    survivor_id, other_id = two_leads(store)
+    deps = deps_with(store)
+    merge_pair(survivor_id, other_id, actor="rep:dana", deps=deps)
+    store.times = 99
+
+    with pytest.raises(ConcurrentUpdate):
+        unmerge_lead(survivor_id, actor="rep:dana", deps=deps)
+
+    tombstone: Any = store.get_lead(other_id)
+    assert tombstone.merged_into == survivor_id and len(store.merge_records(survivor_id)) == 1

@@ -138,20 +138,31 @@ def latest_merge(deps: CurationDeps, lead_id: str) -> MergeRecord:
 
 
 def unmerge_lead(lead_id: str, *, actor: str, deps: CurationDeps) -> tuple[Lead, Lead]:
-    """Undo the latest merge into `lead_id`: both leads as they were, identities and index entries given back."""
+    """Undo the latest merge into `lead_id`: both leads as they were, identities and index entries given back.
+
+    Nurture and the pipeline react to the merge while a person may already be undoing it: a survivor written after
+    it was read is read again and the undo decided again (nothing else was written yet), and the other lead is
+    restored over its tombstone as it stands then, so the undo is never left half-done by a concurrent write."""
     record = latest_merge(deps, lead_id)
-    current = _lead(deps, lead_id)
-    try:
-        survivor, other = unmerge(record, current)
-    except ValueError as exc:
-        raise CannotMerge(str(exc)) from exc
-    tombstone = _lead(deps, record.other_id)
-    # Nurture enrolments are what ran, not what the person is: the merge ended the other lead's and their
-    # executions stopped, so each lead keeps its enrolments as they stand now.
-    survivor = survivor.model_copy(update={"nurture": current.nurture})
-    other = other.model_copy(update={"nurture": tombstone.nurture})
-    survivor = deps.store.save_lead(with_match_keys(survivor), expected_version=current.version)
-    other = deps.store.save_lead(other, expected_version=tombstone.version)
+    for _ in range(MERGE_ATTEMPTS):
+        current = _lead(deps, lead_id)
+        try:
+            survivor, restored = unmerge(record, current)
+        except ValueError as exc:
+            raise CannotMerge(str(exc)) from exc
+        # Nurture enrolments are what ran, not what the person is: the merge ended the other lead's and their
+        # executions stopped, so each lead keeps its enrolments as they stand now.
+        survivor = survivor.model_copy(update={"nurture": current.nurture})
+        try:
+            survivor = deps.store.save_lead(with_match_keys(survivor), expected_version=current.version)
+            break
+        except ConcurrentUpdate:
+            continue
+    else:
+        raise ConcurrentUpdate(f"lead {lead_id} kept changing while its merge was being undone; try again")
+    other = update_existing_lead(
+        deps.store, record.other_id, lambda tombstone: restored.model_copy(update={"nurture": tombstone.nurture})
+    )
     for kind, value in _identities(record.other_before):
         deps.store.move_identity(kind, value, lead_id, other.lead_id)
     deps.index.file(lead_id, survivor.match_keys, record_fields(survivor), current.match_keys)
