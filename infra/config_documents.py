@@ -14,6 +14,9 @@ import yaml
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
 #: The rule sets whose document takes files of a sub-folder, and the key of the document they go in.
 FOLDERS = {"nurture": ("templates", "templates")}
+#: The rule sets whose document takes a file beside it, and the key it goes in: the matcher's fitted model, written
+#: by `leadflow dedupe --train` so that the hand-written matching.yaml keeps its comments.
+MODEL_FILES = {"matching": ("matching_model.yaml", "model")}
 
 
 def read_document(kind: str, folder: Path = CONFIG_DIR) -> dict[str, Any]:
@@ -28,7 +31,20 @@ def read_document(kind: str, folder: Path = CONFIG_DIR) -> dict[str, Any]:
         if both := sorted(set(inline) & set(files)):
             raise ValueError(f"{kind}.yaml: {key} {', '.join(both)} given both inline and in {subfolder}/")
         body = {**body, key: {**inline, **files}}
-    return body
+    return with_model_file(kind, body, folder)
+
+
+def with_model_file(kind: str, body: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """`body` with the model file of `folder` in, when the rule set takes one and the file exists."""
+    if kind not in MODEL_FILES:
+        return body
+    name, key = MODEL_FILES[kind]
+    path = folder / name
+    if not path.exists():
+        return body
+    if key in body:
+        raise ValueError(f"{kind}.yaml: {key} given both inline and in {name}")
+    return {**body, key: _read_mapping(path)}
 
 
 def _read_mapping(path: Path) -> dict[str, Any]:

@@ -1,12 +1,17 @@
 """`leadflow dedupe`: list the duplicate leads in a CSV file, judged by the pipeline's own matching code.
 
     leadflow dedupe leads.csv --out pairs.csv [--config infra/config/matching.yaml] [--no-progress]
+    leadflow dedupe leads.csv --train [--model-out infra/config/matching_model.yaml]
 
 The input is a comma-separated UTF-8 file whose first line names its columns: lead_id, first_name, last_name,
 email, phone, company, title, city, state, postcode, country, in any order and any case. Only lead_id is required
 (one unique, non-empty id per row); other columns are ignored with a note. The output has one line per pair of
-leads that are the same person (`merge`) or may be (`possible`): lead_id_1, lead_id_2, decision, probability and
-the evidence, the per-field similarities behind the decision, strongest first.
+leads that are the same person (`merge`) or may be (`possible`): lead_id_1, lead_id_2, the cluster the pair's
+first lead ends in, decision, the rule that decided it (`same email`, or `probability`), probability and the
+evidence, the per-field similarities behind the decision, strongest first. A match report goes to stdout.
+
+With --train nothing is matched: the matcher's weights are fitted on the file (leadflow.domain.match_training) and
+written as the model file that `leadflow config-push` publishes with the `matching` rule set.
 
 A problem with the input or the output file is reported on stderr as one message naming the line it is on, and
 the command exits with status 2; nothing is written then."""
@@ -18,7 +23,6 @@ import csv
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
@@ -26,11 +30,14 @@ from typing import IO, TYPE_CHECKING, Any, Final
 from infra.cli import CONFIG_DIR
 from infra.cli.csv_files import EXIT_BAD_INPUT, EXIT_INTERRUPTED, InputError, open_input
 from infra.cli.dedupe_input import LeadReader, LeadRow
+from infra.cli.dedupe_report import MatchReport
 
 if TYPE_CHECKING:
-    from leadflow.domain.matching import Evidence, MatchRecord, MatchThresholds, PairDecision
+    from leadflow.domain.match_batch import PairDecision
+    from leadflow.domain.matching import Evidence, MatchRecord
+    from leadflow.models.rules import MatchingRuleSet
 
-OUTPUT_COLUMNS: Final = ("lead_id_1", "lead_id_2", "decision", "probability", "evidence")
+OUTPUT_COLUMNS: Final = ("lead_id_1", "lead_id_2", "cluster_id", "decision", "rule", "probability", "evidence")
 DEFAULT_CONFIG: Final = CONFIG_DIR / "matching.yaml"
 
 #: find_duplicates skips a blocking key shared by more leads than this: such a key is not about one person.
@@ -42,27 +49,37 @@ List the duplicate leads in a CSV file, judged by the pipeline's own matching co
 
 INPUT.csv: comma-separated, UTF-8, a header line naming the columns (any order, any case): lead_id (required,
 unique), first_name, last_name, email, phone, company, title, city, state, postcode, country.
-OUTPUT.csv: lead_id_1, lead_id_2, decision (merge or possible), probability, evidence.
+OUTPUT.csv: lead_id_1, lead_id_2, cluster_id, decision (merge or possible), rule, probability, evidence.
+A fitted model beside the config (matching_model.yaml) is used when there is one.
 Exit status 2 on bad input, with a message naming the line."""
 
 
-def load_thresholds(path: Path) -> MatchThresholds:
-    """The match thresholds from a `matching` config document, validated as `leadflow config-push` does."""
+def load_rules(path: Path) -> MatchingRuleSet:
+    """The `matching` rule set of a config document (with the fitted model file beside it, if any), validated as
+    `leadflow config-push` does."""
     import yaml
-    from leadflow.models.rules import parse_ruleset
+    from leadflow.models.rules import MatchingRuleSet, parse_ruleset
+
+    from infra.config_documents import with_model_file
 
     try:
         body = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if isinstance(body, dict):
+            body = with_model_file("matching", body, path.parent)
     except OSError as exc:
         raise InputError(f"{path}: cannot read the matching config: {exc.strerror or exc}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: not a valid YAML file: {exc}") from None
+    except ValueError as exc:
+        raise InputError(f"{path}: {exc}") from None
     if not isinstance(body, dict):
         raise InputError(f"{path}: expected a matching config document (a YAML mapping)")
     try:
-        return parse_ruleset("matching", body).thresholds
+        rules = parse_ruleset("matching", body)
     except ValueError as exc:
         raise InputError(f"{path}: {exc}") from None
+    assert isinstance(rules, MatchingRuleSet)
+    return rules
 
 
 def to_record(row: LeadRow, name: str) -> MatchRecord:
@@ -95,14 +112,23 @@ def _describe_evidence(item: Evidence) -> str:
     return f"{item.field}={item.similarity:.2f}"
 
 
-def output_row(pair: PairDecision) -> list[str]:
-    return [pair.id_1, pair.id_2, pair.decision, f"{pair.probability:.4f}", evidence_summary(pair)]
+def output_row(pair: PairDecision, cluster_id: str) -> list[str]:
+    return [
+        pair.id_1,
+        pair.id_2,
+        cluster_id,
+        pair.decision,
+        pair.rule,
+        f"{pair.probability:.4f}",
+        evidence_summary(pair),
+    ]
 
 
 @dataclass
 class Summary:
     leads: int = 0
     decisions: dict[str, int] = field(default_factory=lambda: {"merge": 0, "possible": 0})
+    report: MatchReport | None = None
 
 
 class Progress:
@@ -127,27 +153,35 @@ class Progress:
         self._bar.close()
 
 
-def dedupe(source: IO[bytes], name: str, target: IO[str], config: Path, show_progress: bool) -> Summary:
-    """Read the leads from `source`, find the duplicate pairs and write them to `target` as CSV."""
-    from leadflow.domain.matching import DedupeStats, find_duplicates
-
-    thresholds = load_thresholds(config)
+def read_records(source: IO[bytes], name: str, progress: Progress, summary: Summary) -> list[MatchRecord]:
+    """Every lead of the file as a MatchRecord, checked as it is read."""
     reader = LeadReader(source, name)
     header = reader.header()
     if header.ignored:
         print(f"note: ignoring column(s) not used for matching: {', '.join(header.ignored)}", file=sys.stderr)
+    records = []
+    for row in reader.rows(header):
+        summary.leads += 1
+        progress.read_to(reader.lines.offset)
+        records.append(to_record(row, name))
+    return records
+
+
+def dedupe(source: IO[bytes], name: str, target: IO[str], config: Path, show_progress: bool) -> Summary:
+    """Read the leads from `source`, find the duplicate pairs and their clusters, and write them to `target`."""
+    from leadflow.domain.match_batch import DedupeStats, find_duplicates
+    from leadflow.domain.match_clusters import cluster
+    from leadflow.domain.matching import prepare
+
+    rules = load_rules(config)
     summary, stats = Summary(), DedupeStats()
     progress = Progress(show_progress, _size(source))
-
-    def records() -> Iterator[MatchRecord]:
-        for row in reader.rows(header):
-            summary.leads += 1
-            progress.read_to(reader.lines.offset)
-            yield to_record(row, name)
-        progress.start_comparing(summary.leads)
-
     try:
-        found = find_duplicates(records(), thresholds, max_block=MAX_BLOCK, progress=progress.compared, stats=stats)
+        records = read_records(source, name, progress, summary)
+        progress.start_comparing(summary.leads)
+        found = find_duplicates(
+            records, rules.thresholds, model=rules.model, max_block=MAX_BLOCK, progress=progress.compared, stats=stats
+        )
         pairs = sorted(found, key=_output_order)
     finally:
         progress.close()
@@ -157,11 +191,14 @@ def dedupe(source: IO[bytes], name: str, target: IO[str], config: Path, show_pro
             f"(the largest by {stats.largest_block}); leads found only through them were not compared",
             file=sys.stderr,
         )
+    prepared = {record.record_id: prepare(record) for record in records}
+    clusters = cluster(prepared, pairs, prepared)
     writer = csv.writer(target, lineterminator="\n")
     writer.writerow(OUTPUT_COLUMNS)
     for pair in pairs:
         summary.decisions[pair.decision] += 1
-        writer.writerow(output_row(pair))
+        writer.writerow(output_row(pair, clusters.of[pair.id_1]))
+    summary.report = MatchReport.of(pairs, clusters, rules)
     return summary
 
 
@@ -217,6 +254,12 @@ def _finish_output(target: IO[str], path: Path, complete: bool) -> None:
 def run(args: argparse.Namespace) -> int:
     """The `leadflow dedupe` command, given its parsed arguments; returns the exit status."""
     show_progress = not args.no_progress and sys.stderr.isatty()
+    if args.train:
+        args.model_out = args.model_out or args.config.parent / "matching_model.yaml"
+        return run_training(args, show_progress)
+    if args.out is None:
+        print("error: --out OUTPUT.csv is required (or --train to fit the matcher's weights)", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         with open_input(args.input) as source:
             target = _open_output(args.out, args.input)
@@ -234,6 +277,38 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     counts = ", ".join(f"{count} {decision}" for decision, count in summary.decisions.items())
     print(f"{summary.leads} leads: {sum(summary.decisions.values())} pair(s) ({counts}) written to {args.out}")
+    if summary.report is not None:
+        print(summary.report.render())
+    return 0
+
+
+def run_training(args: argparse.Namespace, show_progress: bool) -> int:
+    """`--train`: fit the weights on the file and write the model file; nothing is written on bad input."""
+    from infra.cli import dedupe_train
+
+    try:
+        dedupe_train.ensure_writable(args.model_out)
+        with open_input(args.input) as source:
+            progress = Progress(show_progress, _size(source))
+            try:
+                records = read_records(source, str(args.input), progress, Summary())
+            finally:
+                progress.close()
+        model = dedupe_train.train(list(records))
+        target = _open_output(args.model_out, args.input)
+        complete = False
+        try:
+            dedupe_train.write_model(model, target)
+            complete = True
+        finally:
+            _finish_output(target, args.model_out, complete)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted; nothing written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    dedupe_train.report(model, args.model_out)
     return 0
 
 
@@ -242,7 +317,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description, parser.epilog = _HELP.split("\n\n", 1)
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("input", type=Path, metavar="INPUT.csv", help="the leads, a UTF-8 CSV file with a header")
-    parser.add_argument("--out", type=Path, required=True, metavar="OUTPUT.csv", help="where to write the pairs")
+    parser.add_argument("--out", type=Path, metavar="OUTPUT.csv", help="where to write the pairs")
+    parser.add_argument(
+        "--train",
+        action="store_true",
+        help="fit the matcher's weights on the file instead, and write them to --model-out",
+    )
+    parser.add_argument(
+        "--model-out",
+        type=Path,
+        default=None,
+        metavar="MODEL.yaml",
+        help="where --train writes the fitted model (default: matching_model.yaml beside --config)",
+    )
     parser.add_argument(
         "--config",
         type=Path,

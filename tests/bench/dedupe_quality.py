@@ -23,15 +23,8 @@ from pathlib import Path
 
 import yaml
 from leadflow.domain.identity import canonical_email, canonical_phone
-from leadflow.domain.matching import (
-    DedupeStats,
-    MatchThresholds,
-    PairDecision,
-    PreparedRecord,
-    compare,
-    find_duplicates,
-    prepare,
-)
+from leadflow.domain.match_batch import DedupeStats, PairDecision, find_duplicates
+from leadflow.domain.matching import MatchThresholds, PreparedRecord, compare, prepare
 from leadflow.models.rules import parse_ruleset
 
 from tests.bench.dedupe_data import LabelledRecord, generate

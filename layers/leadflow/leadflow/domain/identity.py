@@ -128,19 +128,33 @@ def canonical_phone(raw: str | None, country: str | None = None) -> str | None:
 
     A number without a country code is read as a number of `country` (a code or a name; the US when None or not
     recognised). An extension is dropped: it reaches a desk, not a different person. `00` is read as the
-    international prefix whatever the country, since no national number starts with it."""
+    international prefix whatever the country, since no national number starts with it; a number that is not valid
+    in its country but is with a plus in front (a country code without its plus) is read that way."""
     if not raw or not raw.strip():
         return None
     text = raw.strip()
     if text.startswith("00"):
         text = "+" + text[2:]
-    try:
-        number = phonenumbers.parse(text, country_code(country) or "US")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
+    number = _valid_number(text, country_code(country) or "US")
+    digits = "".join(char for char in text if char.isdigit())
+    if number is None and not text.startswith("+") and len(digits) >= MIN_INTERNATIONAL_DIGITS:
+        # An export that dropped the plus: 61287918563 is not a US number, but it is +61 2 8791 8563.
+        number = _valid_number("+" + digits, None)
+    if number is None:
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+#: Fewer digits than this are never read as a country code and a number (the shortest such are 11 long).
+MIN_INTERNATIONAL_DIGITS = 11
+
+
+def _valid_number(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
 
 
 PhoneLine = Literal["mobile", "fixed", "either", "other"]

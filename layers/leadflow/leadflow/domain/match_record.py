@@ -178,12 +178,15 @@ def _email_parts(raw: str | None) -> tuple[str | None, str | None, str | None]:
 def blocking_keys(p: PreparedRecord) -> list[str]:
     """The keys under which a record is indexed and looked up; two records are compared when they share one.
 
-    Every key is about one person, never a whole company, surname or switchboard: a name key is always paired with
-    a company, a domain or a phone, and name codes are taken from both name fields so that a swapped first and last
-    name still meets its record. Keys: `e:` canonical email (with a name code for a team mailbox), `p:` phone and
-    name code, `c:` company (or, without one, the corporate domain's name) and name code, `d:` corporate domain and
-    name code, `l:` an email handle that is not just the person's name (so a reused handle meets across domains).
-    A name code is the metaphone of the last name, or of the first name's formal form (Bill -> william)."""
+    A key is about one person or one line, never a whole company, name or surname: a name key is paired with a
+    company, a domain or a postcode. Name codes come from both name fields and are used one at a time,
+    so a first and last name typed in each other's boxes, or a typo that changes one name's code, still meet.
+    Keys: `e:` canonical email (with a name code for a team mailbox), `p:` E.164 phone (a lookup bounded by the
+    caller: a switchboard's block is cut short, and its people meet through their company instead), `c:` company (or,
+    without one, the corporate domain's name) and name code, `d:` corporate domain and name code when the domain
+    does not already name the company, `l:` an email handle that is not just the person's name (so a reused handle
+    meets across domains), `z:` postcode and name code. A name code is the
+    metaphone of the last name, or of the first name's formal form (Bill -> william)."""
     codes = sorted({code for code in (p.last_code, p.first_code) if code})
     keys: list[str] = []
     if p.email_canonical:
@@ -192,14 +195,16 @@ def blocking_keys(p: PreparedRecord) -> list[str]:
         else:
             keys.append(f"e:{p.email_canonical}")
     if p.phone_e164:
-        keys += [f"p:{p.phone_e164}:{code}" for code in codes]
+        keys.append(f"p:{p.phone_e164}")
     company = p.company_canonical or domain_label(p.corporate_domain)  # acme.com meets "Acme" on a gmail record
     if company:
         keys += [f"c:{company}:{code}" for code in codes]
-    if p.corporate_domain:
+    if p.corporate_domain and (company or "").replace(" ", "") != domain_label(p.corporate_domain):
         keys += [f"d:{p.corporate_domain}:{code}" for code in codes]
     if p.email_local and not p.role_email and _is_personal_handle(p):
         keys.append(f"l:{p.email_local}")
+    if p.postcode:
+        keys += [f"z:{p.postcode}:{code}" for code in codes]
     return keys
 
 

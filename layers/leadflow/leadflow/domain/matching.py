@@ -17,7 +17,7 @@ which reports what they reach."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import math
 from dataclasses import dataclass, replace
 from typing import Final, Literal
 
@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 from leadflow.domain.match_fields import (
     DISAGREE,
+    MISSING,
     FieldLevel,
     compare_company,
     compare_email,
@@ -34,26 +35,35 @@ from leadflow.domain.match_fields import (
     compare_title,
 )
 from leadflow.domain.match_record import MatchRecord, PreparedRecord, blocking_keys, prepare
+from leadflow.models.match_model import TERM_FREQUENCY_LEVELS, MatchModel
 from leadflow.models.rules import MatchThresholds
 
 __all__ = [
     "PRIOR_BITS",
     "WEIGHTS",
-    "DedupeStats",
+    "Decision",
     "Evidence",
+    "MatchModel",
+    "MatchOutcome",
     "MatchRecord",
     "MatchResult",
     "MatchThresholds",
-    "PairDecision",
     "PreparedRecord",
+    "Rule",
     "blocking_keys",
     "compare",
     "decide",
-    "find_duplicates",
+    "field_levels",
+    "fitted_levels",
+    "level_weight",
+    "match",
     "prepare",
+    "same_identity",
+    "thresholds_for",
 ]
 
 Decision = Literal["merge", "possible", "distinct"]
+Rule = Literal["same email", "probability"]
 
 #: log2 odds that two records sharing a blocking key are one person, before any field is compared.
 PRIOR_BITS: Final = -6.0
@@ -158,8 +168,8 @@ class MatchResult(BaseModel):
     review_only: str | None = None
 
 
-def compare(a: PreparedRecord, b: PreparedRecord) -> MatchResult:
-    """Compare two prepared records field by field; symmetric up to the order of values in the evidence."""
+def field_levels(a: PreparedRecord, b: PreparedRecord) -> list[FieldLevel]:
+    """Each field's agreement level, contact details two different names share read as shared (see below)."""
     fields = [
         *compare_names(a, b),
         compare_email(a, b),
@@ -168,7 +178,46 @@ def compare(a: PreparedRecord, b: PreparedRecord) -> MatchResult:
         compare_location(a, b),
         compare_title(a, b),
     ]
-    evidence = [_evidence(level) for level in _shared_when_names_differ(fields)]
+    return _shared_when_names_differ(fields)
+
+
+#: Levels whose weight stays hand-set under a fitted model too. Each is about two fields at once (a number or an
+#: address two different names share, a team mailbox), which a model of independent fields cannot learn: fitted
+#: alone, a colleague's address at the same domain would count for the pair.
+FIXED_LEVELS: Final = frozenset(
+    {
+        ("email", "exact_shared_mailbox"),
+        ("email", "different_same_domain"),
+        ("email", "team_mailbox"),
+        ("phone", "shared_line"),
+    }
+)
+_COMPANY_AGREES: Final = frozenset({"exact", "similar", "same_domain", "name_matches_domain"})
+SAME_OFFICE: Final = "same_office"
+
+
+def fitted_levels(fields: list[FieldLevel]) -> list[FieldLevel]:
+    """The levels as a fitted model reads them. Two records at one company that agree on the place are at its
+    office: the place tells nothing the company did not (colleagues share it), so it is read as `same_office`, which
+    weighs nothing. The hand-set weights keep places small instead, so they read the levels as they are."""
+    company = next((item.level for item in fields if item.field == "company"), MISSING)
+    if company not in _COMPANY_AGREES:
+        return fields
+    return [
+        replace(item, level=SAME_OFFICE)
+        if item.field == "location" and item.level in {"same_postcode", "same_city"}
+        else item
+        for item in fields
+    ]
+
+
+def compare(a: PreparedRecord, b: PreparedRecord, model: MatchModel | None = None) -> MatchResult:
+    """Compare two prepared records field by field; symmetric up to the order of values in the evidence.
+
+    With a fitted `model` its weights, prior and term frequencies are used, and the hand-set weight of a level it
+    has no estimate for or that is fixed (FIXED_LEVELS); without one, the hand-set weights."""
+    found = field_levels(a, b)
+    evidence = [_evidence(level, model) for level in (fitted_levels(found) if model is not None else found)]
     levels = {item.field: item.level for item in evidence}
     if _is_namesake(levels):
         evidence.append(
@@ -184,11 +233,12 @@ def compare(a: PreparedRecord, b: PreparedRecord) -> MatchResult:
     review_only = None
     if _names_agree(levels) and levels.get("email") == "different_same_domain":
         review_only = "same name at the same company under two different work addresses"
-    score = PRIOR_BITS + sum(item.weight for item in evidence)
+    prior = model.prior_bits if model is not None else PRIOR_BITS
+    score = prior + sum(item.weight for item in evidence)
     return MatchResult(
         probability=1.0 / (1.0 + 2.0**-score),
         score=score,
-        prior=PRIOR_BITS,
+        prior=prior,
         evidence=evidence,
         review_only=review_only,
     )
@@ -216,15 +266,37 @@ def _shared_when_names_differ(fields: list[FieldLevel]) -> list[FieldLevel]:
     return [replace(item, level=shared.get(item.field, {}).get(item.level, item.level)) for item in fields]
 
 
-def _evidence(item: FieldLevel) -> Evidence:
+def _evidence(item: FieldLevel, model: MatchModel | None) -> Evidence:
     return Evidence(
         field=item.field,
         a_value=item.a_value,
         b_value=item.b_value,
         similarity=round(item.similarity, 4),
-        weight=WEIGHTS[item.field].get(item.level, 0.0),
+        weight=round(level_weight(item, model), 4),
         level=item.level,
     )
+
+
+#: How far a term frequency may move an exact agreement's weight, in bits: a rare name says more than a common one,
+#: but no name is worth an email address.
+TF_MAX_GAIN: Final = 3.0
+TF_MAX_LOSS: Final = 6.0
+
+
+def level_weight(item: FieldLevel, model: MatchModel | None) -> float:
+    """The weight in bits of one field's level: the model's (adjusted for how common the value agreed on is) or the
+    hand-set one."""
+    hand_set = WEIGHTS.get(item.field, {}).get(item.level, 0.0)
+    if model is None or item.level == MISSING or (item.field, item.level) in FIXED_LEVELS:
+        return hand_set
+    fitted = model.weight(item.field, item.level)
+    weight = hand_set if fitted is None else fitted
+    frequencies = model.term_frequencies.get(item.field)
+    if frequencies is not None and item.level == TERM_FREQUENCY_LEVELS.get(item.field) and item.a_value:
+        share = frequencies.values.get(item.a_value, frequencies.floor)
+        adjustment = math.log2(frequencies.exact_u / share)
+        weight += max(-TF_MAX_LOSS, min(TF_MAX_GAIN, adjustment))
+    return weight
 
 
 def _names_agree(levels: dict[str, str]) -> bool:
@@ -248,82 +320,36 @@ def decide(result: MatchResult, thresholds: MatchThresholds) -> Decision:
     return "distinct"
 
 
-# --- batch ----------------------------------------------------------------------------------------------------------
+# --- the decision procedure ------------------------------------------------------------------------------------------
 
 
-class PairDecision(BaseModel):
-    """A pair of records found to be one person (`merge`) or maybe one (`possible`), with the evidence."""
+@dataclass(frozen=True)
+class MatchOutcome:
+    """What the matcher decided about two records, the rule that decided it, and the evidence."""
 
-    model_config = ConfigDict(frozen=True)
-
-    id_1: str
-    id_2: str
     decision: Decision
-    probability: float
-    evidence: list[Evidence]
-    review_only: str | None = None
+    rule: Rule
+    result: MatchResult
 
 
-@dataclass
-class DedupeStats:
-    """What a find_duplicates run did: filled in as it goes, complete when the iterator is exhausted."""
-
-    records: int = 0
-    keys: int = 0  # distinct blocking keys
-    key_entries: int = 0  # blocking keys over all records: what an index of them holds
-    comparisons: int = 0
-    oversized_blocks: int = 0  # keys shared by more than max_block records, skipped
-    largest_block: int = 0
+def same_identity(a: PreparedRecord, b: PreparedRecord) -> bool:
+    """Whether two records hold the same canonical email. An email address is an identity: the pipeline claims it
+    with one conditional write, and a submission under a claimed address joins its lead whatever its names say
+    (a name typed in the wrong box, a nickname, a typo), so a batch run merges such records too."""
+    return a.email_canonical is not None and a.email_canonical == b.email_canonical
 
 
-def find_duplicates(
-    records: Iterable[MatchRecord],
-    thresholds: MatchThresholds,
-    *,
-    max_block: int = 200,
-    progress: Callable[[int], object] | None = None,
-    stats: DedupeStats | None = None,
-) -> Iterator[PairDecision]:
-    """Every merge or possible pair among `records`, each pair compared once, in input order of the first record.
-
-    Records are blocked in memory by blocking_keys; a key shared by more than `max_block` records is skipped (it is
-    not about one person) and counted in `stats`. `progress`, when given, is called with 1 after each record's
-    comparisons (a tqdm bar's `update` fits)."""
-    stats = stats if stats is not None else DedupeStats()
-    prepared = [prepare(record) for record in records]
-    keys = [blocking_keys(p) for p in prepared]
-    blocks: dict[str, list[int]] = {}
-    for index, record_keys in enumerate(keys):
-        for key in record_keys:
-            blocks.setdefault(key, []).append(index)
-    stats.records, stats.keys = len(prepared), len(blocks)
-    stats.key_entries = sum(len(record_keys) for record_keys in keys)
-    stats.largest_block = max((len(block) for block in blocks.values()), default=0)
-    stats.oversized_blocks = sum(1 for block in blocks.values() if len(block) > max_block)
-    for index, record_keys in enumerate(keys):
-        candidates = _candidates(index, record_keys, blocks, max_block)
-        stats.comparisons += len(candidates)
-        for other in candidates:
-            result = compare(prepared[index], prepared[other])
-            decision = decide(result, thresholds)
-            if decision != "distinct":
-                yield PairDecision(
-                    id_1=prepared[index].record_id,
-                    id_2=prepared[other].record_id,
-                    decision=decision,
-                    probability=result.probability,
-                    evidence=result.evidence,
-                    review_only=result.review_only,
-                )
-        if progress is not None:
-            progress(1)
+def match(a: PreparedRecord, b: PreparedRecord, thresholds: MatchThresholds, model: MatchModel | None) -> MatchOutcome:
+    """The one decision about two records that the pipeline, the curation queue and `leadflow dedupe` all take:
+    the same canonical email is one person; otherwise the match probability against the thresholds."""
+    result = compare(a, b, model)
+    if same_identity(a, b):
+        return MatchOutcome("merge", "same email", result)
+    return MatchOutcome(decide(result, thresholds_for(thresholds, model)), "probability", result)
 
 
-def _candidates(index: int, record_keys: list[str], blocks: dict[str, list[int]], max_block: int) -> list[int]:
-    """The records after `index` sharing a key of reasonable size with it, each once, in input order."""
-    found: set[int] = set()
-    for key in record_keys:
-        block = blocks[key]
-        if len(block) <= max_block:
-            found.update(other for other in block if other > index)
-    return sorted(found)
+def thresholds_for(thresholds: MatchThresholds, model: MatchModel | None) -> MatchThresholds:
+    """The thresholds in force: a fitted model merges from its own threshold (never below `possible`)."""
+    if model is None or model.merge_threshold <= thresholds.possible:
+        return thresholds
+    return MatchThresholds(merge=model.merge_threshold, possible=thresholds.possible)

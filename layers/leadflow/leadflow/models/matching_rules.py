@@ -6,6 +6,8 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from leadflow.models.match_model import MatchModel
+
 MergeStrategy = Literal["most_recent", "oldest", "survivor", "most_trusted"]
 #: The lead fields whose value a merge chooses by a strategy (custom fields share one strategy).
 MERGE_FIELDS = ("first_name", "last_name", "phone", "company", "title", "country", "website", "email")
@@ -100,3 +102,7 @@ class MatchingRuleSet(BaseModel):
     version: int = Field(default=0, description="Set by the config store when a rule set is published.")
     thresholds: MatchThresholds
     survivorship: MergeRules = Field(default_factory=MergeRules)
+    model: MatchModel | None = Field(
+        default=None,
+        description="Weights fitted on your own records by `leadflow dedupe --train`; without them, the hand-set ones.",
+    )

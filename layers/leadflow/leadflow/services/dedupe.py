@@ -1,12 +1,12 @@
 """The dedupe step: which lead a submission belongs to.
 
 1. The canonical email is claimed with one conditional write: a known email joins its lead, race-free.
-2. A new email is matched against candidates from the match index (a few bounded queries on blocking keys, so the
-   cost per lead does not grow with the table) and, for its phone, against the lead that first gave that number.
+2. A new email is matched against candidates from the match index (a few bounded queries on blocking keys, one of
+   them the phone number's, so the cost per lead does not grow with the table).
    Above the merge threshold the submission joins that lead (its email claim is moved there); in the grey zone a
    new lead is created with a `possible_duplicate` link for a person to resolve; below it, a new lead.
-A phone number alone never decides: switchboards and shared lines are common in B2B, so the phone's lead is only
-one more candidate that compare() must accept.
+A phone number alone never decides: switchboards and shared lines are common in B2B, so the phone's leads are only
+candidates that the match probability must accept.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from leadflow.domain.consent import recorded
 from leadflow.domain.identity import canonical_email, canonical_phone, email_flags
-from leadflow.domain.matching import MatchRecord, MatchResult, PreparedRecord, blocking_keys, compare, decide, prepare
+from leadflow.domain.matching import MatchRecord, MatchResult, PreparedRecord, blocking_keys, match, prepare
 from leadflow.domain.merge import apply_submission
 from leadflow.domain.merge_chain import MAX_MERGE_HOPS, follow_merges
 from leadflow.models.events import LeadCreated, LeadPossibleDuplicate, LeadUpdated, SubmissionState
@@ -61,21 +61,15 @@ def _prepared(candidate: IndexedRecord) -> PreparedRecord:
 
 
 def best_match(incoming: PreparedRecord, deps: DedupeDeps, rules: MatchingRuleSet) -> Match | None:
-    """The most probable merge or possible match among the index's candidates and the phone's first lead."""
-    candidates = {c.lead_id: c for c in deps.index.candidates(blocking_keys(incoming), CANDIDATES_PER_KEY)}
-    if incoming.phone_e164:
-        phone_owner = deps.store.lead_for_identity("phone", incoming.phone_e164)
-        owner = deps.store.get_lead(phone_owner) if phone_owner and phone_owner not in candidates else None
-        if owner is not None:
-            candidates[owner.lead_id] = IndexedRecord(owner.lead_id, record_fields(owner))
+    """The most probable merge or possible match among the index's candidates, by the one decision procedure that
+    `leadflow dedupe` runs too (leadflow.domain.matching.match, with the active rule set's fitted model if any)."""
     best: Match | None = None
-    for lead_id, candidate in candidates.items():
-        if lead_id == incoming.record_id:
+    for candidate in deps.index.candidates(blocking_keys(incoming), CANDIDATES_PER_KEY):
+        if candidate.lead_id == incoming.record_id:
             continue
-        result = compare(incoming, _prepared(candidate))
-        decision = decide(result, rules.thresholds)
-        if decision != "distinct" and (best is None or result.probability > best.result.probability):
-            best = Match(lead_id, decision, result)
+        outcome = match(incoming, _prepared(candidate), rules.thresholds, rules.model)
+        if outcome.decision != "distinct" and (best is None or outcome.result.probability > best.result.probability):
+            best = Match(candidate.lead_id, outcome.decision, outcome.result)
     return best
 
 
