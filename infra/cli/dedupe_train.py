@@ -48,10 +48,19 @@ def describe(model: MatchModel, path: Path) -> str:
         else "fitted",
         f"prior {model.prior_bits:+.1f} bits; weights in bits (log2 m/u):",
     ]
+    from leadflow.domain.matching import FIXED_LEVELS, WEIGHTS
+
     for field, levels in model.levels.items():
-        lines.append(
-            f"  {field:<11}" + "  ".join(f"{level} {estimate.bits:+.1f}" for level, estimate in levels.items())
-        )
+        shown = [
+            f"{level} {WEIGHTS[field][level]:+.1f}*"
+            if (field, level) in FIXED_LEVELS
+            else f"{level} {estimate.bits:+.1f}"
+            for level, estimate in levels.items()
+        ]
+        lines.append(f"  {field:<11}" + "  ".join(shown))
+    lines.append(
+        "  * hand-set: about two fields at once (a shared line or address), which independent fields cannot learn"
+    )
     lines.append(f"written to {path}; publish it with `leadflow config-push matching`")
     return "\n".join(lines)
 
