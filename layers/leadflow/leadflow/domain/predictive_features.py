@@ -99,10 +99,14 @@ class CategoricalColumn(BaseModel):
         return len(self.levels) + 2
 
     def encode(self, value: Value) -> Encoded:
+        return [(self.position(value), 1.0)]
+
+    def position(self, value: Value) -> int:
+        """The value's feature: its level's position, len(levels) for "other", len(levels) + 1 for "missing"."""
         key = category_key(value)
         if key is None:
-            return [(len(self.levels) + 1, 1.0)]
-        return [(self._positions.get(key, len(self.levels)), 1.0)]
+            return len(self.levels) + 1
+        return self._positions.get(key, len(self.levels))
 
     @cached_property
     def _positions(self) -> dict[str, int]:
