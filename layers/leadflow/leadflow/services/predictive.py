@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from leadflow.domain.lead_features import lead_features
 from leadflow.domain.model_metrics import roc_auc, stratified_split
 from leadflow.domain.predictive_features import Value
-from leadflow.domain.predictive_model import NotEnoughOutcomes, PredictiveModel, predict, train
+from leadflow.domain.predictive_model import ModelKind, NotEnoughOutcomes, PredictiveModel, kind_for, predict, train
 from leadflow.models.lead import Lead, Prediction
 from leadflow.models.rules import ScoringRuleSet
 from leadflow.ports import Clock, LeadRecords, Outcomes, RuleSets
@@ -58,6 +58,8 @@ class TrainingRun:
     version: int | None = None
     holdout_auc: float | None = None
     reason: str = ""
+    #: boosted trees with enough outcomes of each kind, logistic regression with fewer (see predictive_model).
+    kind: ModelKind | None = None
 
 
 def active_model(config: RuleSets) -> PredictiveModel | None:
@@ -89,13 +91,15 @@ def retrain(deps: TrainingDeps) -> TrainingRun:
     settings = active_ruleset(deps.config, "scoring", ScoringRuleSet).predictive
     rows, labels = _training_rows(deps)
     won = sum(labels)
+    kind = kind_for(labels)
     try:
-        holdout_auc = _holdout_auc(rows, labels, settings.min_outcomes, settings.min_per_class)
+        holdout_auc = _holdout_auc(rows, labels, kind, settings.min_outcomes, settings.min_per_class)
         model = train(
             rows,
             labels,
             target=TARGET,
             now=deps.clock.now(),
+            kind=kind,
             min_examples=settings.min_outcomes,
             min_per_class=settings.min_per_class,
         )
@@ -104,7 +108,9 @@ def retrain(deps: TrainingDeps) -> TrainingRun:
     if holdout_auc is not None:
         model = model.model_copy(update={"metrics": {**model.metrics, "holdout_auc": round(holdout_auc, 4)}})
     version = deps.config.publish(MODEL_KIND, model.model_dump(mode="json", exclude={"version"}))
-    return TrainingRun(examples=len(rows), won=won, trained=True, version=version, holdout_auc=holdout_auc)
+    return TrainingRun(
+        examples=len(rows), won=won, trained=True, version=version, holdout_auc=holdout_auc, kind=model.kind
+    )
 
 
 def _training_rows(deps: TrainingDeps) -> tuple[list[dict[str, Value]], list[int]]:
@@ -127,10 +133,10 @@ def _training_rows(deps: TrainingDeps) -> tuple[list[dict[str, Value]], list[int
 
 
 def _holdout_auc(
-    rows: list[dict[str, Value]], labels: list[int], min_examples: int, min_per_class: int
+    rows: list[dict[str, Value]], labels: list[int], kind: ModelKind, min_examples: int, min_per_class: int
 ) -> float | None:
-    """ROC AUC of a model trained on 70% and scored on the other 30%, kept with the model so operators can see how
-    much to trust it; None when the 70% alone is too small to train on."""
+    """ROC AUC of a model of the kind published, trained on 70% and scored on the other 30%, kept with the model so
+    operators can see how much to trust it; None when the 70% alone is too small to train on."""
     split = stratified_split(rows, labels, HOLDOUT, SEED)
     try:
         model = train(
@@ -138,6 +144,7 @@ def _holdout_auc(
             split.train_labels,
             target=TARGET,
             now=datetime.min,
+            kind=kind,
             min_examples=min_examples,
             min_per_class=min_per_class,
         )
