@@ -1,6 +1,7 @@
 """`leadflow model`: bootstrap the predictive lead score from CRM history, with the pipeline's own feature code.
 
     leadflow model train INPUT.csv --target COLUMN [--exclude COLUMN ...] --out model.json [--holdout 0.3]
+        [--kind boosted|logistic]
     leadflow model evaluate INPUT.csv --model model.json --target COLUMN
     leadflow model score INPUT.csv --model model.json --out OUTPUT.csv
 
@@ -110,12 +111,13 @@ def _train(args: argparse.Namespace) -> int:
         target=args.target,
         now=datetime.now(UTC),
         exclude=excluded,
+        kind=args.kind,
         min_examples=args.min_examples,
         min_per_class=args.min_per_class,
     )
     elapsed = time.perf_counter() - started
     print(
-        f"trained on {model.training_rows} rows ({model.positives} positive) in {elapsed:.1f}s: "
+        f"trained on {model.training_rows} rows ({model.positives} positive) in {elapsed:.1f}s: {_kind(model)}, "
         f"{len(model.features.columns)} columns used, {len(excluded)} excluded"
     )
     for column, why in model.features.ignored.items():
@@ -174,6 +176,12 @@ def _measure(model: PredictiveModel, rows: list[Cells], labels: list[int], sourc
     return {"roc_auc": roc_auc(labels, scores), "top_decile_lift": top_decile_lift(labels, scores)}
 
 
+def _kind(model: PredictiveModel) -> str:
+    if model.kind == "boosted":
+        return f"boosted trees ({len(model.trees)} trees)"
+    return "logistic regression"
+
+
 def _describe(metrics: dict[str, float]) -> str:
     return f"ROC AUC {metrics['roc_auc']:.4f}, top-decile lift {metrics['top_decile_lift']:.2f}"
 
@@ -223,7 +231,7 @@ def _input_argument(parser: argparse.ArgumentParser) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The train, evaluate and score subcommands, on the `leadflow model` parser (or a standalone one)."""
-    from leadflow.domain.predictive_model import MIN_EXAMPLES, MIN_PER_CLASS
+    from leadflow.domain.predictive_model import BOOSTING_MIN_PER_CLASS, MIN_EXAMPLES, MIN_PER_CLASS
 
     parser.description, parser.epilog = _HELP.split("\n\n", 1)
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
@@ -250,6 +258,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "measured, its figures stored with it",
     )
     train.add_argument("--seed", type=int, default=DEFAULT_SEED, help="the holdout split's seed")
+    train.add_argument(
+        "--kind",
+        choices=["boosted", "logistic"],
+        help=f"the kind of model (default: boosted trees with {BOOSTING_MIN_PER_CLASS} outcomes of each kind, "
+        "logistic regression with fewer)",
+    )
     train.add_argument("--min-examples", type=int, default=MIN_EXAMPLES, metavar="N")
     train.add_argument("--min-per-class", type=int, default=MIN_PER_CLASS, metavar="N")
     train.set_defaults(func=_run(_train))

@@ -96,6 +96,24 @@ def test_a_holdout_is_measured_and_its_figures_stored_with_the_model(
     assert stored["training_rows"] == 300 and set(stored["metrics"]) == {"roc_auc", "top_decile_lift", "holdout_rows"}
 
 
+def test_the_kind_of_model_follows_the_outcomes_unless_asked_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    few, many, model = leads_csv(tmp_path), leads_csv(tmp_path, count=1500, name="many.csv"), tmp_path / "model.json"
+
+    model_cli("train", few, "--target", "Converted", "--exclude", "Lead ID", "--out", model)
+    assert ": logistic regression, " in capsys.readouterr().out  # fewer than 200 conversions
+    assert json.loads(model.read_text(encoding="utf-8"))["kind"] == "logistic"
+
+    model_cli("train", many, "--target", "Converted", "--exclude", "Lead ID", "--out", model)
+    assert re.search(r": boosted trees \(\d+ trees\), ", capsys.readouterr().out)
+    assert json.loads(model.read_text(encoding="utf-8"))["kind"] == "boosted"
+
+    model_cli("train", many, "--target", "Converted", "--exclude", "Lead ID", "--kind", "logistic", "--out", model)
+    assert json.loads(model.read_text(encoding="utf-8"))["kind"] == "logistic"
+    assert model_cli("score", many, "--model", model, "--out", tmp_path / "scored.csv") == 0
+
+
 def test_a_target_column_that_is_not_an_outcome_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     model = tmp_path / "model.json"
 
