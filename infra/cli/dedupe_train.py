@@ -24,10 +24,13 @@ _HEADER: Final = """\
 
 def train(records: list[MatchRecord], seed: int = 0) -> MatchModel:
     """The model fitted on `records` (the random pairs drawn with `seed`, so a run can be repeated exactly)."""
-    from leadflow.domain.match_training import TrainingOptions, fit_model
+    from leadflow.domain.match_training import TooLittleToLearn, TrainingOptions, fit_model
     from leadflow.domain.matching import prepare
 
-    return fit_model([prepare(record) for record in records], TrainingOptions(seed=seed))
+    try:
+        return fit_model([prepare(record) for record in records], TrainingOptions(seed=seed))
+    except TooLittleToLearn as exc:
+        raise InputError(str(exc)) from None
 
 
 def write_model(model: MatchModel, target: IO[str]) -> None:

@@ -75,11 +75,6 @@ def test_m_and_u_outside_zero_to_one_are_refused(m: float, u: float) -> None:
     assert "levels.phone.exact_mobile" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="TermFrequencies.values takes any float: a share of 0 is published, and every exact agreement on that "
-    "value then fails with ZeroDivisionError in level_weight (a negative share with a math domain error)",
-)
 @pytest.mark.parametrize("share", [0.0, -0.2])
 def test_a_term_frequency_share_of_zero_or_less_is_refused_naming_it(share: float) -> None:
     body = model_body(

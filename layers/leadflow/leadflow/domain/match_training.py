@@ -37,7 +37,17 @@ from leadflow.models.match_model import (
     TermFrequencies,
 )
 
-__all__ = ["TrainingOptions", "fit_model", "term_frequencies"]
+__all__ = ["MIN_CANDIDATE_PAIRS", "MIN_RECORDS", "TooLittleToLearn", "TrainingOptions", "fit_model", "term_frequencies"]
+
+#: Below these a file says too little to move the weights soundly: random pairs among a few dozen records are no
+#: estimate of u, and EM on a handful of pairs finds whatever it starts from. The hand-set weights stay then.
+MIN_RECORDS = 50
+MIN_CANDIDATE_PAIRS = 20
+
+
+class TooLittleToLearn(ValueError):
+    """The file is too small to fit weights on."""
+
 
 #: The fitted (field, level) of every field both records have, in a fixed order; and the hand-set bits of the
 #: levels that stay fixed (leadflow.domain.matching.FIXED_LEVELS).
@@ -73,10 +83,15 @@ def fit_model(prepared: Sequence[PreparedRecord], options: TrainingOptions | Non
     for index, others in candidate_pairs(prepared, max_block=options.max_block):
         for other in others:
             patterns[_pattern(prepared[index], prepared[other])] += 1
+    candidates = sum(patterns.values())
+    if len(prepared) < MIN_RECORDS or candidates < MIN_CANDIDATE_PAIRS:
+        raise TooLittleToLearn(
+            f"{len(prepared)} leads and {candidates} candidate pairs are too few to fit the weights on (at least "
+            f"{MIN_RECORDS} leads and {MIN_CANDIDATE_PAIRS} candidate pairs); the hand-set weights stay"
+        )
     random_u = _random_pair_u(prepared, options)
     m0, u0 = _hand_set_estimates(random_u)
     fit = _expectation_maximisation(patterns, m0, u0, options)
-    candidates = sum(patterns.values())
     if options.u_from == "random":
         u, pairs = random_u, len(prepared) * (len(prepared) - 1) / 2
     else:

@@ -293,7 +293,9 @@ def level_weight(item: FieldLevel, model: MatchModel | None) -> float:
     weight = hand_set if fitted is None else fitted
     frequencies = model.term_frequencies.get(item.field)
     if frequencies is not None and item.level == TERM_FREQUENCY_LEVELS.get(item.field) and item.a_value:
-        share = frequencies.values.get(item.a_value, frequencies.floor)
+        # The commoner of the two spellings: the same pair weighs the same in either order (Van der Berg agrees
+        # exactly with Vanderberg, and only one of them may be common).
+        share = max(frequencies.values.get(value or "", frequencies.floor) for value in (item.a_value, item.b_value))
         adjustment = math.log2(frequencies.exact_u / share)
         weight += max(-TF_MAX_LOSS, min(TF_MAX_GAIN, adjustment))
     return weight

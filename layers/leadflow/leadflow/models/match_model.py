@@ -9,7 +9,7 @@ company or postcode by how common the value is: two Smiths agreeing say less tha
 from __future__ import annotations
 
 import math
-from typing import Final, Self
+from typing import Annotated, Final, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -65,7 +65,7 @@ class TermFrequencies(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    values: dict[str, float] = Field(default_factory=dict, max_length=MAX_TERM_VALUES)
+    values: dict[str, Annotated[float, Field(gt=0, le=1)]] = Field(default_factory=dict, max_length=MAX_TERM_VALUES)
     floor: float = Field(gt=0, le=1, description="The share taken for a value not in `values`.")
     exact_u: float = Field(gt=0, le=1, description="u of an agreement, over all values: the sum of squared shares.")
 
