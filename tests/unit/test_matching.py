@@ -380,3 +380,19 @@ def test_default_matching_config_is_valid() -> None:
     assert isinstance(rules, MatchingRuleSet)
     assert rules.version == 3
     assert 0 < rules.thresholds.possible < rules.thresholds.merge < 1
+
+
+def test_a_record_with_every_detail_is_looked_up_by_at_most_six_keys() -> None:
+    full = record(
+        first_name="Zane",
+        last_name="Wilkins",
+        email="info@primbee-labs.io",
+        phone="+61 2 8791 8563",
+        company="Primbee",
+        postcode="2000",
+        country="AU",
+    )
+
+    keys = blocking_keys(full)
+    assert len(keys) == 6  # one query each when a lead arrives
+    assert [key[0] for key in keys][:3] == ["e", "e", "p"]  # the most selective kept first

@@ -181,12 +181,12 @@ def blocking_keys(p: PreparedRecord) -> list[str]:
     A key is about one person or one line, never a whole company, name or surname: a name key is paired with a
     company, a domain or a postcode. Name codes come from both name fields and are used one at a time,
     so a first and last name typed in each other's boxes, or a typo that changes one name's code, still meet.
-    Keys: `e:` canonical email (with a name code for a team mailbox), `p:` E.164 phone (a lookup bounded by the
-    caller: a switchboard's block is cut short, and its people meet through their company instead), `c:` company (or,
-    without one, the corporate domain's name) and name code, `d:` corporate domain and name code when the domain
-    does not already name the company, `l:` an email handle that is not just the person's name (so a reused handle
-    meets across domains), `z:` postcode and name code. A name code is the
-    metaphone of the last name, or of the first name's formal form (Bill -> william)."""
+    Keys, most selective first: `e:` canonical email (with a name code for a team mailbox), `p:` E.164 phone (a
+    lookup bounded by the caller: a switchboard's block is cut short, and its people meet through their company
+    instead), `c:` company (or, without one, the corporate domain's name) and name code, `l:` an email handle that is
+    not just the person's name (so a reused handle meets across domains), `d:` corporate domain and name code when
+    the domain does not already name the company, `z:` postcode and name code; the first MAX_BLOCKING_KEYS of them.
+    A name code is the metaphone of the last name, or of the first name's formal form (Bill -> william)."""
     codes = sorted({code for code in (p.last_code, p.first_code) if code})
     keys: list[str] = []
     if p.email_canonical:
@@ -199,13 +199,18 @@ def blocking_keys(p: PreparedRecord) -> list[str]:
     company = p.company_canonical or domain_label(p.corporate_domain)  # acme.com meets "Acme" on a gmail record
     if company:
         keys += [f"c:{company}:{code}" for code in codes]
-    if p.corporate_domain and (company or "").replace(" ", "") != domain_label(p.corporate_domain):
-        keys += [f"d:{p.corporate_domain}:{code}" for code in codes]
     if p.email_local and not p.role_email and _is_personal_handle(p):
         keys.append(f"l:{p.email_local}")
+    if p.corporate_domain and (company or "").replace(" ", "") != domain_label(p.corporate_domain):
+        keys += [f"d:{p.corporate_domain}:{code}" for code in codes]
     if p.postcode:
         keys += [f"z:{p.postcode}:{code}" for code in codes]
-    return keys
+    # Each key is one query when a lead arrives: the first MAX_BLOCKING_KEYS, most selective first, are plenty
+    # (a record with all of these also meets its duplicates through the ones kept).
+    return keys[:MAX_BLOCKING_KEYS]
+
+
+MAX_BLOCKING_KEYS = 6
 
 
 def _is_personal_handle(p: PreparedRecord) -> bool:
