@@ -23,9 +23,10 @@ import csv
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Final
+from typing import IO, TYPE_CHECKING, Any, Final, TypeVar
 
 from infra.cli import CONFIG_DIR
 from infra.cli.csv_files import EXIT_BAD_INPUT, EXIT_INTERRUPTED, InputError, open_input
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 
 OUTPUT_COLUMNS: Final = ("lead_id_1", "lead_id_2", "cluster_id", "decision", "rule", "probability", "evidence")
 DEFAULT_CONFIG: Final = CONFIG_DIR / "matching.yaml"
+T = TypeVar("T")
 
 #: find_duplicates skips a blocking key shared by more leads than this: such a key is not about one person.
 MAX_BLOCK: Final = 200
@@ -220,23 +222,52 @@ def _progress_bar(enabled: bool, **options: Any) -> Any:
     return tqdm(disable=not enabled, file=sys.stderr, dynamic_ncols=True, **options)
 
 
-def _open_output(path: Path, source: Path) -> IO[str]:
-    """A temporary file beside `path`, renamed over it once the output is complete (see _finish_output)."""
+def _check_output(path: Path, source: Path, option: str = "--out") -> None:
+    """Refuse, before any work, an output `path` that cannot be written or would replace the input."""
     if path.exists() and source.exists() and path.samefile(source):
-        raise InputError(f"{path}: --out names the input file; give another file name")
+        raise InputError(f"{path}: {option} names the input file; give another file name")
     if path.is_dir():
-        raise InputError(f"{path}: --out is a directory; give a file name")
+        raise InputError(f"{path}: {option} is a directory; give a file name")
     if path.exists() and not os.access(path, os.W_OK):
         raise InputError(f"{path}: cannot write the output: permission denied")
-    directory = path.parent
-    if not directory.is_dir():
-        raise InputError(f"{path}: cannot write the output: the folder {directory} does not exist")
+    if not path.parent.is_dir():
+        raise InputError(f"{path}: cannot write the output: the folder {path.parent} does not exist")
+
+
+def _open_output(path: Path, source: Path) -> IO[str]:
+    """A temporary file beside `path`, renamed over it once the output is complete (see _finish_output)."""
+    _check_output(path, source)
     try:
         return tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", newline="", dir=directory, prefix=f".{path.name}.", suffix=".tmp", delete=False
+            "w", encoding="utf-8", newline="", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
         )
     except OSError as exc:
         raise InputError(f"{path}: cannot write the output: {exc.strerror or exc}") from None
+
+
+def _write_output(path: Path, source: Path, write: Callable[[IO[str]], T]) -> T:
+    """`write` into a temporary file beside `path`, then the file renamed over `path`; nothing is left on failure."""
+    target = _open_output(path, source)
+    complete = False
+    try:
+        written = write(target)
+        complete = True
+    finally:
+        _finish_output(target, path, complete)
+    return written
+
+
+def _exit_status(command: Callable[[], object]) -> int:
+    """Run `command`: 0, or the exit status of bad input (its message on stderr) or of an interruption."""
+    try:
+        command()
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted; nothing written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return 0
 
 
 def _finish_output(target: IO[str], path: Path, complete: bool) -> None:
@@ -260,56 +291,37 @@ def run(args: argparse.Namespace) -> int:
     if args.out is None:
         print("error: --out OUTPUT.csv is required (or --train to fit the matcher's weights)", file=sys.stderr)
         return EXIT_BAD_INPUT
-    try:
+
+    def find_pairs() -> None:
         with open_input(args.input) as source:
-            target = _open_output(args.out, args.input)
-            complete = False
-            try:
-                summary = dedupe(source, str(args.input), target, args.config, show_progress)
-                complete = True
-            finally:
-                _finish_output(target, args.out, complete)
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("interrupted; nothing written", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    counts = ", ".join(f"{count} {decision}" for decision, count in summary.decisions.items())
-    print(f"{summary.leads} leads: {sum(summary.decisions.values())} pair(s) ({counts}) written to {args.out}")
-    if summary.report is not None:
-        print(summary.report.render())
-    return 0
+            summary = _write_output(
+                args.out, args.input, lambda target: dedupe(source, str(args.input), target, args.config, show_progress)
+            )
+        counts = ", ".join(f"{count} {decision}" for decision, count in summary.decisions.items())
+        print(f"{summary.leads} leads: {sum(summary.decisions.values())} pair(s) ({counts}) written to {args.out}")
+        if summary.report is not None:
+            print(summary.report.render())
+
+    return _exit_status(find_pairs)
 
 
 def run_training(args: argparse.Namespace, show_progress: bool) -> int:
     """`--train`: fit the weights on the file and write the model file; nothing is written on bad input."""
     from infra.cli import dedupe_train
 
-    try:
-        dedupe_train.ensure_writable(args.model_out)
+    def fit() -> None:
+        _check_output(args.model_out, args.input, "--model-out")
         with open_input(args.input) as source:
             progress = Progress(show_progress, _size(source))
             try:
                 records = read_records(source, str(args.input), progress, Summary())
             finally:
                 progress.close()
-        model = dedupe_train.train(list(records))
-        target = _open_output(args.model_out, args.input)
-        complete = False
-        try:
-            dedupe_train.write_model(model, target)
-            complete = True
-        finally:
-            _finish_output(target, args.model_out, complete)
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("interrupted; nothing written", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    dedupe_train.report(model, args.model_out)
-    return 0
+        model = dedupe_train.train(records)
+        _write_output(args.model_out, args.input, lambda target: dedupe_train.write_model(model, target))
+        dedupe_train.report(model, args.model_out)
+
+    return _exit_status(fit)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

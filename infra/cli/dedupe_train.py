@@ -68,12 +68,5 @@ def describe(model: MatchModel, path: Path) -> str:
     return "\n".join(lines)
 
 
-def ensure_writable(path: Path) -> None:
-    if path.is_dir():
-        raise InputError(f"{path}: --model-out is a directory; give a file name")
-    if not path.parent.is_dir():
-        raise InputError(f"{path}: cannot write the model: the folder {path.parent} does not exist")
-
-
 def report(model: MatchModel, path: Path) -> None:
     print(describe(model, path), file=sys.stdout)
