@@ -342,8 +342,9 @@ def same_identity(a: PreparedRecord, b: PreparedRecord) -> bool:
 
 
 def match(a: PreparedRecord, b: PreparedRecord, thresholds: MatchThresholds, model: MatchModel | None) -> MatchOutcome:
-    """The one decision about two records that the pipeline, the curation queue and `leadflow dedupe` all take:
-    the same canonical email is one person; otherwise the match probability against the thresholds."""
+    """The one decision about two records that the pipeline (whose possible pairs fill the curation queue) and
+    `leadflow dedupe` both take: the same canonical email is one person; otherwise the probability against the
+    thresholds."""
     result = compare(a, b, model)
     if same_identity(a, b):
         return MatchOutcome("merge", "same email", result)
