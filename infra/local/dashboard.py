@@ -11,7 +11,8 @@ the schedules; and the runtime's controls for scripts and e2e tests:
 - `POST /_local/reports/rebuild` with `{"fresh": false, "check": false}`: rebuild the report projection from the
   leads table, or check it against a rebuild (`{"leads", "changed", "forgotten", "differences"}`);
 - `GET /_local/faults`, `POST /_local/faults` with `{"NotifyFunction": {"rate": 0.1, "kind": "raise"}, "seed": 7}`:
-  the failures injected into functions (raise, timeout, throttle; infra/local/faults.py), `{}` for none.
+  the failures injected into functions (raise, timeout, throttle; infra/local/faults.py), `{}` for none;
+- `DELETE /_local/ledger` (start counting AWS requests afresh), `GET /_local/ledger[?calls=1]` (infra/local/ledger.py).
 
 Every one of them first passes the control plane's guard (infra/local/control_plane.py): the runtime's own Host, no
 cross-site request, and the API key (`x-api-key`, or the cookie `/?key=...` and the login form set for a browser).
@@ -32,6 +33,7 @@ from infra.local.clock import VirtualClock
 from infra.local.control_plane import ControlPlaneGuard
 from infra.local.deployment import Deployment
 from infra.local.handlers import FunctionRunner
+from infra.local.ledger import Ledger, ledger_page
 from infra.local.scheduler import Firing
 
 
@@ -66,6 +68,8 @@ class Runtime(Protocol):
     def executions(self) -> list[dict[str, Any]]: ...
     def dead_letters(self) -> list[dict[str, Any]]: ...
     def schedules(self) -> list[dict[str, Any]]: ...
+    @property
+    def ledger(self) -> Ledger | None: ...
 
 
 _STYLE = (
@@ -169,8 +173,12 @@ class Dashboard:
             return self._advance(body)
         if (fire := _FIRE.match(path)) and method == "POST":
             return self._fire(fire.group(1), query)
-        if path == "/_local/faults":
-            return self._faults(method, body)
+        any_method = {
+            "/_local/faults": lambda: self._faults(method, body),
+            "/_local/ledger": lambda: ledger_page(self.runtime.ledger, method, with_calls=query.get("calls") == ["1"]),
+        }
+        if path in any_method:
+            return any_method[path]()
         controls = {
             "/_local/redrive": lambda: self._redrive(query),
             "/_local/reports/rebuild": lambda: self._rebuild_reports(body),

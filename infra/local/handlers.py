@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from infra.local import ledger_hooks
 from infra.local.deployment import FunctionSpec
 from infra.local.faults import Faults, InjectedFailure, InjectedThrottle, InjectedTimeout
 from infra.local.template import REPO_ROOT
@@ -108,6 +109,7 @@ class FunctionRunner:
         )
         handler = self._handler(name)
         if name in self._one_at_a_time:
-            with self._api_lock:
+            with self._api_lock, ledger_hooks.invocation(name, event):
                 return handler(event, context)
-        return handler(event, context)
+        with ledger_hooks.invocation(name, event):
+            return handler(event, context)

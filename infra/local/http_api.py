@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from infra.local import ledger_hooks
 from infra.local.deployment import Route
 
 API_GATEWAY_MAX_PAYLOAD = 10 * 1024 * 1024
@@ -167,7 +168,8 @@ class _Handler(BaseHTTPRequestHandler):
             route, method, url.path, params=match.groupdict(), query=url.query, headers=headers, body=body
         )
         try:
-            response = self.server.invoke(route.function, event)
+            with ledger_hooks.api_request(method, route.path):
+                response = self.server.invoke(route.function, event)
         except Exception as exc:  # noqa: BLE001 - API Gateway answers 502 when the function fails
             self._json(502, {"message": "Internal server error", "error": f"{type(exc).__name__}: {exc}"})
             return

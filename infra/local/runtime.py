@@ -20,7 +20,7 @@ from moto.core.config import DefaultConfig
 from moto.sqs.models import sqs_backends
 
 from infra.config_documents import read_document
-from infra.local import moto_hooks
+from infra.local import ledger_hooks, moto_hooks
 from infra.local.archive import LocalArchive
 from infra.local.clock import VirtualClock
 from infra.local.deployment import ACCOUNT_ID, REGION, Deployment, deploy
@@ -28,6 +28,7 @@ from infra.local.enrolments import resume_enrolments
 from infra.local.environment import export_function_environment, set_process_environment
 from infra.local.handlers import FunctionRunner
 from infra.local.http_api import ApiServer
+from infra.local.ledger import Ledger
 from infra.local.persistence import DataFolder, dynamodb_backend
 from infra.local.scheduler import Firing, Scheduler
 from infra.local.template import REPO_ROOT, TEMPLATE_PATH, LocalNames, load_template
@@ -68,6 +69,7 @@ class LocalRuntime:
         self.scheduler: Scheduler | None = None
         self.clock_waits: moto_hooks.ClockWaits | None = None
         self.archive: LocalArchive | None = None  # every event the template's ArchiveRule matches, as files
+        self.ledger: Ledger | None = None
         # Lambda targets of the bus run on their own threads: "settled" includes them, not only executions.
         self._in_flight = 0
         self._in_flight_lock = threading.Lock()
@@ -88,6 +90,8 @@ class LocalRuntime:
             self.options.stack_name, REGION, ACCOUNT_ID, parameters, conditions=template.get("Conditions", {})
         )
         self.deployment = deploy(template, names, self.session)
+        self.ledger = ledger_hooks.ledger_for(template, self.deployment)  # counts once reset: DELETE /_local/ledger
+        ledger_hooks.install(self.ledger)
         self.runner = FunctionRunner(
             self.deployment.functions,
             ACCOUNT_ID,
@@ -146,6 +150,8 @@ class LocalRuntime:
                 self._schedules_file().write_text(json.dumps(self.scheduler.saved_state(), indent=1), encoding="utf-8")
         if self.archive is not None:
             self.archive.close()
+        if self.ledger is not None:
+            ledger_hooks.uninstall(self.ledger)
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
