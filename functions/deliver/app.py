@@ -8,7 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import envelopes
+from aws_lambda_powertools.utilities.parser.models.event_bridge import EventBridgeModel
 from leadflow import wiring
 from leadflow.models.events import NotificationQueued
 from leadflow.observability import logger, metrics
@@ -25,7 +25,14 @@ _METRICS = {
 }
 
 
-def deliver_queued(event: NotificationQueued) -> dict[str, Any]:
+class QueuedEvent(EventBridgeModel):
+    """The bus's event around the queued notification (Powertools' EventBridgeEnvelope would load every envelope)."""
+
+    detail: NotificationQueued
+
+
+def deliver_queued(queued: QueuedEvent) -> dict[str, Any]:
+    event = queued.detail
     logger.append_keys(notification_id=event.notification_id, lead_id=event.lead_id, rep_id=event.rep_id)
     try:
         outcome = deliver(event, wiring.delivery_deps())
@@ -37,4 +44,4 @@ def deliver_queued(event: NotificationQueued) -> dict[str, Any]:
     return asdict(outcome)
 
 
-handler = event_handler(NotificationQueued, deliver_queued, envelope=envelopes.EventBridgeEnvelope)
+handler = event_handler(QueuedEvent, deliver_queued)

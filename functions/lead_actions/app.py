@@ -8,6 +8,7 @@ from leadflow.api import consent_routes, erasure_routes, lifecycle_routes, sla_r
 from leadflow.api.deps import provide
 from leadflow.api.handler import api_handler
 from leadflow.api.resolver import build_resolver
+from leadflow.wiring import erasure as erasure_wiring
 
 app = build_resolver(lifecycle_routes.router, sla_routes.router, consent_routes.router, erasure_routes.router)
 
@@ -18,7 +19,7 @@ handler = api_handler(
         provide(lifecycle_routes.OUTCOME, wiring.outcome_deps),
         provide(sla_routes.TOUCH, wiring.touch_deps),
         provide(consent_routes.CONSENT, wiring.consent_deps),
-        provide(erasure_routes.ERASURE, wiring.erasure_deps),
-        provide(erasure_routes.EXPORT, wiring.export_deps),
+        provide(erasure_routes.ERASURE, erasure_wiring.erasure_deps),
+        provide(erasure_routes.EXPORT, erasure_wiring.export_deps),
     ],
 )

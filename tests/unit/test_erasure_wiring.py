@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.parameters import exceptions as parameter_errors
 from botocore.exceptions import ClientError
-from leadflow import wiring
 from leadflow.services.erasure import ErasureNotConfigured
 from leadflow.settings import Settings
+from leadflow.wiring import erasure as erasure_wiring
 
 ENV = {
     "LEADS_TABLE": "leads",
@@ -25,11 +25,11 @@ ENV = {
 def configured(monkeypatch: pytest.MonkeyPatch) -> Any:
     def use(**env: str) -> None:
         settings = Settings.from_environ({**ENV, **env})
-        monkeypatch.setattr(wiring, "settings", lambda: settings)
-        wiring.suppression_salt.cache_clear()
+        monkeypatch.setattr(erasure_wiring, "settings", lambda: settings)
+        erasure_wiring.suppression_salt.cache_clear()
 
     yield use
-    wiring.suppression_salt.cache_clear()
+    erasure_wiring.suppression_salt.cache_clear()
 
 
 def missing_parameter(name: str, **_: Any) -> str:
@@ -41,7 +41,7 @@ def missing_parameter(name: str, **_: Any) -> str:
 
 def test_the_local_salt_is_used_as_given(configured: Any) -> None:
     configured(LEADFLOW_SUPPRESSION_SALT="s3cret")
-    assert wiring.suppression_salt() == "s3cret"
+    assert erasure_wiring.suppression_salt() == "s3cret"
 
 
 def test_erasure_refuses_until_the_salt_parameter_exists(configured: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -49,11 +49,11 @@ def test_erasure_refuses_until_the_salt_parameter_exists(configured: Any, monkey
     monkeypatch.setattr("aws_lambda_powertools.utilities.parameters.get_parameter", missing_parameter)
 
     with pytest.raises(ErasureNotConfigured, match="/leadflow/erasure/salt"):
-        wiring.suppression_salt()
-    assert wiring.SuppressionCheck()("ada@example.com") is False
+        erasure_wiring.suppression_salt()
+    assert erasure_wiring.SuppressionCheck()("ada@example.com") is False
 
 
 def test_without_any_salt_setting_erasure_refuses(configured: Any) -> None:
     configured()
     with pytest.raises(ErasureNotConfigured):
-        wiring.suppression_salt()
+        erasure_wiring.suppression_salt()

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from leadflow import wiring
 from leadflow.settings import Settings
+from leadflow.wiring import erasure as erasure_wiring
 
 ENV = {
     "LEADS_TABLE": "leads",
@@ -33,7 +34,12 @@ def wired(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     for cached in (wiring._dynamodb, wiring.lead_store, wiring.match_index, wiring.config_store, wiring.outbox):
         cached.cache_clear()
-    for more in (wiring.event_bus, wiring.enrichment_provider, wiring.suppression_check, wiring.suppression_list):
+    for more in (
+        wiring.event_bus,
+        wiring.enrichment_provider,
+        erasure_wiring.suppression_check,
+        erasure_wiring.suppression_list,
+    ):
         more.cache_clear()
 
 

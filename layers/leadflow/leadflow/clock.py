@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from leadflow.ports import Clock
+if TYPE_CHECKING:  # only an annotation here: importing the ports would load the models they name
+    from leadflow.ports import Clock
 
 
 class SystemClock:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
-from typing import Any, Literal, TypeVar, get_type_hints
+from typing import Any, Literal, TypeVar
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import BaseEnvelope, event_parser
+from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
@@ -27,12 +27,24 @@ EventT = TypeVar("EventT", bound=BaseModel)
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
+def _state_model(step: Callable[..., Any]) -> Any:
+    """The type of `step`'s first parameter (one kind of run, or the PipelineState union). Only that annotation is
+    resolved, by name in the step's module: its deps type may be imported there under TYPE_CHECKING only, so that a
+    step's module loads no more than it runs."""
+    annotation = next(iter(step.__annotations__.values()))
+    if not isinstance(annotation, str):
+        return annotation
+    if annotation not in step.__globals__:
+        raise TypeError(f"{step.__qualname__}: its state's type {annotation!r} must be a name its module imports")
+    return step.__globals__[annotation]
+
+
 def pipeline_step_handler(step: Callable[[StateT, DepsT], StateT], deps: Callable[[], DepsT]) -> Handler:
     """The handler of `step`, handed `deps()` (the function's wiring: adapters built once per cold start). The state
     is parsed into the type `step` declares (one kind of run, or PipelineState for a step every run shares), so a
     run of a kind the step does not take fails at parsing, naming the kind."""
     metric_prefix = "".join(part.title() for part in step.__name__.split("_"))  # enrich_lead -> EnrichLead
-    state_model = next(iter(get_type_hints(step, include_extras=True).values()))
+    state_model = _state_model(step)
 
     @logger.inject_lambda_context(clear_state=True)
     @tracer.capture_lambda_handler
@@ -52,17 +64,16 @@ def pipeline_step_handler(step: Callable[[StateT, DepsT], StateT], deps: Callabl
     return handler
 
 
-def event_handler(
-    model: type[EventT], run: Callable[[EventT], dict[str, Any]], *, envelope: type[BaseEnvelope] | None = None
-) -> Handler:
-    """The handler of a function driven by one typed event (an SLA timer's step, a queued notification): the event
-    parsed into `model` (out of `envelope`, e.g. EventBridge's) and handed to `run`, which calls the service with
-    its function's deps and says what the step did."""
+def event_handler(model: type[EventT], run: Callable[[EventT], dict[str, Any]]) -> Handler:
+    """The handler of a function driven by one typed event (an SLA timer's step, a bus event): the event parsed into
+    `model` and handed to `run`, which calls the service with its function's deps and says what the step did. An
+    EventBridge event's model is an EventBridgeModel with its `detail` typed (Powertools' envelopes module would
+    build the model of every envelope it has, on every cold start)."""
 
     @logger.inject_lambda_context(clear_state=True)
     @tracer.capture_lambda_handler
     @metrics.log_metrics
-    @event_parser(model=model, envelope=envelope)
+    @event_parser(model=model)
     def handler(event: EventT, context: LambdaContext) -> dict[str, Any]:
         return run(event)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from leadflow.models.events import DomainEvent
+if TYPE_CHECKING:
+    from leadflow.models.events import DomainEvent
 
 
 class ConcurrentUpdate(Exception):

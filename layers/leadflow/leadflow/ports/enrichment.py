@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from leadflow.models.lead import Firmographics
+if TYPE_CHECKING:
+    from leadflow.models.lead import Firmographics
 
 
 class EnrichmentUnavailable(Exception):

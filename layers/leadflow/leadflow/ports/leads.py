@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from leadflow.models.account import Account
-from leadflow.models.lead import Activity, HistoryEntry, Lead, Outcome, Stage
-from leadflow.models.merge import MergeRecord
-from leadflow.models.submission import StoredSubmission, SubmissionStatus
+if TYPE_CHECKING:
+    from leadflow.models.account import Account
+    from leadflow.models.lead import Activity, HistoryEntry, Lead, Outcome, Stage
+    from leadflow.models.merge import MergeRecord
+    from leadflow.models.submission import StoredSubmission, SubmissionStatus
 
 
 @dataclass(frozen=True)

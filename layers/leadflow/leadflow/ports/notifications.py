@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from leadflow.models.roster import Rep
+if TYPE_CHECKING:
+    from leadflow.models.roster import Rep
 
 
 @dataclass(frozen=True)

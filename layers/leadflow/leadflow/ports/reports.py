@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from leadflow.models.reports import Cell, Contribution, Counters
+if TYPE_CHECKING:
+    from leadflow.models.reports import Cell, Contribution, Counters
 
 #: The version a forgotten lead's contribution is stored under: above any real version, so nothing re-adds it.
 ERASED_VERSION = 2**53

@@ -2,48 +2,39 @@
 
 This module holds the clients, the adapters and the deps of the pipeline, the jobs and most routes; its submodules
 build on it for one area each and are imported by the functions of that area only (a function loads what it uses):
-`wiring.api` (reading leads, taking forms), `wiring.mail` (who may be mailed, unsubscribe, SES's delivery events)
-and `wiring.nurture` (enrolments, the mail service and its log). It imports none of them."""
+`wiring.api` (reading leads, taking forms), `wiring.erasure` (a person's erasure and export, the suppression list),
+`wiring.mail` (who may be mailed, unsubscribe, SES's delivery events) and `wiring.nurture` (enrolments, the mail
+service and its log). It imports none of them at import time (the dedupe and engagement deps ask `wiring.erasure`
+for the suppression check when they are built)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
 
-from leadflow.adapters.circuit_breaker import CircuitBreaker
-from leadflow.adapters.dynamodb import DynamoConfigStore, DynamoLeadStore, DynamoOutbox
-from leadflow.adapters.dynamodb_erasure import DynamoAuditLog, DynamoPersonalDataStore, DynamoSuppressionList
-from leadflow.adapters.dynamodb_matching import DynamoMatchIndex
-from leadflow.adapters.enrichment import ChainedProvider, HttpEnrichmentProvider
-from leadflow.adapters.eventbridge import EventBridgeBus
-from leadflow.adapters.ses import SesNotifier
-from leadflow.adapters.slack import SlackNotifier
-from leadflow.adapters.webhook_secrets import ParameterStoreWebhookSecrets, StaticWebhookSecrets
 from leadflow.clock import current_clock
-from leadflow.domain.enrichment import DirectoryProvider, DomainDirectory
-from leadflow.ports import Clock, EnrichmentProvider, Notifier, WebhookSecrets
-from leadflow.services.delivery import DeliveryDeps
-from leadflow.services.engagement import EngagementDeps
-from leadflow.services.erasure import ErasureDeps, ErasureNotConfigured, is_suppressed
-from leadflow.services.outcomes import OutcomeDeps
-from leadflow.services.pipeline_deps import (
-    CurationDeps,
-    DueJobDeps,
-    LeadChangeDeps,
-    RoutingDeps,
-    SlaDeps,
-)
-from leadflow.services.predictive import TrainingDeps
-from leadflow.services.step_deps import DedupeDeps, EnrichDeps, NotifyDeps, ScoreDeps
-from leadflow.services.sweep import SweepDeps
 from leadflow.settings import settings
+
+# Each factory imports its adapter where it builds it, so a function loads the adapters, services and models of the
+# deps it asks for and no others (a cold start pays for every module imported).
+if TYPE_CHECKING:
+    from leadflow.adapters.dynamodb import DynamoConfigStore, DynamoLeadStore, DynamoOutbox
+    from leadflow.adapters.dynamodb_matching import DynamoMatchIndex
+    from leadflow.adapters.eventbridge import EventBridgeBus
+    from leadflow.domain.enrichment import DomainDirectory
+    from leadflow.ports import Clock, EnrichmentProvider, Notifier, WebhookSecrets
+    from leadflow.services.delivery import DeliveryDeps
+    from leadflow.services.engagement import EngagementDeps
+    from leadflow.services.outcomes import OutcomeDeps
+    from leadflow.services.pipeline_deps import CurationDeps, DueJobDeps, LeadChangeDeps, RoutingDeps, SlaDeps
+    from leadflow.services.predictive import TrainingDeps
+    from leadflow.services.step_deps import DedupeDeps, EnrichDeps, NotifyDeps, ScoreDeps
+    from leadflow.services.sweep import SweepDeps
 
 # Standard retry mode backs off on throttling; a Lambda's own timeout bounds the total.
 BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=2, read_timeout=5)
@@ -61,37 +52,53 @@ def table(name: str) -> Any:
 
 @cache
 def lead_store() -> DynamoLeadStore:
+    from leadflow.adapters.dynamodb import DynamoLeadStore
+
     return DynamoLeadStore(_dynamodb().Table(settings().leads_table))
 
 
 @cache
 def match_index() -> DynamoMatchIndex:
+    from leadflow.adapters.dynamodb_matching import DynamoMatchIndex
+
     return DynamoMatchIndex(_dynamodb().Table(settings().leads_table))
 
 
 @cache
 def config_store() -> DynamoConfigStore:
+    from leadflow.adapters.dynamodb import DynamoConfigStore
+
     return DynamoConfigStore(_dynamodb().Table(settings().config_table))
 
 
 @cache
 def outbox() -> DynamoOutbox:
+    from leadflow.adapters.dynamodb import DynamoOutbox
+
     return DynamoOutbox(_dynamodb().Table(settings().outbox_table))
 
 
 @cache
 def event_bus() -> EventBridgeBus:
+    from leadflow.adapters.eventbridge import EventBridgeBus
+
     return EventBridgeBus(boto3.client("events", config=BOTO_CONFIG), settings().event_bus_name)
 
 
 @cache
 def domain_directory() -> DomainDirectory:
+    from leadflow.domain.enrichment import DomainDirectory
+
     return DomainDirectory.bundled()
 
 
 @cache
 def enrichment_provider() -> EnrichmentProvider:
     """The bundled directory, behind an external HTTP provider when ENRICHMENT_URL is set (off by default)."""
+    from leadflow.adapters.circuit_breaker import CircuitBreaker
+    from leadflow.adapters.enrichment import ChainedProvider, HttpEnrichmentProvider
+    from leadflow.domain.enrichment import DirectoryProvider
+
     directory = DirectoryProvider(domain_directory())
     config = settings()
     if not config.enrichment_enabled:
@@ -113,6 +120,8 @@ def enrichment_provider() -> EnrichmentProvider:
 @cache
 def webhook_secrets() -> WebhookSecrets:
     """The local runtime's secrets from LEADFLOW_WEBHOOK_SECRETS when set; otherwise SSM under WEBHOOK_SECRETS_PATH."""
+    from leadflow.adapters.webhook_secrets import ParameterStoreWebhookSecrets, StaticWebhookSecrets
+
     config = settings()
     if config.webhook_secrets is not None:
         return StaticWebhookSecrets({name: key.get_secret_value() for name, key in config.webhook_secrets.items()})
@@ -122,6 +131,10 @@ def webhook_secrets() -> WebhookSecrets:
 @cache
 def notifiers() -> tuple[Notifier, ...]:
     """Slack for reps with a webhook; email through SES only when SES_FROM_ADDRESS is set (off by default)."""
+    from leadflow.adapters.circuit_breaker import CircuitBreaker
+    from leadflow.adapters.ses import SesNotifier
+    from leadflow.adapters.slack import SlackNotifier
+
     found: list[Notifier] = [SlackNotifier(breaker=CircuitBreaker(clock=current_clock()))]
     if settings().ses_from_address:
         found.append(SesNotifier(boto3.client("sesv2", config=BOTO_CONFIG), settings().ses_from_address))
@@ -129,14 +142,21 @@ def notifiers() -> tuple[Notifier, ...]:
 
 
 def delivery_deps() -> DeliveryDeps:
+    from leadflow.services.delivery import DeliveryDeps
+
     return DeliveryDeps(outbox=outbox(), config=config_store(), notifiers=notifiers(), clock=current_clock())
 
 
 def engagement_deps() -> EngagementDeps:
+    from leadflow.services.engagement import EngagementDeps
+    from leadflow.wiring.erasure import suppression_check
+
     return EngagementDeps(store=lead_store(), bus=event_bus(), clock=current_clock(), suppressed=suppression_check())
 
 
 def sweep_deps() -> SweepDeps:
+    from leadflow.services.sweep import SweepDeps
+
     return SweepDeps(store=lead_store(), bus=event_bus(), clock=current_clock())
 
 
@@ -256,6 +276,8 @@ class DedupeAdapters(CurationAdapters):
 
 
 def dedupe_deps() -> DedupeDeps:
+    from leadflow.wiring.erasure import suppression_check
+
     changes = _lead_changes()
     return DedupeAdapters(changes.store, changes.config, changes.bus, changes.clock, match_index(), suppression_check())
 
@@ -267,108 +289,6 @@ def score_deps() -> ScoreDeps:
 
 def route_deps() -> RoutingDeps:
     return _lead_changes()
-
-
-@cache
-def personal_data_store() -> DynamoPersonalDataStore:
-    config = settings()
-    tables = (config.leads_table, config.outbox_table, config.idempotency_table)
-    return DynamoPersonalDataStore(*(_dynamodb().Table(name) for name in tables))
-
-
-@cache
-def suppression_list() -> DynamoSuppressionList:
-    return DynamoSuppressionList(_dynamodb().Table(settings().leads_table))
-
-
-@cache
-def audit_log() -> DynamoAuditLog:
-    return DynamoAuditLog(_dynamodb().Table(settings().leads_table))
-
-
-@cache
-def suppression_salt() -> str:
-    """The salt of the suppression list's hashes: LEADFLOW_SUPPRESSION_SALT locally, else the SecureString parameter
-    SUPPRESSION_SALT_PARAMETER names. It never changes: a new salt would make every earlier entry unrecognisable."""
-    config = settings()
-    if config.suppression_salt is not None:
-        return config.suppression_salt.get_secret_value()
-    if not config.suppression_salt_parameter:
-        raise ErasureNotConfigured(
-            "no suppression salt: set SUPPRESSION_SALT_PARAMETER (LEADFLOW_SUPPRESSION_SALT locally)"
-        )
-    from aws_lambda_powertools.utilities.parameters import get_parameter
-    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
-
-    try:
-        return str(get_parameter(config.suppression_salt_parameter, decrypt=True))
-    except GetParameterError as exc:
-        cause = exc.__context__
-        if isinstance(cause, ClientError) and cause.response["Error"]["Code"] == "ParameterNotFound":
-            raise ErasureNotConfigured(
-                f"the suppression salt parameter {config.suppression_salt_parameter} does not exist; create it once "
-                "(a SecureString of random text) before the first erasure"
-            ) from exc
-        raise
-
-
-class SuppressionCheck:
-    """Whether a canonical email's person was erased, for the dedupe step. Without a salt (none configured, or its
-    parameter not created yet) nothing can have been erased, so nothing is suppressed; a missing parameter is
-    asked again after SALT_MAX_AGE, as Powertools caches a found one."""
-
-    SALT_MAX_AGE = 300
-
-    def __init__(self) -> None:
-        self._missing_until = 0.0
-
-    def __call__(self, email_canonical: str) -> bool:
-        salt = self.salt()
-        return salt is not None and is_suppressed(email_canonical, suppression_list(), salt)
-
-    def salt(self) -> str | None:
-        config = settings()
-        if config.suppression_salt is not None:
-            return config.suppression_salt.get_secret_value()
-        if not config.suppression_salt_parameter or self._missing_until > time.monotonic():
-            return None
-        from aws_lambda_powertools.utilities.parameters import get_parameter
-        from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
-
-        try:
-            return str(get_parameter(config.suppression_salt_parameter, decrypt=True, max_age=self.SALT_MAX_AGE))
-        except GetParameterError as exc:
-            cause = exc.__context__
-            if not (isinstance(cause, ClientError) and cause.response["Error"]["Code"] == "ParameterNotFound"):
-                raise
-        self._missing_until = time.monotonic() + self.SALT_MAX_AGE
-        return None
-
-
-@cache
-def suppression_check() -> SuppressionCheck:
-    return SuppressionCheck()
-
-
-def export_deps() -> ErasureDeps:
-    """A person's export (GET /v1/leads/{id}/export) reads only: it works before the salt parameter exists."""
-    return erasure_deps(with_salt=False)
-
-
-def erasure_deps(*, with_salt: bool = True) -> ErasureDeps:
-    """A person's erasure (DELETE /v1/leads/{id}); `with_salt=False` for reads only."""
-    return ErasureDeps(
-        store=lead_store(),
-        index=match_index(),
-        outbox=outbox(),
-        config=config_store(),
-        personal=personal_data_store(),
-        suppression=suppression_list(),
-        audit=audit_log(),
-        bus=event_bus(),
-        clock=current_clock(),
-        salt=suppression_salt() if with_salt else "",
-    )
 
 
 _ON_RESET: list[Callable[[], None]] = []
@@ -385,7 +305,5 @@ def reset() -> None:
         cached.cache_clear()
     notifiers.cache_clear()
     webhook_secrets.cache_clear()
-    for erasure_cached in (personal_data_store, suppression_list, audit_log, suppression_salt, suppression_check):
-        erasure_cached.cache_clear()
     for clear in _ON_RESET:
         clear()

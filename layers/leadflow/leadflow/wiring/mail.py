@@ -19,11 +19,12 @@ from leadflow.services.mail_permission import SaltedSuppressions, may_send_marke
 from leadflow.services.unsubscribe import UnsubscribeDeps
 from leadflow.services.unsubscribe import unsubscribe_url as service_url
 from leadflow.settings import settings
+from leadflow.wiring import erasure as erasure_wiring
 
 
 def mail_suppressions() -> SaltedSuppressions:
     """The suppression list by canonical email for mail: unsubscribes, bounces, complaints and erasures."""
-    return SaltedSuppressions(wiring.suppression_list(), wiring.suppression_check().salt)
+    return SaltedSuppressions(erasure_wiring.suppression_list(), erasure_wiring.suppression_check().salt)
 
 
 def marketing_blocked(lead: Lead) -> str | None:
