@@ -5,11 +5,13 @@ service; moto is pinned exactly in pyproject.toml and tests/infra/test_moto_hook
 or signature changes (registry.py lists them).
 """
 
+from infra.local.moto_hooks.core import look_up_handler_methods_once
 from infra.local.moto_hooks.dynamodb import (
     WriteListener,
     answer_items_as_json,
     back_up_only_what_a_transaction_writes,
     check_update_expressions_once,
+    copy_update_expressions_as_trees,
     query_partitions_not_tables,
     serialise_dynamodb_writes,
     size_items_once,
@@ -18,10 +20,13 @@ from infra.local.moto_hooks.lambdas import LambdaRunner, deliver_events_to_all_t
 from infra.local.moto_hooks.registry import HOOKED, signature_drift
 from infra.local.moto_hooks.sqs import QueueDeleted, QueueSent, journal_queue_messages
 from infra.local.moto_hooks.step_functions import (
+    JSON_PATH_MODULES,
     STATE_MODULE,
     TASK_CLIENT_MODULES,
     ClockWaits,
     context_timestamp,
+    parse_each_definition_once,
+    parse_each_json_path_once,
     quiet_state_machine_interpreter,
     reuse_state_machine_task_clients,
     state_machines_follow_clock,
@@ -29,6 +34,7 @@ from infra.local.moto_hooks.step_functions import (
 
 __all__ = [
     "HOOKED",
+    "JSON_PATH_MODULES",
     "STATE_MODULE",
     "TASK_CLIENT_MODULES",
     "ClockWaits",
@@ -40,8 +46,12 @@ __all__ = [
     "back_up_only_what_a_transaction_writes",
     "check_update_expressions_once",
     "context_timestamp",
+    "copy_update_expressions_as_trees",
     "deliver_events_to_all_targets",
     "journal_queue_messages",
+    "look_up_handler_methods_once",
+    "parse_each_definition_once",
+    "parse_each_json_path_once",
     "query_partitions_not_tables",
     "quiet_state_machine_interpreter",
     "reuse_state_machine_task_clients",

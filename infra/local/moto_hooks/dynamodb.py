@@ -16,7 +16,8 @@ from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
 from moto.dynamodb.models.table import Table
-from moto.dynamodb.parsing.ast_nodes import UpdateExpression  # type: ignore[attr-defined]
+from moto.dynamodb.parsing import validators
+from moto.dynamodb.parsing.ast_nodes import Node, UpdateExpression  # type: ignore[attr-defined]
 from moto.dynamodb.parsing.validators import ActionCountValidator, OverlappingPathsValidator
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
 
@@ -196,6 +197,39 @@ def answer_items_as_json() -> None:
         return status, headers, body
 
     ActionResult.execute_result = execute_result  # type: ignore[method-assign]
+
+
+# --- DynamoDB: an update expression's tree copied as a tree --------------------------------------------------------
+
+_IMMUTABLE = frozenset({str, int, float, bool, type(None)})
+_NODE_TYPES: set[type] = set()
+
+
+def _copy_expression(value: Any, memo: dict[int, Any] | None = None) -> Any:
+    """A deep copy of a parsed expression: its nodes, their lists and parent links copied, plain values shared;
+    anything else copied by copy.deepcopy as before."""
+    memo = {} if memo is None else memo
+    kind = type(value)
+    if kind in _IMMUTABLE:
+        return value
+    if kind is list:
+        return [_copy_expression(item, memo) for item in value]
+    if kind in _NODE_TYPES or issubclass(kind, Node):
+        _NODE_TYPES.add(kind)
+        found = memo.get(id(value))
+        if found is None:
+            found = memo[id(value)] = object.__new__(kind)
+            found.__dict__.update({name: _copy_expression(item, memo) for name, item in value.__dict__.items()})
+        return found
+    return copy.deepcopy(value, memo)
+
+
+def copy_update_expressions_as_trees() -> None:
+    """moto validates an update expression on a deep copy of its parsed tree (the tree is parsed afresh for each
+    request; the copy keeps it intact for the second validation of an item that does not exist yet). copy.deepcopy
+    spends ~1 ms on the tree of a report cell's 30-counter ADD, under the DynamoDB request lock; copying the nodes
+    directly gives the same tree in a fraction of that."""
+    setattr(validators, "deepcopy", _copy_expression)  # noqa: B010 - moto's module attribute
 
 
 # --- DynamoDB: a transaction's rollback copy, of the items it writes ----------------------------------------------
