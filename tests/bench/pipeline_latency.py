@@ -4,13 +4,22 @@ Measures POST latency, intake and pipeline throughput, capture->assigned and cap
 cold import time of every function handler. `processed_at` is stamped by the state machine's MarkProcessed state
 but not exposed by the API, so it is read from the runtime's data folder once the runtime has stopped.
 
+Two kinds of load:
+- closed loop (default): `--concurrency` clients each post their next lead as soon as the last one is answered, so the
+  runtime's pace sets the arrival rate: it measures the most the runtime can take in and process;
+- open loop (`--rate 5 --duration 60`): leads arrive at a fixed rate whatever the answers' latency, evenly spaced
+  (`--arrivals uniform`, the default) or as a Poisson process (`--arrivals poisson`), each POST on its own thread of
+  a large pool, so a slow answer never delays the next arrival: it measures latency at a load a user sends.
+
     .venv/bin/python -m tests.bench.pipeline_latency [--leads 500] [--concurrency 8] [--port 0] [--json PATH]
+    .venv/bin/python -m tests.bench.pipeline_latency --rate 5 --duration 60 --imports 0
+
+`measure(...)` runs one load and returns its figures, for an aggregator that runs both kinds.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import os
@@ -30,9 +39,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from leadflow.domain.identity import free_mail_domains
-
 from infra.local.journal import Journal
+from tests.bench.pipeline_load import arrival_times, make_leads, post_all, post_open_loop
 from tests.http_client import Client
 
 REPO = Path(__file__).resolve().parents[2]
@@ -48,49 +56,7 @@ FUNCTION_ENV = {
     "POWERTOOLS_TRACE_DISABLED": "true",
     "AWS_DEFAULT_REGION": "us-east-1",
 }
-SENIOR = ("VP Sales", "Vice President, Marketing", "Director of IT", "CTO", "Chief Revenue Officer", "Director, Ops")
-JUNIOR = ("Software Engineer", "Marketing Manager", "Data Analyst", "Account Executive", "Intern", "Buyer")
-FIRST = ("Ada", "Bram", "Chloe", "Dmitri", "Elif", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi", "Luca")
-LAST = ("Moreau", "Nakamura", "Okafor", "Petrov", "Quinn", "Rossi", "Silva", "Tanaka", "Umar", "Varga", "Weber")
 IMPORT_TIMER = "import time; t = time.perf_counter(); import {module}; print((time.perf_counter() - t) * 1000)"
-FORMS = {
-    "mql": ("demo-request", "contact-sales"),
-    "freemail": ("newsletter", "ebook-download"),
-    "webinar": ("webinar-registration",),
-}
-
-
-@dataclass
-class Posted:
-    kind: str
-    latency_ms: float
-    submission_id: str | None
-    error: str | None = None
-
-
-def make_leads(count: int, rng: random.Random) -> list[tuple[str, dict[str, Any]]]:
-    """~40% senior corporate demo/sales requests (MQLs); the rest free-mail sign-ups and corporate webinar guests."""
-    text = (REPO / "layers/leadflow/leadflow/data/company_domains.csv").read_text(encoding="utf-8")
-    firms = [(r["domain"], r["name"]) for r in csv.DictReader(ln for ln in text.splitlines() if ln and ln[0] != "#")]
-    free = sorted(free_mail_domains())
-    mql = round(count * 0.4)
-    kinds = ["mql"] * mql + ["freemail", "webinar"] * ((count - mql) // 2) + ["freemail"] * ((count - mql) % 2)
-    rng.shuffle(kinds)
-    leads = []
-    for i, kind in enumerate(kinds):
-        first, last = rng.choice(FIRST), rng.choice(LAST)
-        domain, company = rng.choice(firms)
-        body: dict[str, Any] = {"first_name": first, "last_name": last, "form_id": rng.choice(FORMS[kind])}
-        body |= {"consent": rng.random() < 0.7, "utm_source": rng.choice(("google", "linkedin", "direct"))}
-        if kind == "freemail":  # the index keeps every address (and its canonical form) distinct
-            body["email"] = f"{first.lower()}{i}.{last.lower()}@{rng.choice(free)}"
-        else:
-            body |= {"email": f"{first.lower()}{i}.{last.lower()}@{domain}", "company": company}
-            body["title"] = rng.choice(SENIOR if kind == "mql" else JUNIOR)
-        if kind == "mql" and rng.random() < 0.5:
-            body["phone"] = f"+1 555 01{i % 100:02d}"
-        leads.append((kind, body))
-    return leads
 
 
 def pct(values: list[float], q: float) -> float | None:
@@ -100,7 +66,8 @@ def pct(values: list[float], q: float) -> float | None:
 
 
 def spread(values: list[float]) -> dict[str, float | None]:
-    return {"n": len(values), "p50": pct(values, 50), "p95": pct(values, 95), "max": max(values, default=None)}
+    quantiles = {f"p{q}": pct(values, q) for q in (50, 95, 99)}
+    return {"n": len(values), **quantiles, "max": max(values, default=None)}
 
 
 def code_path(*more: str | None) -> str:
@@ -131,6 +98,16 @@ def wait_ready(process: subprocess.Popen[bytes], client: Client, stderr: Path, t
     raise TimeoutError(f"the runtime did not answer within {timeout} s")
 
 
+def cpu_seconds(process: subprocess.Popen[bytes]) -> float | None:
+    """User + system CPU the runtime has used so far (Linux); None elsewhere. CPU per lead is the figure a shared
+    machine disturbs least: other processes slow the wall clock, not the work each lead costs."""
+    try:
+        fields = Path(f"/proc/{process.pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stop_runtime(process: subprocess.Popen[bytes]) -> None:
     process.send_signal(signal.SIGTERM)
     try:
@@ -140,40 +117,25 @@ def stop_runtime(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
 
 
-def post_all(client: Client, leads: list[tuple[str, dict[str, Any]]], concurrency: int, timeout: float) -> list[Posted]:
-    def post(kind: str, body: dict[str, Any]) -> Posted:
-        start = time.perf_counter()
-        try:
-            reply = client.post_lead(body)
-        except OSError as exc:
-            return Posted(kind, (time.perf_counter() - start) * 1000, None, f"{type(exc).__name__}: {exc}")
-        latency = (time.perf_counter() - start) * 1000
-        if reply.status != 202:
-            return Posted(kind, latency, None, f"HTTP {reply.status}: {reply.body[:200]!r}")
-        return Posted(kind, latency, reply.json()["submission_id"])
-
-    pool = ThreadPoolExecutor(concurrency)
-    done, _ = wait([pool.submit(post, kind, body) for kind, body in leads], timeout=timeout)
-    pool.shutdown(wait=True, cancel_futures=True)
-    return [future.result() for future in done]
-
-
-def wait_pipeline(client: Client, ids: list[str], timeout: float, window: int = 16) -> dict[str, dict[str, Any]]:
-    """Poll the oldest unfinished submissions a window at a time: light enough not to slow the pipeline down."""
+def wait_pipeline(client: Client, ids: list[str], timeout: float) -> dict[str, dict[str, Any]]:
+    """Ask for the oldest unfinished submission until it is done, then the next: about one request per lead, so the
+    polling takes next to nothing from the runtime it measures (latencies come from stored times, not from here)."""
     final: dict[str, dict[str, Any]] = {}
     pending = list(ids)
     deadline = time.monotonic() + timeout
     while pending and time.monotonic() < deadline:
-        for sid in pending[:window]:
-            try:
-                reply = client.get(f"/v1/submissions/{sid}")
-            except OSError:
-                continue  # a dropped connection: ask again next round
-            document = reply.json() if reply.status == 200 else {}
-            if document.get("status") in FINAL:
-                final[sid] = document
-        pending = [sid for sid in pending if sid not in final]
-        time.sleep(0.2 if pending else 0)
+        sid = pending[0]
+        try:
+            reply = client.get(f"/v1/submissions/{sid}")
+        except OSError:
+            time.sleep(0.1)  # a dropped connection: ask again
+            continue
+        document = reply.json() if reply.status == 200 else {}
+        if document.get("status") in FINAL:
+            final[sid] = document
+            pending.pop(0)
+        else:
+            time.sleep(0.1)
     return final
 
 
@@ -226,19 +188,68 @@ def import_times(repeats: int) -> dict[str, float | str]:
     return result
 
 
-def measure(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
-    port = args.port or free_port()
+@dataclass(frozen=True)
+class Load:
+    """One benchmark run's load: closed loop by default, open loop when `rate` is given."""
+
+    leads: int = 500  # closed loop; an open loop sends rate x duration leads
+    concurrency: int = 8  # closed loop: clients
+    rate: float | None = None  # open loop: leads per second offered
+    duration: float = 60.0  # open loop: seconds of arrivals
+    arrivals: str = "uniform"  # open loop: "uniform" (evenly spaced) or "poisson"
+    seed: int = 7
+    timeout: float = 300.0  # deadline (s) for posting, then for the pipeline
+    port: int = 0  # 0: any free port
+
+    @property
+    def count(self) -> int:
+        return self.leads if self.rate is None else max(1, round(self.rate * self.duration))
+
+
+def measure(load: Load | None = None, *, imports: int = 0, **options: Any) -> dict[str, Any]:
+    """Start a fresh runtime, send it `load` (or a Load of `options`: `measure(rate=5, duration=60)`), stop it and
+    return the figures; with `imports`, also each function's median cold import over that many runs."""
+    load = load or Load(**options)
+    machine: dict[str, Any] = {
+        "nproc": len(os.sched_getaffinity(0)),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),  # before and after: was the machine shared?
+    }
+    with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as workdir:
+        result = {
+            "mode": "closed loop" if load.rate is None else f"open loop, {load.arrivals} arrivals",
+            "leads": load.count,
+            "concurrency": load.concurrency if load.rate is None else None,
+            "offered_rate": load.rate,
+            "machine": machine,
+            **run_load(load, Path(workdir)),
+        }
+    result["imports_ms"] = import_times(imports) if imports else {}
+    machine["load"] += " -> " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return result
+
+
+def run_load(load: Load, workdir: Path) -> dict[str, Any]:
+    port = load.port or free_port()
     client = Client(f"http://127.0.0.1:{port}")
     process = start_runtime(port, workdir / "data", workdir)
     try:
         wait_ready(process, client, workdir / "stderr.txt")
-        leads = make_leads(args.leads, random.Random(args.seed))
+        cpu_ready = cpu_seconds(process)
+        rng = random.Random(load.seed)
+        leads = make_leads(load.count, rng)
         started_wall, started = time.time(), time.monotonic()
-        posted = post_all(client, leads, args.concurrency, args.timeout)
+        if load.rate is None:
+            posted = post_all(client, leads, load.concurrency, load.timeout)
+        else:
+            schedule = arrival_times(len(leads), load.rate, load.arrivals, rng)
+            posted = post_open_loop(client, leads, schedule, load.duration + load.timeout)
         post_seconds = time.monotonic() - started
         accepted = [p for p in posted if p.submission_id]
-        final = wait_pipeline(client, [p.submission_id for p in accepted if p.submission_id], args.timeout)
+        final = wait_pipeline(client, [p.submission_id for p in accepted if p.submission_id], load.timeout)
         drained = time.time()
+        cpu_drained = cpu_seconds(process)
         leads_by_id = fetch_leads(client, {d["lead_id"] for d in final.values() if d.get("lead_id")}, 8, 120)
     finally:
         stop_runtime(process)
@@ -256,6 +267,7 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     stderr = (workdir / "stderr.txt").read_text(encoding="utf-8", errors="replace").splitlines()
     return {
         "post_latency_ms": spread([p.latency_ms for p in posted]),
+        "sent_late_ms": spread([p.late_ms for p in posted]),
         "posted": len(posted),
         "accepted": len(accepted),
         "post_errors": Counter(p.error[:120] for p in posted if p.error),
@@ -263,6 +275,9 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "post_seconds": post_seconds,
         "pipeline_leads_per_s": statuses.count("processed") / max(last - started_wall, 1e-9),
         "pipeline_seconds": last - started_wall,
+        "runtime_cpu_ms_per_lead": (cpu_drained - cpu_ready) * 1000 / max(len(final), 1)
+        if cpu_ready is not None and cpu_drained is not None
+        else None,
         "counts": {s: statuses.count(s) for s in FINAL} | {"not finished": len(accepted) - len(final)},
         "expected_mql": sum(1 for p in accepted if p.kind == "mql"),
         "routed_by_kind": Counter(kind_of[sid] for sid in routed),
@@ -285,7 +300,7 @@ def free_port() -> int:
 
 
 def fmt(figures: dict[str, float | None], unit: str, scale: float = 1) -> str:
-    values = [figures[k] for k in ("p50", "p95", "max")]
+    values = [figures[k] for k in ("p50", "p95", "p99", "max")]
     return " / ".join("-" if v is None else f"{v * scale:.0f}" for v in values) + f" {unit}  (n={figures['n']})"
 
 
@@ -293,20 +308,31 @@ def by_kind(counts: dict[str, int]) -> str:
     return f"{sum(counts.values())}: " + (", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "-")
 
 
+def load_line(r: dict[str, Any]) -> str:
+    if r["offered_rate"] is None:
+        return f"{r['mode']}: {r['leads']} leads from {r['concurrency']} clients"
+    return f"{r['mode']}: {r['leads']} leads at {r['offered_rate']:g} leads/s offered"
+
+
 def report(r: dict[str, Any]) -> str:
     c, imports, unsent = r["counts"], r["imports_ms"].items(), r["leads"] - r["posted"]
     rows = [
         ("machine", f"{r['machine']['nproc']} CPUs, Python {r['machine']['python']}, load avg {r['machine']['load']}"),
-        ("leads / concurrency", f"{r['leads']} / {r['concurrency']}"),
-        ("POST /v1/leads p50 / p95 / max", fmt(r["post_latency_ms"], "ms")),
+        ("load", load_line(r)),
+        ("POST /v1/leads p50 / p95 / p99 / max", fmt(r["post_latency_ms"], "ms")),
+        *((("POST sent late p50 / p95 / p99 / max", fmt(r["sent_late_ms"], "ms")),) if r["offered_rate"] else ()),
         ("accepted (202) / other answer / not sent", f"{r['accepted']} / {r['posted'] - r['accepted']} / {unsent}"),
         ("intake throughput", f"{r['intake_leads_per_s']:.1f} leads/s over {r['post_seconds']:.1f} s"),
         ("pipeline throughput", f"{r['pipeline_leads_per_s']:.1f} leads/s, last done {r['pipeline_seconds']:.1f} s in"),
+        (
+            "runtime CPU per lead",
+            "-" if r["runtime_cpu_ms_per_lead"] is None else f"{r['runtime_cpu_ms_per_lead']:.0f} ms",
+        ),
         ("processed / failed / spam / not finished", " / ".join(str(c[k]) for k in (*FINAL, "not finished"))),
         ("routed, by kind (expected MQL)", f"{by_kind(r['routed_by_kind'])} ({r['expected_mql']} mql posted)"),
         ("failed, by kind", by_kind(r["failed_by_kind"])),
-        ("capture->assigned p50 / p95 / max", fmt(r["capture_to_assigned_s"], "ms", 1000)),
-        ("capture->processed p50 / p95 / max", fmt(r["capture_to_processed_s"], "ms", 1000)),
+        ("capture->assigned p50 / p95 / p99 / max", fmt(r["capture_to_assigned_s"], "ms", 1000)),
+        ("capture->processed p50 / p95 / p99 / max", fmt(r["capture_to_processed_s"], "ms", 1000)),
         ("runtime stderr", f"{r['runtime_stderr_lines']} lines, last: {r['runtime_stderr_last'][:100] or '-'}"),
         *((f"cold import functions.{name}.app", f"{ms} ms" if isinstance(ms, float) else ms) for name, ms in imports),
         *((f"POST error x{count}", error) for error, count in r["post_errors"].items()),
@@ -318,29 +344,28 @@ def report(r: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--leads", type=int, default=500)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--leads", type=int, default=500, help="closed loop: leads to post")
+    parser.add_argument("--concurrency", type=int, default=8, help="closed loop: clients")
+    parser.add_argument("--rate", "--open-loop-rate", type=float, help="open loop: leads per second offered")
+    parser.add_argument("--duration", type=float, default=60, help="open loop: seconds of arrivals")
+    parser.add_argument("--arrivals", choices=("uniform", "poisson"), default="uniform", help="open loop: spacing")
     parser.add_argument("--port", type=int, default=0, help="0: any free port")
     parser.add_argument("--timeout", type=float, default=300, help="deadline (s) for posting, then for the pipeline")
     parser.add_argument("--imports", type=int, default=5, help="cold imports per function (0: skip)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
-    machine: dict[str, Any] = {
-        "nproc": len(os.sched_getaffinity(0)),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),  # before and after: was the machine shared?
-    }
-    with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as workdir:
-        result = {
-            "leads": args.leads,
-            "concurrency": args.concurrency,
-            "machine": machine,
-            **measure(args, Path(workdir)),
-        }
-    result["imports_ms"] = import_times(args.imports) if args.imports else {}
-    machine["load"] += " -> " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+    load = Load(
+        leads=args.leads,
+        concurrency=args.concurrency,
+        rate=args.rate,
+        duration=args.duration,
+        arrivals=args.arrivals,
+        seed=args.seed,
+        timeout=args.timeout,
+        port=args.port,
+    )
+    result = measure(load, imports=args.imports)
     print(report(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
