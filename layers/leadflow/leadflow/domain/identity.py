@@ -9,12 +9,14 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
-from typing import Literal
-
-import phonenumbers
-from rapidfuzz.distance import DamerauLevenshtein
+from typing import TYPE_CHECKING, Literal
 
 from leadflow.models.email_address import nfkc
+
+# phonenumbers (its metadata) and rapidfuzz are imported by the functions that use them: most steps canonicalise
+# only emails, and a Lambda's cold start pays for every module imported.
+if TYPE_CHECKING:
+    import phonenumbers
 
 _DISPLAY_NAME = re.compile(r"\s*[^<>]*<\s*([^<>]+?)\s*>\s*")
 _GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
@@ -116,6 +118,8 @@ def _country_names() -> dict[str, str]:
 def country_code(country: str | None) -> str | None:
     """The ISO 3166-1 alpha-2 code of a country as typed in a form: a code (`de`, `UK`) or a name (`Germany`,
     `United States`, `U.S.A.`); None when it is neither."""
+    import phonenumbers
+
     words = _words(country) if country else []
     key = " ".join(words)
     if len(key) == _ALPHA_2_LENGTH and key.upper() in phonenumbers.SUPPORTED_REGIONS:
@@ -132,6 +136,8 @@ def canonical_phone(raw: str | None, country: str | None = None) -> str | None:
     in its country but is with a plus in front (a country code without its plus) is read that way."""
     if not raw or not raw.strip():
         return None
+    import phonenumbers
+
     text = raw.strip()
     if text.startswith("00"):
         text = "+" + text[2:]
@@ -150,6 +156,8 @@ MIN_INTERNATIONAL_DIGITS = 11
 
 
 def _valid_number(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
@@ -158,18 +166,19 @@ def _valid_number(text: str, region: str | None) -> phonenumbers.PhoneNumber | N
 
 
 PhoneLine = Literal["mobile", "fixed", "either", "other"]
-_LINE_TYPES: dict[int, PhoneLine] = {
-    phonenumbers.PhoneNumberType.MOBILE: "mobile",
-    phonenumbers.PhoneNumberType.FIXED_LINE: "fixed",
-    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: "either",
-}
 
 
 def phone_line(e164: str) -> PhoneLine:
     """Whether an E.164 number is a mobile (one person's), a fixed line (shared by an office or a household), or
     `either` where the numbering plan does not tell (the US and Canada)."""
-    number = phonenumbers.parse(e164, None)
-    return _LINE_TYPES.get(phonenumbers.number_type(number), "other")
+    import phonenumbers
+
+    kinds: dict[int, PhoneLine] = {
+        phonenumbers.PhoneNumberType.MOBILE: "mobile",
+        phonenumbers.PhoneNumberType.FIXED_LINE: "fixed",
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: "either",
+    }
+    return kinds.get(phonenumbers.number_type(phonenumbers.parse(e164, None)), "other")
 
 
 # --- companies ------------------------------------------------------------------------------------------------------
@@ -303,6 +312,8 @@ def domain_typo_of(domain: str) -> str | None:
         return _domain_typos()[domain]
     if domain in free_mail_domains() or domain in disposable_domains() or domain in _company_domains():
         return None
+    from rapidfuzz.distance import DamerauLevenshtein
+
     for major in _MAJOR_MAIL_DOMAINS:
         if DamerauLevenshtein.distance(domain, major, score_cutoff=1) <= 1:
             return major

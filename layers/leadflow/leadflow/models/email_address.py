@@ -13,8 +13,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from email_validator import EmailNotValidError, validate_email
-
 # Cyrillic and Greek letters that look like Latin ones in common fonts (the part of Unicode's confusables that
 # lookalike domains are made of), mapped to the letter they imitate. Escaped: the letters themselves would look
 # like the Latin ones here too.
@@ -72,6 +70,10 @@ def bare_address(value: str) -> str:
 
 def checked_email(value: str) -> str:
     """The address as leadflow keeps it (NFKC-folded, display name and all); ValueError saying what is wrong."""
+    # Imported on the first address checked: a function that never validates one (most read stored leads, whose
+    # addresses were checked when they came in) does not load it on its cold start.
+    from email_validator import EmailNotValidError, validate_email
+
     folded = nfkc(value)
     address = bare_address(folded).strip()
     try:

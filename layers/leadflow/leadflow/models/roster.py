@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Self
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from leadflow.models.config_entry import NamedEntry, first_repeated
@@ -32,6 +31,8 @@ class Rep(NamedEntry):
     @field_validator("email")
     @classmethod
     def _email_is_valid(cls, value: str) -> str:
+        from email_validator import EmailNotValidError, validate_email
+
         try:
             validate_email(value, check_deliverability=False)
         except EmailNotValidError as exc:

@@ -1,4 +1,6 @@
-"""The LeadPipeline's steps after dedupe (leadflow.services.dedupe). Each takes the pipeline state, makes one
+"""The LeadPipeline's scoring steps (score, and the first steps of engagement and rescore runs), and every step of
+the pipeline by name: dedupe (leadflow.services.dedupe), enrich (enrich_step), route and notify (route_steps) are
+in modules of their own, so that each step's function loads only its own. Each takes the pipeline state, makes one
 decision, stores it and announces it.
 
 Every step is safe to retry: Step Functions retries a step after a timeout even if its first attempt wrote.
@@ -10,40 +12,34 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from leadflow.domain.accounts import account_for
 from leadflow.domain.consent import after_unsubscribes
-from leadflow.domain.enrichment import enrich_with
-from leadflow.domain.identity import canonical_email, email_domain
+from leadflow.domain.identity import canonical_email
 from leadflow.domain.merge import add_activity
 from leadflow.domain.merge_chain import follow_merges
-from leadflow.domain.notifications import assignment_notification
 from leadflow.domain.ownership import Release, released_if_demoted
 from leadflow.domain.predictive_model import PredictiveModel
 from leadflow.domain.scoring import SCORED_STAGES, mql_reason, score_lead, stage_after_scoring
-from leadflow.domain.survivorship import kept_firmographics
 from leadflow.models.events import (
-    AccountCreated,
     DomainEvent,
     EngagementState,
-    LeadEnriched,
     LeadScored,
     LeadStageChanged,
     LeadUnassigned,
-    PipelineState,
     RescoreState,
     SubmissionState,
 )
 from leadflow.models.lead import Activity, HistoryEntry, Lead, Score, Stage
 from leadflow.models.routing import is_queue
 from leadflow.models.rules import ScoringRuleSet
-from leadflow.services.announcements import queue_notification, record_and_publish
 from leadflow.services.consent import announce_consent
 from leadflow.services.dedupe import dedupe
+from leadflow.services.enrich_step import enrich_lead
 from leadflow.services.lead_updates import LeadNotFound, update_existing_lead
-from leadflow.services.pipeline_deps import LeadChangeDeps, MissingConfig, PipelineDeps, RoutingDeps, active_ruleset
+from leadflow.services.pipeline_deps import LeadChangeDeps, MissingConfig, PipelineDeps, active_ruleset
 from leadflow.services.predictive import active_model, prediction_for
-from leadflow.services.routing import assign_lead, release_owner
-from leadflow.services.step_deps import EnrichDeps, NotifyDeps, ScoreDeps
+from leadflow.services.route_steps import notify, route
+from leadflow.services.routing import release_owner
+from leadflow.services.step_deps import ScoreDeps
 
 __all__ = [
     "MissingConfig",
@@ -56,49 +52,6 @@ __all__ = [
     "route",
     "score",
 ]
-
-
-def enrich_lead(state: SubmissionState, deps: EnrichDeps) -> SubmissionState:
-    """Fill company, industry and size from the primary email's domain (the configured provider, else the bundled
-    directory); mark free-mail domains; link the lead to its account, creating the account on first sight.
-
-    Firmographics are never lowered (leadflow.domain.survivorship): a lead known to work at a company keeps that
-    record when its primary address is on an unknown domain or a provider cannot answer."""
-    lead_id = state.require_lead().lead_id
-    now = deps.clock.now()
-
-    def add_firmographics(lead: Lead) -> Lead | None:
-        found = enrich_with(email_domain(lead.email_canonical), deps.enrichment)
-        firmographics = kept_firmographics(lead.firmographics, found)
-        account = account_for(lead.model_copy(update={"firmographics": firmographics}), deps.directory, now)
-        account_id = account.account_id if account else None
-        if firmographics == lead.firmographics and account_id == lead.account_id:
-            return None
-        return lead.model_copy(update={"firmographics": firmographics, "account_id": account_id, "updated_at": now})
-
-    lead = update_existing_lead(deps.store, lead_id, add_firmographics)
-    if lead.firmographics is None:
-        return state.model_copy(update={"lead": lead})
-    events: list[LeadEnriched | AccountCreated] = [
-        LeadEnriched(
-            lead_id=lead_id,
-            domain=lead.firmographics.domain,
-            known=lead.firmographics.known,
-            free_mail=lead.firmographics.free_mail,
-            account_id=lead.account_id,
-        )
-    ]
-    account = account_for(lead, deps.directory, now)
-    if account is not None and deps.store.link_account(account, lead_id):
-        events.append(AccountCreated(account_id=account.account_id, name=account.name, first_lead_id=lead_id))
-    entry = HistoryEntry(
-        at=lead.updated_at,
-        kind="enriched",
-        ref=lead.firmographics.domain,
-        detail={**lead.firmographics.model_dump(mode="json"), "account_id": lead.account_id},
-    )
-    record_and_publish(deps.store, deps.bus, lead_id, entry, events, once=False)
-    return state.model_copy(update={"lead": lead})
 
 
 def score(state: SubmissionState, deps: ScoreDeps) -> SubmissionState:
@@ -336,41 +289,3 @@ def _released(deps: LeadChangeDeps, lead: Lead, release: Release, reason: str, n
     if not is_queue(release.owner_id):
         release_owner(deps.config, release.owner_id)
     return [LeadUnassigned(lead_id=lead.lead_id, rep_id=release.owner_id, reason=reason, sla_ended=release.sla_ended)]
-
-
-def route(state: PipelineState, deps: RoutingDeps) -> PipelineState:
-    """Assign an unowned MQL by the routing rules (leadflow.services.routing); a retry changes nothing."""
-    lead = assign_lead(state.require_lead().lead_id, deps)
-    return state.model_copy(update={"lead": lead})
-
-
-def notify(state: PipelineState, deps: NotifyDeps) -> PipelineState:
-    """Queue the assigned rep's notification in the outbox, once per assignment, and note on the lead that the rep
-    was told, so a replayed run (redrive, sweeper) notifies exactly when this step never finished.
-
-    A retry redoes what an earlier attempt may not have finished (leadflow.services.announcements.queue_notification).
-    The lead is marked last, so a marked lead was announced."""
-    lead = state.require_lead()
-    if lead.assignment is None or is_queue(lead.owner_id):  # a queue is worked from its listing, not notified
-        return state
-    assigned_at = lead.assignment.assigned_at
-
-    def finished() -> bool:
-        stored = deps.store.get_lead(lead.lead_id)
-        return stored is not None and stored.notified_assignment == assigned_at
-
-    notification = assignment_notification(lead, lead.assignment, deps.api_base_url)
-    deps.bus.publish(queue_notification(deps.store, deps.outbox, notification, finished=finished))
-    return state.model_copy(update={"lead": _mark_notified(deps, lead.lead_id, assigned_at)})
-
-
-def _mark_notified(deps: NotifyDeps, lead_id: str, assigned_at: datetime) -> Lead:
-    def mark(lead: Lead) -> Lead | None:
-        # Only the assignment that was notified: a reassignment since then is told where it is made.
-        if lead.assignment is None or lead.assignment.assigned_at != assigned_at:
-            return None
-        if lead.notified_assignment == assigned_at:
-            return None
-        return lead.model_copy(update={"notified_assignment": assigned_at})
-
-    return update_existing_lead(deps.store, lead_id, mark)

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pydantic import BaseModel
 
-from leadflow.domain.enrichment import DomainDirectory
 from leadflow.models.rules import parse_ruleset
 from leadflow.ports import (
     Accounts,
@@ -30,6 +29,9 @@ from leadflow.ports import (
 )
 
 RuleSetT = TypeVar("RuleSetT", bound=BaseModel)
+
+if TYPE_CHECKING:
+    from leadflow.domain.enrichment import DomainDirectory
 
 
 class MissingConfig(Exception):

@@ -5,9 +5,8 @@ the outbox. Route takes routing's RoutingDeps. PipelineDeps (every adapter) sati
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from leadflow.domain.enrichment import DomainDirectory
 from leadflow.ports import (
     Accounts,
     Clock,
@@ -21,6 +20,9 @@ from leadflow.ports import (
     Submissions,
 )
 from leadflow.services.pipeline_deps import LeadChangeDeps, LeadChanges
+
+if TYPE_CHECKING:
+    from leadflow.domain.enrichment import DomainDirectory
 
 
 class DedupeStore(LeadChanges, Submissions, IdentityClaims, Protocol):
