@@ -124,6 +124,7 @@ class LocalRuntime:
         moto_hooks.check_update_expressions_once()
         moto_hooks.copy_update_expressions_as_trees()
         moto_hooks.look_up_handler_methods_once()
+        moto_hooks.leave_requests_unsigned()
         moto_hooks.answer_items_as_json()
         moto_hooks.reuse_state_machine_task_clients()
         moto_hooks.parse_each_definition_once()

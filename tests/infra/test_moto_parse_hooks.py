@@ -159,3 +159,26 @@ def test_updates_answer_as_before_with_expressions_copied_as_trees() -> None:
     assert answers["hooked"] == answers["moto"]
     assert answers["hooked"][1]["history"] == {"L": [{"S": "x"}, {"S": "x"}]}
     assert answers["hooked"][1]["n"] == {"N": "2"}
+
+
+def test_unsigned_requests_reach_the_runtimes_account_and_presigned_urls_are_still_signed() -> None:
+    from botocore.signers import RequestSigner
+
+    from infra.local.deployment import ACCOUNT_ID
+
+    sent: list[dict[str, str]] = []
+    real_sign = RequestSigner.sign
+    try:
+        moto_hooks.leave_requests_unsigned()
+        with mock_aws():
+            sqs = boto3.client("sqs", region_name="us-east-1")
+            sqs.meta.events.register("before-send", lambda request, **_: sent.append(dict(request.headers)))
+            url = sqs.create_queue(QueueName="q")["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            presigned = sqs.generate_presigned_url("list_queues", Params={})
+    finally:
+        RequestSigner.sign = real_sign  # type: ignore[method-assign]
+
+    assert arn == f"arn:aws:sqs:us-east-1:{ACCOUNT_ID}:q"
+    assert sent and not any("Authorization" in headers for headers in sent)
+    assert "X-Amz-Signature=" in presigned

@@ -5,7 +5,7 @@ service; moto is pinned exactly in pyproject.toml and tests/infra/test_moto_hook
 or signature changes (registry.py lists them).
 """
 
-from infra.local.moto_hooks.core import look_up_handler_methods_once
+from infra.local.moto_hooks.core import leave_requests_unsigned, look_up_handler_methods_once
 from infra.local.moto_hooks.dynamodb import (
     WriteListener,
     answer_items_as_json,
@@ -49,6 +49,7 @@ __all__ = [
     "copy_update_expressions_as_trees",
     "deliver_events_to_all_targets",
     "journal_queue_messages",
+    "leave_requests_unsigned",
     "look_up_handler_methods_once",
     "parse_each_definition_once",
     "parse_each_json_path_once",
