@@ -1,5 +1,6 @@
 """`leadflow` command: run the local stack, push config to a deployed stack, redrive failed pipeline runs, rebuild
-the report projection, find duplicate leads in a CSV file, train and apply the predictive lead score."""
+the report projection, find duplicate leads in a CSV file, train and apply the predictive lead score, price leads on
+AWS."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from infra.cli import CONFIG_DIR, dedupe, model
+from infra.cli import CONFIG_DIR, cost, dedupe, model
 
 DEFAULT_DATA_DIR = Path(".leadflow-data")
 CONFIG_DIR_DEFAULT = CONFIG_DIR
@@ -207,6 +208,11 @@ def main(argv: list[str] | None = None) -> int:
         "model", help="train, evaluate and apply the predictive lead score on CSV files"
     )
     model.add_arguments(model_command)
+
+    cost_command = commands.add_parser(
+        "cost", help="what leads cost on AWS at list prices, from the request ledger", description=cost.__doc__
+    )
+    cost.add_arguments(cost_command)
 
     args = parser.parse_args(argv)
     result: int = args.func(args)

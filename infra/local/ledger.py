@@ -61,7 +61,7 @@ class Ledger:
         self._dynamodb = dynamodb
         self._lock = threading.Lock()
         self._local = threading.local()
-        self._running: dict[int, tuple[Any, MachineBilling]] = {}  # STANDARD executions not finished, by worker id
+        self._running: dict[int, tuple[Any, str]] = {}  # STANDARD executions not finished: (worker, its workflow)
         self._standard = {m.logical_id for m in machines.values() if m.kind == "STANDARD"}
         self.active = False
         self._clear()
@@ -71,11 +71,13 @@ class Ledger:
         self.units: Counter[str] = Counter()
         self.requests: dict[str, Counter[str]] = defaultdict(Counter)  # service -> operation -> count
         self.by_caller: dict[str, Counter[str]] = defaultdict(Counter)  # function/machine -> "service operation"
+        self.caller_units: dict[str, Counter[str]] = defaultdict(Counter)  # function/machine -> units it spent
         self.tables: dict[str, Counter[str]] = defaultdict(Counter)  # table -> read/write units
-        self.workflows: dict[str, Counter[str]] = defaultdict(Counter)  # STANDARD machine -> units it caused
+        self.workflows: dict[str, Counter[str]] = defaultdict(Counter)  # "<machine>#<call id>" -> units it caused
         self.unmetered: Counter[str] = Counter()
         self.calls: list[Call] = []
-        self._next_id = 0
+        self.first_id = getattr(self, "_next_id", 0)  # calls after it were made in this window
+        self._next_id = self.first_id
 
     def reset(self) -> None:
         """Forget everything counted and count from now on."""
@@ -161,11 +163,12 @@ class Ledger:
     @contextmanager
     def execution(self, machine_arn: str, worker: Any) -> Iterator[None]:
         billing = self._machines.get(machine_arn, MachineBilling(machine_arn.rsplit(":", 1)[-1], "STANDARD"))
-        if billing.kind == "STANDARD":
-            with self._lock:
-                self._running[id(worker)] = (worker, billing)
         try:
             with self.scope("states", billing.logical_id) as call:
+                workflow = self._workflow()  # its own, or the one that started it
+                if billing.kind == "STANDARD":
+                    with self._lock:
+                        self._running[id(worker)] = (worker, workflow)
                 yield
         finally:
             with self._lock:
@@ -176,7 +179,6 @@ class Ledger:
         else:
             transitions = _transitions(worker) - getattr(worker, "_ledger_counted", 0)
             units = {"states.standard_executions": 1, "states.standard_transitions": transitions}
-        workflow = billing.logical_id if billing.kind == "STANDARD" else ""
         self._count("states", billing.logical_id, units, workflow=workflow)
 
     def aws_request(self, service: str, operation: str, body: Any, send: Callable[[], Any]) -> Any:
@@ -198,6 +200,7 @@ class Ledger:
                 for table, (read, write) in metered.tables.items():
                     self.tables[table]["read_units"] += read  # type: ignore[assignment]
                     self.tables[table]["write_units"] += write  # type: ignore[assignment]
+                    self.tables[table]["index_write_units"] += metered.index_writes.get(table, 0)
         elif service == "events" and operation == "PutEvents":
             units["events.events"] = sum(chunks(len(json.dumps(e))) for e in request.get("Entries", []))
         elif service == "sqs":
@@ -208,11 +211,11 @@ class Ledger:
         return http, parsed
 
     def _workflow(self) -> str:
-        """The STANDARD execution (an SLA timer, a nurture enrolment) a request belongs to, if any: its costs are the
-        timer's or the enrolment's, not the capture's."""
-        for call in reversed(self._stack()):
+        """The STANDARD execution (an SLA timer, a nurture enrolment) a request belongs to, if any, as
+        "<machine>#<call id>": the outermost one, so the timers a reassignment starts count with the first."""
+        for call in self._stack():
             if call.service == "states" and call.operation in self._standard:
-                return call.operation
+                return f"{call.operation}#{call.id}"
         return ""
 
     def _count(self, service: str, operation: str, units: dict[str, float], workflow: str | None = None) -> None:
@@ -224,6 +227,7 @@ class Ledger:
             for name, value in units.items():
                 if value:
                     self.units[name] += value  # type: ignore[assignment]
+                    self.caller_units[caller][name] += value  # type: ignore[assignment]
                     if workflow:
                         self.workflows[workflow][name] += value  # type: ignore[assignment]
 
@@ -233,19 +237,29 @@ class Ledger:
         """What was counted since the last reset, as JSON-ready values (GET /_local/ledger)."""
         with self._lock:
             units = Counter(self.units)
-            workflows = {name: Counter(counted) for name, counted in self.workflows.items()}
-            for worker, billing in self._running.values():  # STANDARD executions still waiting: transitions so far
+            runs = {name: Counter(counted) for name, counted in self.workflows.items()}
+            for worker, workflow in self._running.values():  # STANDARD executions still waiting: transitions so far
                 so_far = _transitions(worker) - getattr(worker, "_ledger_counted", 0)
                 units["states.standard_transitions"] += so_far
-                workflows.setdefault(billing.logical_id, Counter())["states.standard_transitions"] += so_far
+                runs.setdefault(workflow, Counter())["states.standard_transitions"] += so_far
+            workflows: dict[str, Counter[str]] = defaultdict(Counter)
+            started: dict[str, Counter[str]] = defaultdict(Counter)  # by timers and enrolments begun in the window
+            for run, counted in runs.items():
+                machine, call_id = run.split("#")
+                workflows[machine].update(counted)
+                if int(call_id) > self.first_id:
+                    started[machine].update(counted)
             document: dict[str, Any] = {
                 "active": self.active,
                 "seconds": round(time.time() - self.started_at, 3),
                 "units": _rounded(units),
                 "requests": {service: dict(ops) for service, ops in sorted(self.requests.items())},
                 "by_caller": {caller: dict(ops) for caller, ops in sorted(self.by_caller.items())},
+                "caller_units": {caller: _rounded(units) for caller, units in sorted(self.caller_units.items())},
                 "tables": {table: dict(units) for table, units in sorted(self.tables.items())},
                 "workflows": {name: _rounded(counted) for name, counted in sorted(workflows.items())},
+                "workflows_started": {name: _rounded(counted) for name, counted in sorted(started.items())},
+                "workflow_runs": {run: _rounded(counted) for run, counted in sorted(runs.items())},
                 "unmetered": dict(self.unmetered),
             }
             if with_calls:

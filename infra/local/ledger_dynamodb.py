@@ -39,6 +39,7 @@ class Units:
     write: float = 0.0
     mail_logged: int = 0  # emails the mail log recorded (what SES sends when a sender is configured)
     tables: dict[str, tuple[float, float]] = field(default_factory=dict)  # table -> (read, write)
+    index_writes: dict[str, int] = field(default_factory=dict)  # table -> of its writes, those of its indexes
 
     def add(self, table: str, read: float = 0.0, write: float = 0.0) -> None:
         self.read += read
@@ -122,7 +123,9 @@ class DynamoDbMeter:
         units.add(table, write=factor * write_units(largest))
         if failed:
             return
-        units.add(table, write=index_write_units(shape, old, new))
+        index_writes = index_write_units(shape, old, new)
+        units.add(table, write=index_writes)
+        units.index_writes[table] = units.index_writes.get(table, 0) + index_writes
         if kind == "PutItem" and old is None and str(_string(op.get("Item", {}).get("pk"))).startswith(MAIL_LOG_PREFIX):
             units.mail_logged += 1
 

@@ -75,17 +75,18 @@ def ledger_for(template: dict[str, Any], deployment: Deployment) -> Ledger:
     return Ledger(functions, machines, DynamoDbMeter(_table_shape, _stored_item))
 
 
-def install(ledger: Ledger) -> None:
+def install(ledger: Ledger) -> Ledger:
     """Make `ledger` the process's current one and hook the places it counts (once per process)."""
     _Current.ledger = ledger
     if getattr(BaseClient, "_make_request") is not _make_request:  # noqa: B009
         setattr(BaseClient, "_make_request", _make_request)  # noqa: B010
         threading.Thread.start = _thread_start  # type: ignore[method-assign]
         ExecutionWorker._execution_logic = _execution_logic  # type: ignore[method-assign]
+    return ledger
 
 
-def uninstall(ledger: Ledger) -> None:
-    if _Current.ledger is ledger:
+def uninstall(ledger: Ledger | None) -> None:
+    if ledger is not None and _Current.ledger is ledger:
         _Current.ledger = None
 
 

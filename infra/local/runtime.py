@@ -90,8 +90,7 @@ class LocalRuntime:
             self.options.stack_name, REGION, ACCOUNT_ID, parameters, conditions=template.get("Conditions", {})
         )
         self.deployment = deploy(template, names, self.session)
-        self.ledger = ledger_hooks.ledger_for(template, self.deployment)  # counts once reset: DELETE /_local/ledger
-        ledger_hooks.install(self.ledger)
+        self.ledger = ledger_hooks.install(ledger_hooks.ledger_for(template, self.deployment))  # DELETE /_local/ledger
         self.runner = FunctionRunner(
             self.deployment.functions,
             ACCOUNT_ID,
@@ -155,8 +154,7 @@ class LocalRuntime:
                 self._schedules_file().write_text(json.dumps(self.scheduler.saved_state(), indent=1), encoding="utf-8")
         if self.archive is not None:
             self.archive.close()
-        if self.ledger is not None:
-            ledger_hooks.uninstall(self.ledger)
+        ledger_hooks.uninstall(self.ledger)
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
