@@ -9,7 +9,6 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import TypeAdapter
 
@@ -99,6 +98,9 @@ def build_resolver(*routers: APIGatewayRouter) -> APIGatewayRestResolver:
 
 
 def openapi_document(*routers: APIGatewayRouter) -> dict[str, Any]:
+    # Powertools' OpenAPI models (~100 pydantic models) are built only by the function that serves the document.
+    from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
+
     app = build_resolver(*routers)
     schema = app.get_openapi_json_schema(
         title=API_TITLE,

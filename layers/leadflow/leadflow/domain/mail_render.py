@@ -8,13 +8,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+# jinja2 is imported by the first render: most functions that may send mail send none on most invocations, and a
+# Lambda's cold start pays for every module imported.
+if TYPE_CHECKING:
+    from jinja2.sandbox import SandboxedEnvironment
 
-from leadflow.models.lead import Lead
-from leadflow.models.mail_template import MailTemplate
+    from leadflow.models.lead import Lead
+    from leadflow.models.mail_template import MailTemplate
 
 
 class RenderFailed(ValueError):
@@ -32,6 +34,8 @@ class RenderedMail:
 def _environment(*, html: bool) -> SandboxedEnvironment:
     # Undefined values render as "" (jinja2's default Undefined), so `{{ lead.fields.plan }}` of a lead without
     # that field is empty and `{{ lead.first_name or "there" }}` falls back.
+    from jinja2.sandbox import SandboxedEnvironment
+
     return SandboxedEnvironment(autoescape=html, keep_trailing_newline=True)
 
 
@@ -42,6 +46,8 @@ def _compiled(source: str, *, html: bool) -> Any:
 
 
 def render(template: MailTemplate, context: Mapping[str, Any]) -> RenderedMail:
+    from jinja2 import TemplateError
+
     try:
         subject = _compiled(template.subject, html=False).render(context)
         text = _compiled(template.text, html=False).render(context)

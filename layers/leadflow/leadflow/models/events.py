@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from leadflow.models.lead import Activity, Lead, Stage
 from leadflow.models.sla import TouchType
@@ -15,6 +15,10 @@ EVENT_SOURCE = "leadflow"
 
 
 class DomainEvent(BaseModel):
+    # Built on first use: a function publishes a few kinds of the thirty, and a Lambda's cold start pays for every
+    # model built at import.
+    model_config = ConfigDict(defer_build=True)
+
     detail_type: ClassVar[str]
 
 

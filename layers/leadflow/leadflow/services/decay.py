@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from leadflow.models.events import LeadRescoreRequested
 from leadflow.models.lead import Stage
 from leadflow.services.lead_updates import LeadNotFound
-from leadflow.services.pipeline import rescore_with_stage, scoring_context
 from leadflow.services.pipeline_deps import DueJobDeps
+from leadflow.services.score_steps import rescore_with_stage, scoring_context
 
 PAGE = 200
 

@@ -23,7 +23,9 @@ from leadflow.settings import settings
 # Each factory imports its adapter where it builds it, so a function loads the adapters, services and models of the
 # deps it asks for and no others (a cold start pays for every module imported).
 if TYPE_CHECKING:
-    from leadflow.adapters.dynamodb import DynamoConfigStore, DynamoLeadStore, DynamoOutbox
+    from leadflow.adapters.dynamodb.config import DynamoConfigStore
+    from leadflow.adapters.dynamodb.lead_store import DynamoLeadStore
+    from leadflow.adapters.dynamodb.outbox import DynamoOutbox
     from leadflow.adapters.dynamodb_matching import DynamoMatchIndex
     from leadflow.adapters.eventbridge import EventBridgeBus
     from leadflow.domain.enrichment import DomainDirectory
@@ -52,7 +54,7 @@ def table(name: str) -> Any:
 
 @cache
 def lead_store() -> DynamoLeadStore:
-    from leadflow.adapters.dynamodb import DynamoLeadStore
+    from leadflow.adapters.dynamodb.lead_store import DynamoLeadStore
 
     return DynamoLeadStore(_dynamodb().Table(settings().leads_table))
 
@@ -66,14 +68,14 @@ def match_index() -> DynamoMatchIndex:
 
 @cache
 def config_store() -> DynamoConfigStore:
-    from leadflow.adapters.dynamodb import DynamoConfigStore
+    from leadflow.adapters.dynamodb.config import DynamoConfigStore
 
     return DynamoConfigStore(_dynamodb().Table(settings().config_table))
 
 
 @cache
 def outbox() -> DynamoOutbox:
-    from leadflow.adapters.dynamodb import DynamoOutbox
+    from leadflow.adapters.dynamodb.outbox import DynamoOutbox
 
     return DynamoOutbox(_dynamodb().Table(settings().outbox_table))
 

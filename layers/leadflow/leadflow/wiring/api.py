@@ -4,15 +4,19 @@ adapters of leadflow.wiring."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from leadflow.adapters.dynamodb import DynamoConfigStore, DynamoLeadStore
-from leadflow.adapters.dynamodb_matching import DynamoMatchIndex
-from leadflow.adapters.eventbridge import EventBridgeBus
 from leadflow.clock import current_clock
-from leadflow.ports import Clock
-from leadflow.services.intake import IntakeDeps
-from leadflow.services.pipeline_deps import ReadDeps
 from leadflow.wiring import config_store, event_bus, lead_store, match_index
+
+if TYPE_CHECKING:
+    from leadflow.adapters.dynamodb.config import DynamoConfigStore
+    from leadflow.adapters.dynamodb.lead_store import DynamoLeadStore
+    from leadflow.adapters.dynamodb_matching import DynamoMatchIndex
+    from leadflow.adapters.eventbridge import EventBridgeBus
+    from leadflow.ports import Clock
+    from leadflow.services.intake import IntakeDeps
+    from leadflow.services.pipeline_deps import ReadDeps
 
 
 @dataclass(frozen=True)

@@ -6,34 +6,43 @@ leadflow.wiring's clients (nothing is cached here, so wiring.reset() resets this
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 from leadflow import wiring
-from leadflow.adapters.dynamodb import DynamoLeadStore
-from leadflow.adapters.eventbridge import EventBridgeBus
 from leadflow.clock import current_clock
-from leadflow.models.lead import Lead
-from leadflow.ports import Clock
-from leadflow.services.mail_events import MailEventDeps
-from leadflow.services.mail_permission import SaltedSuppressions, may_send_marketing, may_send_transactional
-from leadflow.services.unsubscribe import UnsubscribeDeps
-from leadflow.services.unsubscribe import unsubscribe_url as service_url
 from leadflow.settings import settings
 from leadflow.wiring import erasure as erasure_wiring
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from leadflow.adapters.dynamodb.lead_store import DynamoLeadStore
+    from leadflow.adapters.eventbridge import EventBridgeBus
+    from leadflow.models.lead import Lead
+    from leadflow.ports import Clock
+    from leadflow.services.mail_events import MailEventDeps
+    from leadflow.services.mail_permission import SaltedSuppressions
+    from leadflow.services.unsubscribe import UnsubscribeDeps
 
 
 def mail_suppressions() -> SaltedSuppressions:
     """The suppression list by canonical email for mail: unsubscribes, bounces, complaints and erasures."""
+    from leadflow.services.mail_permission import SaltedSuppressions
+
     return SaltedSuppressions(erasure_wiring.suppression_list(), erasure_wiring.suppression_check().salt)
 
 
 def marketing_blocked(lead: Lead) -> str | None:
     """Why no marketing email may go to the lead now (None: it may); the one decision every send asks."""
+    from leadflow.services.mail_permission import may_send_marketing
+
     return may_send_marketing(lead, mail_suppressions())
 
 
 def transactional_blocked(lead: Lead) -> str | None:
     """Why no transactional email (one the person asked for) may go to the lead now (None: it may)."""
+    from leadflow.services.mail_permission import may_send_transactional
+
     return may_send_transactional(lead, mail_suppressions())
 
 
@@ -54,6 +63,8 @@ def unsubscribe_secret() -> str:
 
 def unsubscribe_url(lead_id: str, list_id: str, *, now: datetime) -> str:
     """The signed one-click link of a lead and list (valid a year from `now`), on the API's public address."""
+    from leadflow.services.unsubscribe import unsubscribe_url as service_url
+
     return service_url(lead_id, list_id, now=now, secret=unsubscribe_secret(), base_url=settings().api_base_url)
 
 

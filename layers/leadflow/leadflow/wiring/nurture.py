@@ -6,33 +6,36 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cache
+from typing import TYPE_CHECKING
 
 import boto3
 
 from leadflow import wiring
-from leadflow.adapters.dynamodb import (
-    DynamoConfigStore,
-    DynamoLeadStore,
-    DynamoMailLog,
-    DynamoOutbox,
-    DynamoTrackCounters,
-)
-from leadflow.adapters.eventbridge import EventBridgeBus
-from leadflow.adapters.ses_mailer import LogOnlyMailer, SesMailer
-from leadflow.adapters.step_functions import StepFunctionsWorkflows
 from leadflow.clock import current_clock
-from leadflow.models.lead import Lead
-from leadflow.ports import Clock, Mailer
-from leadflow.services.nurture_deps import NurtureDeps
 from leadflow.settings import settings
 from leadflow.wiring import mail as mail_wiring
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from leadflow.adapters.dynamodb.config import DynamoConfigStore
+    from leadflow.adapters.dynamodb.lead_store import DynamoLeadStore
+    from leadflow.adapters.dynamodb.mail_log import DynamoMailLog
+    from leadflow.adapters.dynamodb.outbox import DynamoOutbox
+    from leadflow.adapters.dynamodb.track_counters import DynamoTrackCounters
+    from leadflow.adapters.eventbridge import EventBridgeBus
+    from leadflow.adapters.step_functions import StepFunctionsWorkflows
+    from leadflow.models.lead import Lead
+    from leadflow.ports import Clock, Mailer
+    from leadflow.services.nurture_deps import NurtureDeps
 
 
 @cache
 def workflows() -> StepFunctionsWorkflows:
     """The NurtureTrack state machine's executions (NURTURE_STATE_MACHINE_ARN; functions that start none lack it)."""
+    from leadflow.adapters.step_functions import StepFunctionsWorkflows
+
     client = boto3.client("stepfunctions", config=wiring.BOTO_CONFIG)
     return StepFunctionsWorkflows(client, settings().nurture_state_machine_arn)
 
@@ -41,6 +44,8 @@ def workflows() -> StepFunctionsWorkflows:
 def mailer() -> Mailer:
     """SES when SES_FROM_ADDRESS is set (with SES_CONFIGURATION_SET); else nothing leaves and the mail log is the
     record of what would have (the local runtime's outbox)."""
+    from leadflow.adapters.ses_mailer import LogOnlyMailer, SesMailer
+
     config = settings()
     if not config.ses_from_address:
         return LogOnlyMailer()
@@ -49,10 +54,14 @@ def mailer() -> Mailer:
 
 
 def mail_log() -> DynamoMailLog:
+    from leadflow.adapters.dynamodb.mail_log import DynamoMailLog
+
     return DynamoMailLog(wiring.table(settings().outbox_table))
 
 
 def track_counters() -> DynamoTrackCounters:
+    from leadflow.adapters.dynamodb.track_counters import DynamoTrackCounters
+
     return DynamoTrackCounters(wiring.table(settings().config_table))
 
 
