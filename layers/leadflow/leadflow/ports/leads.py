@@ -102,7 +102,9 @@ class Accounts(Protocol):
 
     def get_account(self, account_id: str) -> Account | None: ...
 
-    def account_lead_ids(self, account_id: str) -> list[str]: ...
+    def account_lead_ids(self, account_id: str, *, first: int | None = None) -> list[str]:
+        """The ids of the leads filed under the account, in the order they were filed (lead ids sort by creation);
+        only the `first` few when given, read without reading the rest (a big account costs no more)."""
 
 
 class MergeRecords(Protocol):

@@ -141,7 +141,7 @@ def account_owner(store: AccountsAndLeads, lead: Lead) -> str | None:
     if account is not None and account.owner_id:
         return account.owner_id
     owned: list[tuple[datetime, str]] = []
-    for lead_id in store.account_lead_ids(lead.account_id)[:ACCOUNT_LEADS_READ]:
+    for lead_id in store.account_lead_ids(lead.account_id, first=ACCOUNT_LEADS_READ):
         other = store.get_lead(lead_id) if lead_id != lead.lead_id else None
         if other is None or other.merged_into or other.assignment is None or not other.owner_id:
             continue

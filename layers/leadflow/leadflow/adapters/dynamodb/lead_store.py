@@ -179,16 +179,19 @@ class DynamoLeadStore:
         item = self._table.get_item(Key=layout.account_key(account_id)).get("Item")
         return layout.account_from_item(item) if item else None
 
-    def account_lead_ids(self, account_id: str) -> list[str]:
+    def account_lead_ids(self, account_id: str, *, first: int | None = None) -> list[str]:
         condition = Key("pk").eq(layout.account_key(account_id)["pk"]) & Key("sk").begins_with("LEAD#")
         request: dict[str, Any] = {"KeyConditionExpression": condition}
         lead_ids: list[str] = []
-        while True:
+        while first is None or len(lead_ids) < first:
+            if first is not None:  # DynamoDB reads (and bills) only what the Limit lets through
+                request["Limit"] = first - len(lead_ids)
             response = self._table.query(**request)
             lead_ids.extend(str(item["lead_id"]) for item in response["Items"])
             if "LastEvaluatedKey" not in response:
-                return lead_ids
+                break
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return lead_ids
 
     def put_merge_record(self, record: MergeRecord) -> None:
         self._table.put_item(Item=layout.to_dynamo(layout.merge_record_item(record)))

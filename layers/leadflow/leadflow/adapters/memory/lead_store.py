@@ -129,11 +129,11 @@ class InMemoryLeadStore:
             item = self._table.get(layout.account_key(account_id))
         return layout.account_from_item(item) if item else None
 
-    def account_lead_ids(self, account_id: str) -> list[str]:
+    def account_lead_ids(self, account_id: str, *, first: int | None = None) -> list[str]:
         pk = layout.account_key(account_id)["pk"]
         with self._table.lock:
             items = [i for i in self._table.all() if i["pk"] == pk and i["sk"].startswith("LEAD#")]
-        return [str(item["lead_id"]) for item in sorted(items, key=lambda i: i["sk"])]
+        return [str(item["lead_id"]) for item in sorted(items, key=lambda i: i["sk"])][:first]
 
     def put_merge_record(self, record: MergeRecord) -> None:
         with self._table.lock:
