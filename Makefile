@@ -47,7 +47,7 @@ build: $(SAM_STAMP)
 	$(PYTHON) -m infra.build.check_layer .aws-sam/build/LeadflowLayer
 
 bench: $(STAMP)
-	$(BIN)/python -m tests.bench.pipeline_latency
+	$(BIN)/python -m tests.bench.speed_to_lead
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .leadflow-data .mypy_cache .ruff_cache
