@@ -86,3 +86,25 @@ def test_a_1_5_kb_write_inside_a_function_costs_two_write_units(runtime: LocalRu
 
 def test_the_ledger_answers_only_get_and_delete(client: Client) -> None:
     assert client.request("POST", "/_local/ledger", b"{}").status == 405
+
+
+def test_an_sla_timer_is_billed_by_its_state_transitions_through_its_deadline(
+    runtime: LocalRuntime, client: Client
+) -> None:
+    one_lead(runtime, client)  # counting from before the lead, whose assignment starts the timer
+    before = client.request("GET", "/_local/ledger").json()["workflows_started"]["SlaTimer"]
+    assert before["states.standard_transitions"] >= 3  # Start, ComputeDeadline, WhatNext, then waiting
+    runtime.advance_clock(days=4)  # past a deadline in business hours, even from a Friday evening
+    after = client.request("GET", "/_local/ledger").json()["workflows_started"]["SlaTimer"]
+    assert after["states.standard_transitions"] > before["states.standard_transitions"]
+    assert after["lambda.invocations"] > before["lambda.invocations"]  # CheckTouched and what followed
+
+
+def test_nothing_is_counted_before_the_ledger_is_started() -> None:
+    from infra.local.ledger import Ledger
+    from infra.local.ledger_dynamodb import DynamoDbMeter
+
+    ledger = Ledger({}, {}, DynamoDbMeter(lambda _: None, lambda *_: None))  # type: ignore[arg-type,return-value]
+    assert ledger.active is False
+    ledger.reset()
+    assert ledger.active is True and ledger.snapshot()["units"] == {}
