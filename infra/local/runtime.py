@@ -118,6 +118,7 @@ class LocalRuntime:
         moto_hooks.journal_queue_messages(queues.sent if queues else None, queues.deleted if queues else None)
         moto_hooks.serialise_dynamodb_writes(self._data.record_write if self._data else None)
         moto_hooks.query_partitions_not_tables()
+        moto_hooks.query_index_partitions()  # after the two above: it wraps their write and query methods
         moto_hooks.size_items_once()
         moto_hooks.back_up_only_what_a_transaction_writes()
         moto_hooks.check_update_expressions_once()

@@ -16,6 +16,7 @@ from infra.local.moto_hooks.dynamodb import (
     serialise_dynamodb_writes,
     size_items_once,
 )
+from infra.local.moto_hooks.dynamodb_indexes import forget_index_partitions, query_index_partitions
 from infra.local.moto_hooks.lambdas import LambdaRunner, deliver_events_to_all_targets, run_lambdas_in_process
 from infra.local.moto_hooks.registry import HOOKED, signature_drift
 from infra.local.moto_hooks.sqs import QueueDeleted, QueueSent, journal_queue_messages
@@ -48,11 +49,13 @@ __all__ = [
     "context_timestamp",
     "copy_update_expressions_as_trees",
     "deliver_events_to_all_targets",
+    "forget_index_partitions",
     "journal_queue_messages",
     "leave_requests_unsigned",
     "look_up_handler_methods_once",
     "parse_each_definition_once",
     "parse_each_json_path_once",
+    "query_index_partitions",
     "query_partitions_not_tables",
     "quiet_state_machine_interpreter",
     "reuse_state_machine_task_clients",
