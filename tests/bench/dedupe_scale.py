@@ -4,9 +4,10 @@ bounded queries on blocking keys, never a scan.
 Run: .venv/bin/python -m tests.bench.dedupe_scale [--sizes 10000 200000] [--probes 200] [--seed 7]
 
 For each size, the leads of the labelled generator (tests/bench/dedupe_data.py) are stored as the pipeline stores them
-(profile, email claim, match-index entries; written straight into moto's tables to save time), then `probes` further
-submissions go through the real dedupe step on the DynamoDB adapters. It prints the median and p95 time per lead and
-the DynamoDB calls per lead, and the ratio between the largest and the smallest size.
+(profile, email claim, match-index entries; written straight into moto's tables to save time by
+tests/bench/stored_leads.py, which tests/bench/pipeline_scale.py shares), then `probes` further submissions go
+through the real dedupe step on the DynamoDB adapters. It prints the median and p95 time per lead and the DynamoDB
+calls per lead, and the ratio between the largest and the smallest size.
 """
 
 from __future__ import annotations
@@ -14,79 +15,39 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-from boto3.dynamodb.types import TypeSerializer
-from leadflow.adapters import layout
 from leadflow.adapters.dynamodb import DynamoConfigStore, DynamoLeadStore, DynamoOutbox
 from leadflow.adapters.dynamodb_matching import DynamoMatchIndex
 from leadflow.adapters.memory import InMemoryEventBus
 from leadflow.clock import FixedClock
 from leadflow.domain.enrichment import DirectoryProvider, DomainDirectory
-from leadflow.domain.identity import canonical_email
-from leadflow.domain.matching import MatchRecord, blocking_keys, prepare
+from leadflow.domain.matching import MatchRecord
 from leadflow.models.events import SubmissionState
-from leadflow.models.lead import Lead
 from leadflow.models.submission import StoredSubmission, SubmissionIn
-from leadflow.services.dedupe import dedupe, record_fields
+from leadflow.services.dedupe import dedupe
 from leadflow.services.pipeline_deps import PipelineDeps
 from moto import mock_aws
-from moto.dynamodb.models import dynamodb_backends
 
 from infra.local import moto_hooks
-from infra.local.deployment import ACCOUNT_ID
 from infra.local.runtime import MOTO_CONFIG
 from tests.bench.dedupe_data import generate
+from tests.bench.stored_leads import NOW, lead_of, match_items, put_straight
 from tests.integration.tables import create_tables
 from tests.unit.conftest import load_config
 
 REGION = "us-east-1"
-NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-
-def lead_of(record: MatchRecord, number: int) -> Lead | None:
-    if not record.email:
-        return None
-    try:
-        canonical = canonical_email(record.email)
-    except ValueError:
-        return None
-    return Lead(
-        lead_id=f"lead_{number:026d}",
-        email=record.email,
-        email_canonical=canonical,
-        first_name=record.first_name,
-        last_name=record.last_name,
-        phone=record.phone,
-        company=record.company,
-        title=record.title,
-        country=record.country,
-        created_at=NOW,
-        updated_at=NOW,
-        match_keys=blocking_keys(prepare(record)),
-    )
 
 
 def preload(table_name: str, records: list[MatchRecord]) -> int:
-    """Store the leads the way the pipeline does, straight into moto's backend (a bench shortcut, not a pattern)."""
-    backend = dynamodb_backends[ACCOUNT_ID][REGION]
-    serializer = TypeSerializer()
+    """Store the leads the way the dedupe step does, straight into moto's tables (a bench shortcut, not a pattern)."""
     stored = 0
     for number, record in enumerate(records):
         lead = lead_of(record, number)
-        if lead is None:
-            continue
-        items = [
-            layout.lead_item(lead, 1),
-            {**layout.identity_key("email", lead.email_canonical), "lead_id": lead.lead_id},
-            *(layout.block_item(key, lead.lead_id, record_fields(lead)) for key in lead.match_keys),
-        ]
-        for item in items:
-            attrs = {k: serializer.serialize(v) for k, v in layout.to_dynamo(item).items()}
-            backend.put_item(table_name, attrs, overwrite=True)
-        stored += 1
+        if lead is not None:
+            put_straight(table_name, match_items(lead))
+            stored += 1
     return stored
 
 
