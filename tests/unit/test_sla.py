@@ -10,8 +10,9 @@ import pytest
 from leadflow.clock import FixedClock
 from leadflow.domain.sla import at_deadline, claim, deadline_after, record_touch
 from leadflow.models.lead import Assignment, Lead, Score, Stage
+from leadflow.models.lead_sla import Touch
 from leadflow.models.rules import parse_ruleset
-from leadflow.models.sla import SlaRules, SlaTarget, Touch
+from leadflow.models.sla import SlaRules, SlaTarget
 from leadflow.models.working_hours import WorkingHours
 
 from tests.unit.conftest import load_config

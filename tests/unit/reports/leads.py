@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from leadflow.models.lead import Assignment, HistoryEntry, Lead, Outcome, Score, Stage
-from leadflow.models.sla import SlaBreach, SlaState
+from leadflow.models.lead_sla import SlaBreach, SlaState
 from leadflow.models.submission import Source
 
 CAPTURED = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday

@@ -32,8 +32,8 @@ from leadflow.domain.attribution import channel_credits
 from leadflow.domain.latency_histogram import bucket_of
 from leadflow.domain.report_timing import first_reached, timing_counters
 from leadflow.models.lead import HistoryEntry, Lead
+from leadflow.models.owners import is_queue
 from leadflow.models.reports import FUNNEL_STAGES, NONE_VALUE, Cell, Contribution, Counters
-from leadflow.models.routing import is_queue
 
 _STAGE_KINDS = frozenset({"stage_changed", "disqualified", "recycled"})
 _MAX_VALUE_LENGTH = 200

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from leadflow.models.lead import Lead, Stage
-from leadflow.models.routing import is_queue
-from leadflow.models.sla import SlaBreach, SlaDecision, SlaRules, SlaState, SlaTarget, Touch
+from leadflow.models.lead_sla import SlaBreach, SlaState, Touch
+from leadflow.models.owners import is_queue
+from leadflow.models.sla import SlaDecision, SlaRules, SlaTarget
 from leadflow.models.working_hours import WEEKDAYS, WorkingHours
 
 # A business-hours walk looks at most this many days ahead: enough for any target and any sane opening days.

@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from leadflow.models.lead import Activity, Lead, Stage
-from leadflow.models.sla import TouchType
+from leadflow.models.lead_sla import TouchType
 from leadflow.models.submission import SubmissionIn
 
 EVENT_SOURCE = "leadflow"

@@ -9,8 +9,8 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, Field, computed_field
 
 from leadflow.models.enrolment import Enrolment
-from leadflow.models.routing import is_queue
-from leadflow.models.sla import SlaState, Touch
+from leadflow.models.lead_sla import SlaState, Touch
+from leadflow.models.owners import is_queue
 from leadflow.models.submission import CustomValue, Source
 
 

@@ -21,10 +21,9 @@ from pydantic import (
 )
 
 from leadflow.models.config_entry import NamedEntry, first_repeated
+from leadflow.models.owners import QUEUE_PATTERN
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
-QUEUE_PREFIX = "queue:"
-QUEUE_PATTERN = r"^queue:[a-z0-9][a-z0-9_-]{0,63}$"
 MAX_WEIGHT = 1000
 EntryId = Annotated[str, Field(pattern=ID_PATTERN)]
 
@@ -50,11 +49,6 @@ ROUTING_FIELDS: dict[str, FieldKind] = {
     "total": "number",
 }
 CUSTOM_FIELD_PREFIX = "fields."
-
-
-def is_queue(owner_id: str | None) -> bool:
-    """Whether an owner id is a queue (a lead waiting for a person to pick it up), not a rep."""
-    return owner_id is not None and owner_id.startswith(QUEUE_PREFIX)
 
 
 class OutOfOffice(BaseModel):

@@ -1,5 +1,5 @@
-"""SLA timers: the configured response time per priority (kind "sla"), what a lead keeps of its timer and its first
-touch, the touch request, and the state the SlaTimer state machine passes between its steps.
+"""SLA timers: the configured response time per priority (kind "sla"), the touch request, and the state the SlaTimer
+state machine passes between its steps. What a lead keeps of its timer and its first touch is in lead_sla.
 
 Errors in the configuration name the entry (`priority 'A1'`, `business_hours.start`), because the person fixing a
 YAML file needs to find it."""
@@ -12,9 +12,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
+from leadflow.models.lead_sla import TouchType
 from leadflow.models.working_hours import WorkingHours
 
-TouchType = Literal["call", "email", "meeting"]
 DEFAULT_PRIORITY = "default"
 
 _DURATION = re.compile(r"^\s*(\d+)\s+(business\s+)?(minutes?|hours?)\s*$", re.IGNORECASE)
@@ -104,14 +104,6 @@ class SlaRules(BaseModel):
         return DEFAULT_PRIORITY, self.default
 
 
-class Touch(BaseModel):
-    """A rep's contact with the lead: a call, an email, a meeting."""
-
-    type: TouchType
-    actor: str
-    at: datetime
-
-
 class TouchRequest(BaseModel):
     """POST /v1/leads/{id}/touch: what the rep did, who they are, and when (default: now)."""
 
@@ -127,39 +119,6 @@ class TouchRequest(BaseModel):
         if value is not None and value.tzinfo is None:
             raise ValueError("needs a time zone, e.g. 2026-11-23T09:30:00Z")
         return value
-
-
-class SlaBreach(BaseModel):
-    """A deadline a rep let pass without touching the lead."""
-
-    rep_id: str
-    deadline: datetime
-    at: datetime
-    action: Literal["reassigned", "escalated"]
-
-
-SlaStatus = Literal["running", "met", "escalated", "ended"]
-
-
-class SlaState(BaseModel):
-    """The lead's SLA timer: which execution owns it (`timer_id`), whose deadline runs now, the breaches so far.
-
-    One SLA runs from a lead's first assignment until it is touched (`met`) or escalated; reassignments within it
-    keep the count, so a lead is escalated after `max_reassignments` whichever execution handles it."""
-
-    timer_id: str
-    status: SlaStatus = "running"
-    priority: str
-    target: str = Field(description="The response time, as configured: `5 minutes`, `4 business hours`.")
-    rep_id: str = Field(description="The owner whose deadline runs.")
-    assigned_at: datetime = Field(description="The assignment the deadline runs for (one timer per assignment).")
-    started_at: datetime
-    deadline: datetime
-    reassignments: int = 0
-    owners: list[str] = Field(default_factory=list, description="Every owner in this SLA, first first.")
-    breaches: list[SlaBreach] = Field(default_factory=list)
-    escalated_to: str | None = None
-    ruleset_version: int
 
 
 SlaDecision = Literal["wait", "reassign", "escalate", "end"]

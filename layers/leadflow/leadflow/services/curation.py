@@ -15,7 +15,7 @@ from leadflow.domain.survivorship import email_identities
 from leadflow.models.events import LeadMerged, LeadUnmerged
 from leadflow.models.lead import HistoryEntry, Lead, Stage
 from leadflow.models.merge import MergeRecord
-from leadflow.models.routing import is_queue
+from leadflow.models.owners import is_queue
 from leadflow.models.rules import MatchingRuleSet
 from leadflow.ports import ConcurrentUpdate
 from leadflow.services.dedupe import record_fields, with_match_keys

@@ -22,7 +22,7 @@ from leadflow.domain.merge_chain import follow_merges
 from leadflow.models.erasure import ErasureOut, NotificationOut, PersonExport, PossibleDuplicateOut
 from leadflow.models.events import LeadErased
 from leadflow.models.lead import Activity, Lead
-from leadflow.models.routing import is_queue
+from leadflow.models.owners import is_queue
 from leadflow.models.submission import StoredSubmission
 from leadflow.ports import (
     AuditEntry,

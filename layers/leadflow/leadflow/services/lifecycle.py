@@ -16,7 +16,7 @@ from leadflow.domain.lifecycle import Change, Transition, apply_action, recycle,
 from leadflow.models.events import DomainEvent, LeadDisqualified, LeadRecycled, LeadStageChanged
 from leadflow.models.lead import HistoryEntry, HistoryKind, Lead, Stage
 from leadflow.models.lifecycle import LifecycleRules, StageRequest
-from leadflow.models.routing import is_queue
+from leadflow.models.owners import is_queue
 from leadflow.observability import logger
 from leadflow.ports import ConcurrentUpdate
 from leadflow.services.lead_updates import LeadNotFound, update_existing_lead

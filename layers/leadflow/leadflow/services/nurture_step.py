@@ -28,7 +28,7 @@ from leadflow.models.enrolment import MAX_ENROLMENTS, Enrolment
 from leadflow.models.events import DomainEvent
 from leadflow.models.lead import HistoryEntry, Lead
 from leadflow.models.nurture_events import NurtureExited, NurtureStepCompleted
-from leadflow.models.routing import is_queue
+from leadflow.models.owners import is_queue
 from leadflow.models.submission import CustomValue
 from leadflow.ports import ConcurrentUpdate, Notification
 from leadflow.services.announcements import queue_notification, record_and_publish

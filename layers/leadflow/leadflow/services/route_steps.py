@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from leadflow.domain.notifications import assignment_notification
 from leadflow.models.events import PipelineState
-from leadflow.models.routing import is_queue
+from leadflow.models.owners import is_queue
 from leadflow.services.announcements import queue_notification
 from leadflow.services.lead_updates import update_existing_lead
 from leadflow.services.routing import assign_lead

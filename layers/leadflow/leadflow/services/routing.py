@@ -15,8 +15,9 @@ from leadflow.domain.availability import daily_limit_reason, local_day, open_lim
 from leadflow.domain.routing import NoEligibleRep, RoutingInputs, builtin_routing, decide
 from leadflow.models.events import DomainEvent, LeadAssigned, LeadReassigned
 from leadflow.models.lead import PIPELINE_ACTOR, Assignment, HistoryEntry, Lead, Stage
+from leadflow.models.owners import is_queue
 from leadflow.models.roster import reference_problems
-from leadflow.models.routing import RoutingRuleSet, is_queue
+from leadflow.models.routing import RoutingRuleSet
 from leadflow.models.rules import Rep, RepRoster, parse_ruleset
 from leadflow.ports import Accounts, Counters, LeadRecords, RuleSets
 from leadflow.services.lead_updates import LeadNotFound, update_existing_lead

@@ -27,7 +27,7 @@ from leadflow.models.events import (
     SubmissionState,
 )
 from leadflow.models.lead import Activity, HistoryEntry, Lead, Score, Stage
-from leadflow.models.routing import is_queue
+from leadflow.models.owners import is_queue
 from leadflow.models.rules import ScoringRuleSet
 from leadflow.services.consent import announce_consent
 from leadflow.services.lead_updates import LeadNotFound, update_existing_lead

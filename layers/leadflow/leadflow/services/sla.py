@@ -28,9 +28,10 @@ from leadflow.models.events import (
     LeadTouched,
 )
 from leadflow.models.lead import HistoryEntry, Lead
-from leadflow.models.routing import is_queue
+from leadflow.models.lead_sla import SlaState, Touch
+from leadflow.models.owners import is_queue
 from leadflow.models.rules import RepRoster
-from leadflow.models.sla import SlaRules, SlaState, SlaTimerState, Touch, TouchRequest
+from leadflow.models.sla import SlaRules, SlaTimerState, TouchRequest
 from leadflow.ports import Notification
 from leadflow.services.announcements import queue_notification, record_and_publish
 from leadflow.services.lead_updates import update_existing_lead
