@@ -123,7 +123,11 @@ def dollars_per_unit_of_work(units: Mapping[str, float], prices: Prices) -> dict
 
 
 def _amounts(units: Mapping[str, float], members: tuple[str, ...]) -> str:
-    shown = [f"{units[u]:.4g} {UNIT_NAMES[u]}" for u in members if units.get(u)]
+    shown = [
+        f"{units[u]:.4g} {UNIT_NAMES[u].removesuffix('s') if units[u] == 1 else UNIT_NAMES[u]}"
+        for u in members
+        if units.get(u)
+    ]
     return ", ".join(shown) or "-"
 
 

@@ -142,3 +142,20 @@ def test_round_trips_follow_the_path_and_count_parallel_calls_once() -> None:
     assert path["assigned"] == 1 + 1 + 1 + 1 + 1 + 3 + 2
     assert path["notified"] is None  # no Notify step ran
     assert CallTree(calls).round_trips(calls[5]) == 3
+
+
+def test_the_private_methods_the_ledger_hooks_keep_their_signatures() -> None:
+    """The ledger wraps botocore's BaseClient._make_request and moto's ExecutionWorker._execution_logic (and
+    threading.Thread.start); a change of their parameters must fail here, not miscount quietly."""
+    import inspect
+
+    from infra.local.ledger_hooks import _ORIGINAL_LOGIC, _ORIGINAL_MAKE_REQUEST, _ORIGINAL_THREAD_START
+
+    assert list(inspect.signature(_ORIGINAL_MAKE_REQUEST).parameters) == [
+        "self",
+        "operation_model",
+        "request_dict",
+        "request_context",
+    ]
+    assert list(inspect.signature(_ORIGINAL_LOGIC).parameters) == ["self"]
+    assert list(inspect.signature(_ORIGINAL_THREAD_START).parameters) == ["self"]
