@@ -8,8 +8,10 @@ assignment still says who was passed over for being outside their hours when som
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
-from leadflow.models.rules import Rep
+if TYPE_CHECKING:
+    from leadflow.models.roster import Rep
 
 
 def unavailable_reason(rep: Rep, at: datetime) -> str | None:

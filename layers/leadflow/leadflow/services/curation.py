@@ -21,7 +21,7 @@ from leadflow.ports import ConcurrentUpdate
 from leadflow.services.dedupe import record_fields, with_match_keys
 from leadflow.services.lead_updates import LeadNotFound, update_existing_lead
 from leadflow.services.pipeline_deps import CurationDeps, active_ruleset
-from leadflow.services.routing import release_owner
+from leadflow.services.rep_load import release_owner
 from leadflow.services.score_steps import rescore_lead
 
 

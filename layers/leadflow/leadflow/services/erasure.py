@@ -44,7 +44,7 @@ from leadflow.ports import (
 )
 from leadflow.services.lead_updates import LeadNotFound
 from leadflow.services.lifecycle import CLOSED_STAGES
-from leadflow.services.routing import release_owner
+from leadflow.services.rep_load import release_owner
 
 
 class ErasureNotConfigured(Exception):

@@ -21,7 +21,7 @@ from leadflow.observability import logger
 from leadflow.ports import ConcurrentUpdate
 from leadflow.services.lead_updates import LeadNotFound, update_existing_lead
 from leadflow.services.pipeline_deps import DueJobDeps, LeadChangeDeps, active_ruleset
-from leadflow.services.routing import release_owner
+from leadflow.services.rep_load import release_owner
 
 RECYCLE_JOB = "recycle"
 RECYCLE_PAGE = 500

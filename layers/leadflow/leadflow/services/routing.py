@@ -22,6 +22,7 @@ from leadflow.models.rules import Rep, RepRoster, parse_ruleset
 from leadflow.ports import Accounts, Counters, LeadRecords, RuleSets
 from leadflow.services.lead_updates import LeadNotFound, update_existing_lead
 from leadflow.services.pipeline_deps import RoutingDeps, active_ruleset
+from leadflow.services.rep_load import daily_counter, open_counter, release_owner
 
 
 class AccountsAndLeads(Accounts, LeadRecords, Protocol):
@@ -33,6 +34,8 @@ __all__ = [
     "ReassignmentRefused",
     "UnknownRep",
     "assign_lead",
+    "daily_counter",
+    "open_counter",
     "reassign_lead",
     "release_owner",
 ]
@@ -50,14 +53,6 @@ class UnknownRep(ValueError):
 
 class ReassignmentRefused(Exception):
     """The lead cannot be reassigned as asked (it is closed, or the named rep cannot take leads)."""
-
-
-def open_counter(rep_id: str) -> str:
-    return f"open#{rep_id}"
-
-
-def daily_counter(rep_id: str, day: str) -> str:
-    return f"daily#{rep_id}#{day}"
 
 
 @dataclass(frozen=True)
@@ -240,11 +235,6 @@ def reassign_lead(
         release_owner(deps.config, previous)
     _announce(deps, saved, assignment, previous=previous, actor=actor, reason=reason, reassignment=True)
     return saved
-
-
-def release_owner(config: Counters, rep_id: str) -> None:
-    """A lead left the rep (reassigned, or closed): one fewer open lead against their capacity."""
-    config.decrement(open_counter(rep_id))
 
 
 def _managers_choice(

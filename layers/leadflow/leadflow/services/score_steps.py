@@ -33,7 +33,7 @@ from leadflow.services.consent import announce_consent
 from leadflow.services.lead_updates import LeadNotFound, update_existing_lead
 from leadflow.services.pipeline_deps import LeadChangeDeps, active_ruleset
 from leadflow.services.predictive import active_model, prediction_for
-from leadflow.services.routing import release_owner
+from leadflow.services.rep_load import release_owner
 from leadflow.services.step_deps import ScoreDeps
 
 
