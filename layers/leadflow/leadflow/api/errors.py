@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel
 
-from leadflow.models.api import ErrorBody
+from leadflow.models.answers import ErrorBody
 
 ERRORS: dict[int, str] = {
     400: "The body is not UTF-8 (or not the base64 it is marked as).",

@@ -3,31 +3,27 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
 
 from leadflow.api.deps import UseCase
 from leadflow.api.errors import WITH_BODY, error_response, responses
 from leadflow.api.resolver import document_form_body
 from leadflow.ids import INTAKE_IDEMPOTENCY_PREFIX
-from leadflow.models.api import SubmissionAccepted
+from leadflow.models.answers import SubmissionAccepted
 from leadflow.models.submission import SubmissionIn
 from leadflow.observability import metrics
 from leadflow.services.intake import IntakeDeps, accept_submission
 from leadflow.settings import settings
+
+# Powertools' idempotency (its DynamoDB persistence layer) is imported by the first request that sends an
+# Idempotency-Key: most forms send none, and a Lambda's cold start pays for every module imported.
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
 router = APIGatewayRouter()
 
@@ -56,6 +52,12 @@ def _accept(body: dict[str, Any], idempotency_key: str | None) -> dict[str, Any]
 @cache
 def _idempotent_accept() -> tuple[Any, IdempotencyConfig]:
     """Built on first use: the persistence layer needs the table name, which is read per cold start, not at import."""
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
     persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table, boto3_session=None)
     config = IdempotencyConfig(
         event_key_jmespath="key",
@@ -111,6 +113,11 @@ def submit_lead(
     if idempotency_key is None:
         accepted = _accept(body, None)
     else:
+        from aws_lambda_powertools.utilities.idempotency.exceptions import (
+            IdempotencyAlreadyInProgressError,
+            IdempotencyValidationError,
+        )
+
         try:
             accept_once, config = _idempotent_accept()
             config.register_lambda_context(router.lambda_context)  # in-progress records expire with the invocation

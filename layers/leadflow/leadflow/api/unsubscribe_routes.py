@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from leadflow.api.deps import UseCase
 from leadflow.api.errors import ERRORS
 from leadflow.domain.unsubscribe_token import MAX_TOKEN_LENGTH, InvalidToken
-from leadflow.models.api import ErrorBody
+from leadflow.models.answers import ErrorBody
 from leadflow.services.unsubscribe import UnsubscribeDeps, check, unsubscribe
 
 router = APIGatewayRouter()

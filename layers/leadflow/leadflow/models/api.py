@@ -1,4 +1,5 @@
-"""Shapes the HTTP API answers with; they are also what the OpenAPI document publishes."""
+"""Shapes the HTTP API answers with about leads and accounts; they are also what the OpenAPI document publishes.
+The error shape and the intake's answer, which need no lead, are in leadflow.models.answers."""
 
 from __future__ import annotations
 
@@ -9,12 +10,6 @@ from pydantic import BaseModel, Field
 from leadflow.models.account import Account
 from leadflow.models.lead import HistoryEntry, Lead, Score, Stage
 from leadflow.models.submission import SubmissionStatus
-
-
-class SubmissionAccepted(BaseModel):
-    submission_id: str
-    status: str = Field(default="accepted", description="Always `accepted`: the pipeline runs after the answer.")
-    links: dict[str, str]
 
 
 class SubmissionView(BaseModel):
@@ -45,11 +40,6 @@ class LeadDetail(Lead):
 class LeadList(BaseModel):
     items: list[Lead]
     next_cursor: str | None = Field(default=None, description="Pass as `cursor` to read the next page.")
-
-
-class ErrorBody(BaseModel):
-    message: str
-    errors: list[dict[str, object]] | None = None
 
 
 class CommitteeMember(BaseModel):
