@@ -1,16 +1,17 @@
 """Does a lead cost the same, capture to assigned, with 10,000 leads stored as with 200,000? It must: every lookup on
 its path is by key or a bounded query, never a scan or a read of a partition that grows with the table.
 
-Run: .venv/bin/python -m tests.bench.pipeline_scale [--sizes 10000 200000] [--probes 100] [--json PATH]
+Run: .venv/bin/python -m tests.bench.pipeline_scale [--sizes 10000 200000] [--probes 100] [--batch 10] [--json PATH]
 
 Each size runs in a process of its own: the in-process local runtime (infra/local/runtime.py, no HTTP server; the
 template, rules and demo data a user runs, nothing switched off), N leads of the labelled generator
 (tests/bench/dedupe_data.py) stored as the pipeline leaves them (tests/bench/stored_leads.py: profile, identity
 claims, match index, account and membership, owner and due-index entries, the processed submission; written straight
-into moto's tables), then `probes` further people of the same generator submitted one at a time through the real
-path: the intake function's API event, EventBridge's rule, the pipeline state machine (dedupe, enrich, score, route,
-notify) and every subscriber, until the runtime is settled. A probe is a demo request from a senior title, so most
-become MQLs and are routed; one that joins a stored lead that already has an owner is not routed again.
+into moto's tables), then further people of the same generator submitted one at a time through the real path: the
+intake function's API event, EventBridge's rule, the pipeline state machine (dedupe, enrich, score, route, notify)
+and every subscriber, until the runtime is settled. The sizes' processes stay up together and take turns, `batch`
+probes each, so a busy machine slows them alike. A probe is a demo request from a senior title, so most become MQLs
+and are routed; one that joins a stored lead that has an owner already is not routed again.
 
 Per probe: capture -> assigned (the lead's assignment.assigned_at - the submission's received_at, as
 pipeline_latency does), the wall time from the intake's call until the runtime settled, and the DynamoDB requests and
@@ -26,6 +27,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from datetime import datetime
@@ -36,6 +38,7 @@ REPO = Path(__file__).resolve().parents[2]
 SENIOR = ("VP Sales", "Head of Marketing", "Director of IT", "CTO", "Chief Revenue Officer", "VP Engineering")
 PROBE_FORM = "demo-request"
 WARM_UP = 3  # the first probes import every function on the path (cold starts): kept apart from the figures
+ANSWER = "@@pipeline_scale "  # marks a child's answers on its stdout
 POWERTOOLS = {
     "POWERTOOLS_SERVICE_NAME": "leadflow",
     "POWERTOOLS_METRICS_NAMESPACE": "leadflow",
@@ -45,23 +48,65 @@ POWERTOOLS = {
 }
 
 
-def measure(sizes: list[int], probes: int, seed: int = 7) -> dict[str, Any]:
-    """Each size in a fresh process (its own moto and memory), smallest first; figures by size and the ratios."""
-    by_size = {size: _run_child(size, probes, seed) for size in sorted(sizes)}
-    return {"probes": probes, "seed": seed, "sizes": by_size, "ratios": ratios(by_size)}
+def measure(sizes: list[int], probes: int, seed: int = 7, batch: int = 10) -> dict[str, Any]:
+    """Every size loaded in a process of its own (its own moto and memory), all alive at once; then probes in
+    batches of `batch`, taking turns between the sizes (the order reversed each round), so that a machine shared
+    with other work slows every size alike. Figures by size and the ratios largest/smallest."""
+    children = {size: _Child(size, probes, seed) for size in sorted(sizes)}
+    try:
+        loaded = {size: child.read() for size, child in children.items()}
+        runs: dict[int, list[dict[str, Any]]] = {size: [] for size in children}
+        order = list(children)
+        while any(len(runs[size]) < probes for size in order):
+            for size in order:
+                wanted = min(batch, probes - len(runs[size]))
+                if wanted:
+                    runs[size] += children[size].ask(f"probe {wanted}")
+            order.reverse()
+        ended = {size: child.ask("stop") for size, child in children.items()}
+    finally:
+        for child in children.values():
+            child.close()
+    by_size = {size: {**loaded[size], **ended[size], **summary(runs[size])} for size in children}
+    return {"probes": probes, "seed": seed, "batch": batch, "sizes": by_size, "ratios": ratios(by_size)}
 
 
-def _run_child(size: int, probes: int, seed: int) -> dict[str, Any]:
-    command = [sys.executable, "-m", "tests.bench.pipeline_scale", "--one", str(size), "--probes", str(probes)]
-    command += ["--seed", str(seed)]
-    # The layer first: the child runs this checkout's code even if the editable install points at another one.
-    path = (str(REPO / "layers" / "leadflow"), str(REPO), os.environ.get("PYTHONPATH"))
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, path))}
-    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"size {size} failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+class _Child:
+    """One size's process: `python -m tests.bench.pipeline_scale --serve SIZE`, asked for probes line by line."""
+
+    def __init__(self, size: int, probes: int, seed: int) -> None:
+        command = [sys.executable, "-m", "tests.bench.pipeline_scale", "--serve", str(size), "--probes", str(probes)]
+        command += ["--seed", str(seed)]
+        # The layer first: the child runs this checkout's code even if the editable install points at another one.
+        path = (str(REPO / "layers" / "leadflow"), str(REPO), os.environ.get("PYTHONPATH"))
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, path))}
+        self.size = size
+        self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 - closed by close()
+        self._process = subprocess.Popen(
+            command, cwd=REPO, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, text=True
+        )
+
+    def ask(self, command: str) -> Any:
+        assert self._process.stdin is not None
+        self._process.stdin.write(command + "\n")
+        self._process.stdin.flush()
+        return self.read()
+
+    def read(self) -> Any:
+        """The child's next answer: a line of its own (handlers may write their logs to stdout too)."""
+        assert self._process.stdout is not None
+        for line in self._process.stdout:
+            if line.startswith(ANSWER):
+                return json.loads(line.removeprefix(ANSWER))
+        self._stderr.seek(0)
+        tail = self._stderr.read()[-3000:]
+        raise RuntimeError(f"size {self.size}: the process ended ({self._process.wait()}) without answering:\n{tail}")
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+        self._stderr.close()
 
 
 def ratios(by_size: dict[int, dict[str, Any]]) -> dict[str, Any]:
@@ -90,7 +135,9 @@ def ratios(by_size: dict[int, dict[str, Any]]) -> dict[str, Any]:
 # --- one size, in its own process --------------------------------------------------------------------------------
 
 
-def measure_one(size: int, probes: int, seed: int) -> dict[str, Any]:
+def serve(size: int, probes: int, seed: int) -> None:
+    """Load the runtime with `size` leads, warm it up, then answer "probe N" (the runs, as JSON) and "stop" (what the
+    process held) from stdin, one line each."""
     for name, value in POWERTOOLS.items():
         os.environ.setdefault(name, value)
     from infra.local import moto_hooks
@@ -100,32 +147,33 @@ def measure_one(size: int, probes: int, seed: int) -> dict[str, Any]:
     from tests.bench.stored_leads import PipelineRules, preload_pipeline
 
     started = time.perf_counter()
-    # Twice the people needed: some have no usable email. The probes are people after the stored ones.
-    records = [labelled.record for labelled in generate(size + 2 * (WARM_UP + probes), seed)]
+    # About 1.6 records make a lead (a person's records that share an address make one), some have no usable
+    # email: room for the stored leads and, after them, the probes.
+    records = [labelled.record for labelled in generate(int(size * 1.8) + 4 * (WARM_UP + probes), seed)]
     generated_s = time.perf_counter() - started
     with LocalRuntime(RuntimeOptions(port=None)) as runtime:
         assert runtime.deployment is not None and runtime.ledger is not None
         started = time.perf_counter()
         leads_table = runtime.deployment.tables["LeadsTable"]
-        stored = preload_pipeline(leads_table, records[:size], PipelineRules.demo())
+        stored = preload_pipeline(leads_table, records, PipelineRules.demo(), size)
         load_s = time.perf_counter() - started
         moto_hooks.forget_index_partitions(dynamodb_backend().get_table(leads_table))  # filed again, all of them
         scheduled = {s.logical_id for s in runtime.deployment.schedules}
-        runs: list[dict[str, Any]] = []
-        for number, record in enumerate(records[size:], start=size):
-            run = _probe(runtime, record, number, scheduled)
-            if run is not None:
-                runs.append(run)
-            if len(runs) == WARM_UP + probes:
+        people = enumerate(records[stored["records"] :], start=stored["records"])
+        submitted = (run for number, record in people if (run := _probe(runtime, record, number, scheduled)))
+        warm_up = [next(submitted) for _ in range(WARM_UP)]
+        _answer({"stored": stored, "generate_s": round(generated_s, 1), "load_s": round(load_s, 1)})
+        for line in sys.stdin:
+            command, _, count = line.strip().partition(" ")
+            if command == "probe":
+                _answer([next(submitted) for _ in range(int(count))])
+            elif command == "stop":
+                _answer({"rss_mb": _rss_mb(), "warm_up": summary(warm_up)})
                 break
-    return {
-        "stored": stored,
-        "generate_s": round(generated_s, 1),
-        "load_s": round(load_s, 1),
-        "rss_mb": _rss_mb(),
-        "warm_up": summary(runs[:WARM_UP]),
-        **summary(runs[WARM_UP:]),
-    }
+
+
+def _answer(document: Any) -> None:
+    print(ANSWER + json.dumps(document), flush=True)
 
 
 def _probe(runtime: Any, record: Any, number: int, scheduled: set[str]) -> dict[str, Any] | None:
@@ -287,13 +335,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--probes", type=int, default=100)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one size, in this process (what measure runs)
+    parser.add_argument("--batch", type=int, default=10, help="probes per turn of each size")
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)  # one size's process (what measure starts)
     args = parser.parse_args(argv)
-    if args.one is not None:
-        print(json.dumps(measure_one(args.one, args.probes, args.seed)))
+    if args.serve is not None:
+        serve(args.serve, args.probes, args.seed)
         return 0
     started = time.perf_counter()
-    result = measure(args.sizes, args.probes, args.seed)
+    result = measure(args.sizes, args.probes, args.seed, args.batch)
     result["seconds"] = round(time.perf_counter() - started, 1)
     print(report(result))
     print(f"bench run time {result['seconds']:.0f} s")

@@ -224,10 +224,14 @@ def _typed(value: Any) -> DynamoType:
     return typed
 
 
-def preload_pipeline(table_name: str, records: list[MatchRecord], rules: PipelineRules) -> dict[str, int]:
-    """Store every record as the pipeline would have; counts of leads, MQLs, accounts and items written."""
-    counts = {"leads": 0, "mql": 0, "accounts": 0, "items": 0}
+def preload_pipeline(table_name: str, records: list[MatchRecord], rules: PipelineRules, leads: int) -> dict[str, int]:
+    """Store records as the pipeline would have until `leads` leads are stored (a person's records that share an
+    address make one lead); counts of leads, MQLs, accounts, items written and records used."""
+    counts = {"leads": 0, "mql": 0, "accounts": 0, "items": 0, "records": 0}
     for number, record in enumerate(records):
+        if counts["leads"] == leads:
+            break
+        counts["records"] += 1
         built = stored_lead(record, number, rules)
         if built is None:
             continue
@@ -235,5 +239,7 @@ def preload_pipeline(table_name: str, records: list[MatchRecord], rules: Pipelin
         counts["items"] += put_straight(table_name, pipeline_items(lead, submission, rules))
         counts["leads"] += 1
         counts["mql"] += lead.stage is Stage.MQL
+    if counts["leads"] < leads:
+        raise ValueError(f"{len(records)} records made {counts['leads']} leads, fewer than the {leads} asked for")
     counts["accounts"] = len(rules.accounts_seen)
     return counts
