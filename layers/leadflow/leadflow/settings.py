@@ -43,6 +43,9 @@ class Settings(BaseModel):
     unsubscribe_secret: SecretStr | None = None
     # The NurtureTrack state machine (its executions are the enrolments); empty where a function starts none.
     nurture_state_machine_arn: str = ""
+    # Seconds a warm function keeps a rule set before reading it again: a published change applies everywhere within
+    # this time (at once in the function that published it); 0 reads the config table on every use.
+    rule_sets_max_age_seconds: float = Field(default=60, ge=0, le=3600)
 
     @field_validator("enrichment_url")
     @classmethod
@@ -81,6 +84,7 @@ class Settings(BaseModel):
                 suppression_salt=env.get("LEADFLOW_SUPPRESSION_SALT") or None,
                 unsubscribe_secret_parameter=env.get("UNSUBSCRIBE_SECRET_PARAMETER", "").strip(),
                 unsubscribe_secret=env.get("LEADFLOW_UNSUBSCRIBE_SECRET") or None,
+                rule_sets_max_age_seconds=float(env.get("RULE_SETS_MAX_AGE_SECONDS", "").strip() or "60"),
             )
         except (ValidationError, ValueError) as exc:
             raise RuntimeError(f"leadflow is misconfigured; check the function's environment: {exc}") from exc

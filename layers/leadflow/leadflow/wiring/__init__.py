@@ -70,7 +70,8 @@ def match_index() -> DynamoMatchIndex:
 def config_store() -> DynamoConfigStore:
     from leadflow.adapters.dynamodb.config import DynamoConfigStore
 
-    return DynamoConfigStore(_dynamodb().Table(settings().config_table))
+    # One store per process, so a rule set read by one step is kept for the next (and a publish forgets it).
+    return DynamoConfigStore(_dynamodb().Table(settings().config_table), max_age=settings().rule_sets_max_age_seconds)
 
 
 @cache

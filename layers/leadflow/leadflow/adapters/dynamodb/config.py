@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from leadflow.adapters import layout
+from leadflow.adapters.dynamodb.config_cache import RuleSetCache, Stored
 from leadflow.adapters.dynamodb.writes import (
     CONDITION_FAILED,
     MAX_ATTEMPTS,
@@ -18,20 +21,31 @@ from leadflow.ports import ConcurrentUpdate
 
 
 class DynamoConfigStore:
-    """ConfigStore on the config table: versioned documents, the active pointer, and atomic counters."""
+    """ConfigStore on the config table: versioned documents, the active pointer, and atomic counters.
 
-    def __init__(self, table: Any) -> None:
+    `max_age`: seconds a warm function keeps the active version of a rule set before reading it again (0: read on
+    every use); a publish through this store is seen by its next read. Published versions are kept without expiry.
+    Counters are never kept: each is read or changed in the table."""
+
+    def __init__(self, table: Any, *, max_age: float = 0.0, now: Callable[[], float] = time.monotonic) -> None:
         self._table = table
+        self._cache = RuleSetCache(max_age, now=now)
 
     def active(self, kind: str) -> tuple[int, dict[str, Any]] | None:
-        item = self._table.get_item(Key=layout.config_active_key(kind), ConsistentRead=True).get("Item")
-        if not item:
-            return None
-        return int(item["version"]), json.loads(item["body"])
+        stored = self._cache.active(kind, lambda: self._read_active(kind))
+        return None if stored is None else (stored[0], json.loads(stored[1]))
 
     def version(self, kind: str, version: int) -> dict[str, Any] | None:
+        text = self._cache.version(kind, version, lambda: self._read_version(kind, version))
+        return None if text is None else dict(json.loads(text))
+
+    def _read_active(self, kind: str) -> Stored:
+        item = self._table.get_item(Key=layout.config_active_key(kind), ConsistentRead=True).get("Item")
+        return (int(item["version"]), str(item["body"])) if item else None
+
+    def _read_version(self, kind: str, version: int) -> str | None:
         item = self._table.get_item(Key=layout.config_version_key(kind, version)).get("Item")
-        return None if not item else dict(json.loads(item["body"]))
+        return str(item["body"]) if item else None
 
     def publish(self, kind: str, body: dict[str, Any]) -> int:
         # The body is stored as JSON text, as written: no Decimal round trip, and the doc reads back exactly.
@@ -49,6 +63,7 @@ class DynamoConfigStore:
             except ClientError as exc:
                 lost_race(exc)
                 continue  # another publish won this version number; read the new active one and go again
+            self._cache.forget(kind)
             return version
         raise ConcurrentUpdate(f"config {kind!r} kept changing while publishing; try again")
 
