@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from leadflow.models.lead import Activity, Firmographics, Lead, Outcome
-from leadflow.services import predictive
+from leadflow.services import predictive, predictive_scoring
 from leadflow.services.pipeline import rescore_lead
 from leadflow.services.pipeline_deps import PipelineDeps
 
@@ -60,7 +60,7 @@ def test_below_the_minimum_of_outcomes_nothing_is_trained_and_rules_alone_decide
 
     assert not run.trained and run.examples == 40
     assert "not enough outcomes" in run.reason and "rules alone" in run.reason
-    assert predictive.active_model(deps.config) is None
+    assert predictive_scoring.active_model(deps.config) is None
     lead = rescore_lead("lead_00000000000000000000000001", deps, ref="test")
     assert lead.score is not None and lead.score.predictive is None
 
@@ -74,7 +74,7 @@ def test_with_enough_outcomes_a_model_is_published_and_scores_carry_its_probabil
 
     assert run.trained and run.version == 1 and run.examples == 400
     assert run.holdout_auc is not None and run.holdout_auc > 0.75
-    model = predictive.active_model(deps.config)
+    model = predictive_scoring.active_model(deps.config)
     assert model is not None and model.version == 1 and model.metrics["holdout_auc"] == round(run.holdout_auc, 4)
     keen = closed_lead(deps, 9001, senior=True, webinars=3, won=True)
     cold = closed_lead(deps, 9002, senior=False, webinars=0, won=False)

@@ -12,18 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from pydantic import ValidationError
-
 from leadflow.domain.lead_features import lead_features
 from leadflow.domain.model_metrics import roc_auc, stratified_split
 from leadflow.domain.predictive_features import Value
-from leadflow.domain.predictive_model import ModelKind, NotEnoughOutcomes, PredictiveModel, kind_for, predict, train
-from leadflow.models.lead import Lead, Prediction
+from leadflow.domain.predictive_model import ModelKind, NotEnoughOutcomes, kind_for, predict, train
 from leadflow.models.rules import ScoringRuleSet
 from leadflow.ports import Clock, LeadRecords, Outcomes, RuleSets
 from leadflow.services.pipeline_deps import active_ruleset
+from leadflow.services.predictive_scoring import MODEL_KIND
 
-MODEL_KIND = "model"
 TARGET = "won"
 HOLDOUT = 0.3
 SEED = 7
@@ -60,30 +57,6 @@ class TrainingRun:
     reason: str = ""
     #: boosted trees with enough outcomes of each kind, logistic regression with fewer (see predictive_model).
     kind: ModelKind | None = None
-
-
-def active_model(config: RuleSets) -> PredictiveModel | None:
-    """The published model, with its store version; None before the first one (or if the stored one is unreadable:
-    scoring must go on with rules alone rather than fail)."""
-    found = config.active(MODEL_KIND)
-    if found is None:
-        return None
-    version, body = found
-    try:
-        return PredictiveModel.model_validate({**body, "version": version})
-    except ValidationError:
-        return None
-
-
-def prediction_for(lead: Lead, model: PredictiveModel | None, now: datetime) -> Prediction | None:
-    if model is None:
-        return None
-    predicted = predict(model, lead_features(lead, now))
-    return Prediction(
-        probability=round(predicted.probability, 4),
-        reasons=[str(reason) for reason in predicted.reasons],
-        model_version=model.version,
-    )
 
 
 def retrain(deps: TrainingDeps) -> TrainingRun:

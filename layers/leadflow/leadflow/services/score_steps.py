@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from leadflow.domain.consent import after_unsubscribes
 from leadflow.domain.identity import canonical_email
 from leadflow.domain.merge import add_activity
 from leadflow.domain.merge_chain import follow_merges
 from leadflow.domain.ownership import Release, released_if_demoted
-from leadflow.domain.predictive_model import PredictiveModel
 from leadflow.domain.scoring import SCORED_STAGES, mql_reason, score_lead, stage_after_scoring
 from leadflow.models.events import (
     DomainEvent,
@@ -32,9 +32,12 @@ from leadflow.models.rules import ScoringRuleSet
 from leadflow.services.consent import announce_consent
 from leadflow.services.lead_updates import LeadNotFound, update_existing_lead
 from leadflow.services.pipeline_deps import LeadChangeDeps, active_ruleset
-from leadflow.services.predictive import active_model, prediction_for
+from leadflow.services.predictive_scoring import active_model, prediction_for
 from leadflow.services.rep_load import release_owner
 from leadflow.services.step_deps import ScoreDeps
+
+if TYPE_CHECKING:
+    from leadflow.domain.predictive_model import PredictiveModel
 
 
 def score(state: SubmissionState, deps: ScoreDeps) -> SubmissionState:
