@@ -121,6 +121,7 @@ class LocalRuntime:
         moto_hooks.query_index_partitions()  # after the two above: it wraps their write and query methods
         moto_hooks.size_items_once()
         moto_hooks.back_up_only_what_a_transaction_writes()
+        moto_hooks.copy_updated_items_only_for_streams()
         moto_hooks.check_update_expressions_once()
         moto_hooks.copy_update_expressions_as_trees()
         moto_hooks.look_up_handler_methods_once()

@@ -182,3 +182,54 @@ def test_unsigned_requests_reach_the_runtimes_account_and_presigned_urls_are_sti
     assert arn == f"arn:aws:sqs:us-east-1:{ACCOUNT_ID}:q"
     assert sent and not any("Authorization" in headers for headers in sent)
     assert "X-Amz-Signature=" in presigned
+
+
+def test_an_update_copies_the_item_only_for_a_table_with_a_stream() -> None:
+    import copy
+
+    import moto.dynamodb.responses as dynamodb_responses
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodb.models.dynamo_type import Item
+
+    copied: list[str] = []
+    real_deepcopy = copy.deepcopy
+
+    def counting(value: object, memo: object = None) -> object:
+        if isinstance(value, Item):
+            copied.append(str(value.hash_key.value))
+        return real_deepcopy(value, memo)  # type: ignore[arg-type]
+
+    update = {"UpdateExpression": "SET n = :n", "ExpressionAttributeValues": {":n": {"N": "2"}}}
+    with mock_aws():
+        moto_hooks.serialise_dynamodb_writes()
+        moto_hooks.copy_updated_items_only_for_streams()
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        streamed = {"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}}
+        for name, stream in (("plain", {}), ("streamed", streamed)):
+            client.create_table(
+                TableName=name,
+                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                BillingMode="PAY_PER_REQUEST",
+                **stream,
+            )
+            client.put_item(TableName=name, Item={"pk": {"S": name}, "n": {"N": "1"}})
+        copy.deepcopy = counting  # type: ignore[assignment]
+        try:
+            old = client.update_item(
+                TableName="plain", Key={"pk": {"S": "plain"}}, **update, ReturnValues="UPDATED_OLD"
+            )["Attributes"]
+            for name in ("plain", "streamed"):
+                client.update_item(TableName=name, Key={"pk": {"S": name}}, **update)
+        finally:
+            copy.deepcopy = real_deepcopy
+        stream = dynamodb_backends["123456789012"]["us-east-1"].get_table("streamed").stream_shard
+        records = [record.record for record in stream.items]
+        plain = client.get_item(TableName="plain", Key={"pk": {"S": "plain"}})["Item"]
+
+    modified = [r["dynamodb"] for r in records if r["eventName"] == "MODIFY"]
+    assert [(m["OldImage"]["n"], m["NewImage"]["n"]) for m in modified] == [({"N": "1"}, {"N": "2"})]
+    assert plain["n"] == {"N": "2"}
+    assert old == {"n": {"N": "1"}}
+    assert "copy.deepcopy(self.dynamodb_backend.get_item(name, key))" in inspect.getsource(dynamodb_responses)
+    assert copied == ["streamed"]  # the old image of the stream record, and no other copy
