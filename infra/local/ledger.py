@@ -12,6 +12,7 @@ config at start-up, the dashboard, waiting for executions to settle) have no suc
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -61,6 +62,7 @@ class Ledger:
         self._dynamodb = dynamodb
         self._lock = threading.Lock()
         self._local = threading.local()
+        self._threads = itertools.count(1)
         self._running: dict[int, tuple[Any, str]] = {}  # STANDARD executions not finished: (worker, its workflow)
         self._standard = {m.logical_id for m in machines.values() if m.kind == "STANDARD"}
         self.active = False
@@ -103,6 +105,14 @@ class Ledger:
     def adopt(self, stack: list[Call]) -> None:
         self._local.stack = list(stack)
 
+    def _thread(self) -> int:
+        """This thread's number, never given to another (an ident is reused once its thread has ended: two threads
+        a function started one after the other must not look like one)."""
+        number: int | None = getattr(self._local, "thread", None)
+        if number is None:
+            number = self._local.thread = next(self._threads)
+        return number
+
     def current(self) -> int | None:
         stack = self._stack()
         return stack[-1].id if stack else None
@@ -116,7 +126,7 @@ class Ledger:
     def _open(self, service: str, operation: str, parent: int | None) -> Call:
         with self._lock:
             self._next_id += 1
-            call = Call(self._next_id, parent, service, operation, time.perf_counter(), thread=threading.get_ident())
+            call = Call(self._next_id, parent, service, operation, time.perf_counter(), thread=self._thread())
             if len(self.calls) < MAX_CALLS:
                 self.calls.append(call)
         return call

@@ -159,3 +159,21 @@ def test_the_private_methods_the_ledger_hooks_keep_their_signatures() -> None:
     ]
     assert list(inspect.signature(_ORIGINAL_LOGIC).parameters) == ["self"]
     assert list(inspect.signature(_ORIGINAL_THREAD_START).parameters) == ["self"]
+
+
+def test_requests_a_function_sends_side_by_side_on_threads_it_started_cost_the_busiest_thread() -> None:
+    calls = [
+        call(1, None, "lambda DedupeFunction", (0, 20)),
+        call(2, 1, "dynamodb PutItem", (1, 2)),
+        # three queries, each on a thread of its own: in-process they need not overlap in time to be side by side
+        call(3, 1, "dynamodb Query", (3, 4), thread=7),
+        call(4, 1, "dynamodb Query", (4.1, 5), thread=8),
+        call(5, 1, "dynamodb Query", (5.1, 6), thread=9),
+        call(6, 1, "dynamodb PutItem", (7, 8)),
+        call(7, 1, "dynamodb GetItem", (9, 10), thread=11),  # two reads on one thread: one after the other
+        call(8, 1, "dynamodb GetItem", (10.1, 11), thread=11),
+        call(9, 1, "dynamodb GetItem", (9.5, 10.5), thread=12),
+        call(10, 1, "lambda NurtureFunction", (12, 19), thread=13),  # a target it started: not waited for
+    ]
+
+    assert CallTree(calls).round_trips(calls[0]) == 1 + 1 + 1 + 1 + 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -48,6 +49,40 @@ def test_a_filed_lead_is_found_under_each_of_its_keys_once(stores: Stores) -> No
     found = stores.index.candidates(["n:WTFLT:d", "p:+14155550134", "x:unknown"], per_key=10)
 
     assert [(c.lead_id, c.record) for c in found] == [("lead-a", {"last_name": "Whitfield"})]
+
+
+def test_candidates_come_in_the_order_of_the_keys_asked_each_lead_once(stores: Stores) -> None:
+    stores.index.file("lead-z", ["k:1"], {"n": 1}, previous_keys=[])
+    stores.index.file("lead-a", ["k:2", "k:3"], {"n": 2}, previous_keys=[])
+
+    forwards = stores.index.candidates(["k:1", "k:2", "k:3"], per_key=10)
+    backwards = stores.index.candidates(["k:3", "k:2", "k:1"], per_key=10)
+
+    assert [c.lead_id for c in forwards] == ["lead-z", "lead-a"]
+    assert [c.lead_id for c in backwards] == ["lead-a", "lead-z"]
+
+
+def test_the_keys_queries_are_in_flight_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A submission's dedupe waits for one round trip for its candidates, not one per blocking key: each query
+    waits here until all three are sent, which one query after another never would."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws(config=MOTO_CONFIG):
+        tables = create_tables(boto3.resource("dynamodb", region_name="us-east-1"))
+        index = DynamoMatchIndex(tables.leads)
+        for n, key in enumerate(("k:1", "k:2", "k:3")):
+            index.file(f"lead-{n}", [key], {"n": n}, previous_keys=[])
+        all_sent = threading.Barrier(3, timeout=10)
+
+        def wait_for_the_others(**_: object) -> None:  # returning None lets the request go on
+            all_sent.wait()
+
+        tables.leads.meta.client.meta.events.register("before-send.dynamodb.Query", wait_for_the_others)
+
+        found = index.candidates(["k:1", "k:2", "k:3"], per_key=10)
+
+    assert [(c.lead_id, c.record) for c in found] == [("lead-0", {"n": 0}), ("lead-1", {"n": 1}), ("lead-2", {"n": 2})]
 
 
 def test_refiling_moves_a_lead_off_keys_it_no_longer_has(stores: Stores) -> None:
