@@ -5,7 +5,7 @@ service; moto is pinned exactly in pyproject.toml and tests/infra/test_moto_hook
 or signature changes (registry.py lists them).
 """
 
-from infra.local.moto_hooks.core import leave_requests_unsigned, look_up_handler_methods_once
+from infra.local.moto_hooks.core import leave_requests_unsigned, look_up_handler_methods_once, spare_per_request_work
 from infra.local.moto_hooks.dynamodb import (
     WriteListener,
     answer_items_as_json,
@@ -65,5 +65,6 @@ __all__ = [
     "serialise_dynamodb_writes",
     "signature_drift",
     "size_items_once",
+    "spare_per_request_work",
     "state_machines_follow_clock",
 ]

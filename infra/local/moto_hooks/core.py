@@ -1,5 +1,5 @@
-"""moto's request handling as a service answers it: the handler's method names looked up once per class, and no
-signature computed for a request that never leaves the process."""
+"""moto's request handling as a service answers it: the handler's method names looked up once per class, no
+signature computed for a request that never leaves the process, and every hook that spares per-request work."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from typing import Any
 
 import moto.core.responses as moto_responses
 from botocore.signers import RequestSigner
+
+from infra.local.moto_hooks.dynamodb import copy_update_expressions_as_trees
+from infra.local.moto_hooks.step_functions import parse_each_definition_once, parse_each_json_path_once
 
 _SIGN = RequestSigner.sign
 
@@ -40,3 +43,13 @@ def leave_requests_unsigned() -> None:
             _SIGN(self, operation_name, request, region_name, signing_type, *args, **kwargs)
 
     RequestSigner.sign = sign  # type: ignore[method-assign]
+
+
+def spare_per_request_work() -> None:
+    """Every hook that does once, or not at all, what moto does for each request and AWS does not: the handler's
+    method names, request signatures, state machine definitions and JSONPaths parsed, update expressions copied."""
+    look_up_handler_methods_once()
+    leave_requests_unsigned()
+    copy_update_expressions_as_trees()
+    parse_each_definition_once()
+    parse_each_json_path_once()

@@ -59,13 +59,16 @@ def parse_each_definition_once() -> None:
     load. The parsed program keeps no execution's state (each execution's data lives in its own environment), so
     executions of one definition share one parse."""
     programs: dict[str, EvalComponent] = {}
+    parsing = threading.Lock()
     original = HOOKED["ExecutionWorker._get_evaluation_entrypoint"]
 
     def evaluation_entrypoint(self: ExecutionWorker) -> EvalComponent:
         definition = self._evaluation_details.state_machine_details.definition
         program = programs.get(definition)
-        if program is None:  # two first executions may both parse it: the same program either way
-            program = programs[definition] = original(self)
+        if program is None:
+            with parsing:  # a burst of first executions waits for one parse
+                program = programs.get(definition) or original(self)
+                programs[definition] = program
         return program
 
     ExecutionWorker._get_evaluation_entrypoint = evaluation_entrypoint  # type: ignore[method-assign]
