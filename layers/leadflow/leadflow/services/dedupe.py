@@ -23,7 +23,7 @@ from leadflow.models.lead import ConsentRecord, EmailQuality, HistoryEntry, Lead
 from leadflow.models.rules import MatchingRuleSet
 from leadflow.models.submission import StoredSubmission, SubmissionIn, SubmissionStatus
 from leadflow.ports import ConcurrentUpdate, DuplicateLink, IndexedRecord
-from leadflow.services.lead_updates import update_lead
+from leadflow.services.lead_updates import UNREAD, Unread, update_lead
 from leadflow.services.pipeline_deps import active_ruleset
 from leadflow.services.step_deps import DedupeDeps
 from leadflow.services.sweep import first_sweep_at
@@ -122,7 +122,12 @@ def with_match_keys(lead: Lead) -> Lead:
 
 
 def _join(
-    run: SubmissionState, deps: DedupeDeps, lead_id: str, *, returning: bool = False
+    run: SubmissionState,
+    deps: DedupeDeps,
+    lead_id: str,
+    *,
+    returning: bool = False,
+    as_read: Lead | Unread | None = UNREAD,
 ) -> tuple[Lead, bool, list[str]]:
     """Apply the submission to `lead_id` (creating it when new): (lead, created, the keys it was filed under).
 
@@ -151,7 +156,7 @@ def _join(
         quality = EmailQuality(typo_of=flags.typo_of, disposable=flags.disposable, role=flags.role)
         return joined.model_copy(update={"email_quality": quality})
 
-    lead = update_lead(deps.store, lead_id, join)
+    lead = update_lead(deps.store, lead_id, join, as_read=as_read)
     assert lead is not None
     return lead, created, previous_keys
 
@@ -170,12 +175,15 @@ def dedupe(state: SubmissionState, deps: DedupeDeps) -> SubmissionState:
     lead_id, match, new_email = _resolve_owner(state, deps, canonical)
     # Only a new email can be a returning person: once their new lead exists, its consent evolves as any lead's.
     returning = new_email and suppressed
+    # A new email's own lead was just read, absent: it is created without a second read (if another run created it
+    # since, the conditional write fails and the lead is read then).
+    as_read: Lead | Unread | None = None if new_email and lead_id == lead_id_for(state.submission_id) else UNREAD
     for _ in range(MAX_MERGE_HOPS):
         try:
-            lead, created, previous_keys = _join(state, deps, lead_id, returning=returning)
+            lead, created, previous_keys = _join(state, deps, lead_id, returning=returning, as_read=as_read)
             break
         except _MergedAway as moved:
-            lead_id = moved.survivor
+            lead_id, as_read = moved.survivor, UNREAD
     else:
         raise ConcurrentUpdate(f"lead {lead_id} was merged away more than {MAX_MERGE_HOPS} times in a row")
     deps.index.file(lead_id, lead.match_keys, record_fields(lead), previous_keys)

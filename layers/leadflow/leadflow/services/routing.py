@@ -188,7 +188,7 @@ def assign_lead(
     claims = _Claims(deps.config, deps.clock.now())
     decided = decide(lead, _inputs(deps, config, lead, claims, exclude))
     assignment = decided.model_copy(update={"actor": actor, "reason": _joined(decided.reason, reason)})
-    saved = _save(deps, lead_id, assignment, claims, _routable)
+    saved = _save(deps, lead_id, assignment, claims, _routable, as_read=lead)
     if saved is None:
         return deps.store.get_lead(lead_id) or lead
     _announce(deps, saved, assignment, previous=None, actor=actor, reason=reason, reassignment=False)
@@ -228,7 +228,7 @@ def reassign_lead(
     assignment = decided.model_copy(
         update={"actor": actor, "previous_owner": previous, "reason": _joined(decided.reason, reason)}
     )
-    saved = _save(deps, lead_id, assignment, claims, lambda current: current.owner_id == previous)
+    saved = _save(deps, lead_id, assignment, claims, lambda current: current.owner_id == previous, as_read=lead)
     if saved is None:
         return deps.store.get_lead(lead_id) or lead
     if previous is not None and not is_queue(previous):
@@ -263,8 +263,11 @@ def _managers_choice(
     )
 
 
-def _save(deps: RoutingDeps, lead_id: str, assignment: Assignment, claims: _Claims, still_applies: Any) -> Lead | None:
-    """Store the assignment if `still_applies` to the lead as it is then; None (capacity given back) if not."""
+def _save(
+    deps: RoutingDeps, lead_id: str, assignment: Assignment, claims: _Claims, still_applies: Any, *, as_read: Lead
+) -> Lead | None:
+    """Store the assignment if `still_applies` to the lead as it is then; None (capacity given back) if not. The
+    lead as the step read it is tried first: no second read, and a write made since fails on its version."""
     saved = False
 
     def change(current: Lead) -> Lead | None:
@@ -276,7 +279,7 @@ def _save(deps: RoutingDeps, lead_id: str, assignment: Assignment, claims: _Clai
         return current.model_copy(update=update)
 
     try:
-        lead = update_existing_lead(deps.store, lead_id, change)
+        lead = update_existing_lead(deps.store, lead_id, change, as_read=as_read)
     except Exception:
         claims.release()
         raise
