@@ -1,5 +1,6 @@
 """Routing a lead of a big account costs what it costs for a small one: the account-owner lookup reads the first
-few leads filed under the account, never the whole account (DynamoDB bills a Query by what it reads)."""
+few leads filed under the account, never the whole account (DynamoDB bills a Query by what it reads), and reads those
+leads together, in one round trip."""
 
 from __future__ import annotations
 
@@ -41,8 +42,10 @@ def test_the_account_owner_of_a_500_lead_account_is_found_reading_20_of_them(mon
             store.save_lead(lead, expected_version=None)
             store.link_account(account, lead.lead_id)
         member_items_read: list[int] = []
+        requests: list[str] = []
 
         def count_read(parsed: dict[str, Any], model: Any, **_: Any) -> None:
+            requests.append(model.name)
             if model.name == "Query":
                 member_items_read.append(parsed["ScannedCount"])
 
@@ -51,6 +54,7 @@ def test_the_account_owner_of_a_500_lead_account_is_found_reading_20_of_them(mon
 
     assert owner == "ana"
     assert sum(member_items_read) == ACCOUNT_LEADS_READ
+    assert requests == ["GetItem", "Query", "BatchGetItem"]  # the account, its first leads' ids, those leads at once
 
 
 def test_the_first_leads_of_an_account_are_those_filed_first_and_all_without_a_bound(monkeypatch: Any) -> None:

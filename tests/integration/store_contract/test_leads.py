@@ -104,6 +104,20 @@ def test_saving_at_the_version_read_increments_it(stores: Stores) -> None:
     assert stores.leads.get_lead("lead-1") == second
 
 
+def test_leads_read_together_come_as_stored_in_the_order_asked_each_once_the_missing_left_out(stores: Stores) -> None:
+    # more than one BatchGetItem holds (100 keys), so the reads go in several requests
+    saved = [stores.leads.save_lead(lead(f"lead-{n:03d}"), expected_version=None) for n in range(120)]
+    newer = stores.leads.save_lead(saved[7].model_copy(update={"company": "Newer"}), expected_version=1)
+    asked = [f"lead-{n:03d}" for n in range(119, -1, -1)] + ["lead-404", "lead-007"]
+
+    found = stores.leads.get_leads(asked)
+
+    assert [found_lead.lead_id for found_lead in found] == [f"lead-{n:03d}" for n in range(119, -1, -1)]
+    assert found[119 - 7] == newer
+    assert found[0] == saved[119]
+    assert stores.leads.get_leads([]) == []
+
+
 def test_saving_with_a_stale_version_raises_concurrent_update_and_keeps_the_newer(stores: Stores) -> None:
     first = stores.leads.save_lead(lead(), expected_version=None)
     stores.leads.save_lead(first.model_copy(update={"company": "Newer"}), expected_version=1)

@@ -86,6 +86,10 @@ class LeadRecords(Protocol):
 
     def get_lead(self, lead_id: str) -> Lead | None: ...
 
+    def get_leads(self, lead_ids: Sequence[str]) -> list[Lead]:
+        """The leads of these ids that exist, each once, in the order asked; read together (one round trip for up
+        to 100), as up to date as get_lead's."""
+
     def save_lead(self, lead: Lead, *, expected_version: int | None) -> Lead:
         """Store `lead` with version expected_version+1 (None: must not exist yet); ConcurrentUpdate otherwise."""
 

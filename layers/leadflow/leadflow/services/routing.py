@@ -137,9 +137,9 @@ def account_owner(store: AccountsAndLeads, lead: Lead) -> str | None:
     if account is not None and account.owner_id:
         return account.owner_id
     owned: list[tuple[datetime, str]] = []
-    for lead_id in store.account_lead_ids(lead.account_id, first=ACCOUNT_LEADS_READ):
-        other = store.get_lead(lead_id) if lead_id != lead.lead_id else None
-        if other is None or other.merged_into or other.assignment is None or not other.owner_id:
+    filed = store.account_lead_ids(lead.account_id, first=ACCOUNT_LEADS_READ)
+    for other in store.get_leads([lead_id for lead_id in filed if lead_id != lead.lead_id]):  # read together
+        if other.merged_into or other.assignment is None or not other.owner_id:
             continue
         if not is_queue(other.owner_id):
             owned.append((other.assignment.assigned_at, other.owner_id))

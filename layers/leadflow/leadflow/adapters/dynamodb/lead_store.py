@@ -26,6 +26,8 @@ from leadflow.models.merge import MergeRecord
 from leadflow.models.submission import StoredSubmission, SubmissionStatus
 from leadflow.ports import ConcurrentUpdate, OutcomePage, Page
 
+BATCH_GET_KEYS = 100  # BatchGetItem's limit per request
+
 
 class DynamoLeadStore:
     """LeadStore on the leads table. `table` is a boto3 DynamoDB Table resource (it converts Python values)."""
@@ -149,6 +151,26 @@ class DynamoLeadStore:
         # Consistent, because the version read here is the condition of the next save.
         item = self._table.get_item(Key=layout.lead_key(lead_id), ConsistentRead=True).get("Item")
         return layout.lead_from_item(item) if item else None
+
+    def get_leads(self, lead_ids: Sequence[str]) -> list[Lead]:
+        # One BatchGetItem per 100 keys, strongly consistent as get_lead; the units are the same as one read each.
+        wanted = list(dict.fromkeys(lead_ids))
+        found: dict[str, Lead] = {}
+        for start in range(0, len(wanted), BATCH_GET_KEYS):
+            keys = [layout.lead_key(lead_id) for lead_id in wanted[start : start + BATCH_GET_KEYS]]
+            for _ in range(MAX_ATTEMPTS):
+                response = self._table.meta.client.batch_get_item(
+                    RequestItems={self._table.name: {"Keys": keys, "ConsistentRead": True}}
+                )
+                for item in response["Responses"].get(self._table.name, []):
+                    lead = layout.lead_from_item(item)
+                    found[lead.lead_id] = lead
+                keys = response.get("UnprocessedKeys", {}).get(self._table.name, {}).get("Keys", [])
+                if not keys:
+                    break
+            else:
+                raise RuntimeError(f"DynamoDB left {len(keys)} leads unread after {MAX_ATTEMPTS} attempts (throttled)")
+        return [found[lead_id] for lead_id in wanted if lead_id in found]
 
     def save_lead(self, lead: Lead, *, expected_version: int | None) -> Lead:
         item = layout.lead_item(lead, (expected_version or 0) + 1)

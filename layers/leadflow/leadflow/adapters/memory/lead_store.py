@@ -106,6 +106,10 @@ class InMemoryLeadStore:
             item = self._table.get(layout.lead_key(lead_id))
         return layout.lead_from_item(item) if item else None
 
+    def get_leads(self, lead_ids: Sequence[str]) -> list[Lead]:
+        found = (self.get_lead(lead_id) for lead_id in dict.fromkeys(lead_ids))
+        return [lead for lead in found if lead is not None]
+
     def save_lead(self, lead: Lead, *, expected_version: int | None) -> Lead:
         item = layout.lead_item(lead, (expected_version or 0) + 1)
         with self._table.lock:
