@@ -4,6 +4,7 @@ leads together, in one round trip."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -70,3 +71,23 @@ def test_the_first_leads_of_an_account_are_those_filed_first_and_all_without_a_b
         assert store.account_lead_ids(ACCOUNT, first=20) == ids[:20]
         assert store.account_lead_ids(ACCOUNT) == ids
         assert store.account_lead_ids("nobody.example", first=20) == []
+
+
+def test_filing_a_lead_under_its_account_sends_both_writes_at_once(monkeypatch: Any) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    with mock_aws(config=MOTO_CONFIG):
+        table = create_tables(boto3.resource("dynamodb", region_name="us-east-1")).leads
+        store = DynamoLeadStore(table)
+        account = Account(account_id=ACCOUNT, created_at=NOW)
+        both_sent = threading.Barrier(2, timeout=10)  # one write after the other would never get past it
+
+        def wait_for_the_other(**_: Any) -> None:  # returning None lets the request go on
+            both_sent.wait()
+
+        table.meta.client.meta.events.register("before-send.dynamodb.PutItem", wait_for_the_other)
+        created = store.link_account(account, "lead_a")
+        created_again = store.link_account(account, "lead_b")
+
+        assert (created, created_again) == (True, False)
+        assert store.account_lead_ids(ACCOUNT) == ["lead_a", "lead_b"]

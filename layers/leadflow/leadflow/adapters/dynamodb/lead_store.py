@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -20,6 +21,7 @@ from leadflow.adapters.dynamodb.writes import (
     put_if_absent,
 )
 from leadflow.adapters.paging import IndexRange, StartKey, list_page
+from leadflow.adapters.side_by_side import side_by_side
 from leadflow.models.account import Account
 from leadflow.models.lead import Activity, HistoryEntry, Lead, Outcome, Stage
 from leadflow.models.merge import MergeRecord
@@ -192,10 +194,16 @@ class DynamoLeadStore:
         return layout.lead_from_item(item)
 
     def link_account(self, account: Account, lead_id: str) -> bool:
-        # An existing account keeps its name and owner: they are not one lead's to change.
-        created = put_if_absent(self._table, layout.account_item(account))
-        self._table.put_item(Item={**layout.account_member_key(account.account_id, lead_id), "lead_id": lead_id})
-        return created
+        # An existing account keeps its name and owner: they are not one lead's to change. The two writes are
+        # independent: sent side by side, one round trip.
+        member = {**layout.account_member_key(account.account_id, lead_id), "lead_id": lead_id}
+        created, _ = side_by_side(
+            [
+                partial(put_if_absent, self._table, layout.account_item(account)),
+                partial(self._table.meta.client.put_item, TableName=self._table.name, Item=member),
+            ]
+        )
+        return created is True
 
     def get_account(self, account_id: str) -> Account | None:
         item = self._table.get_item(Key=layout.account_key(account_id)).get("Item")

@@ -33,7 +33,10 @@ def lost_race(error: ClientError) -> set[str]:
 def put_if_absent(table: Any, item: layout.Item) -> bool:
     """Put an item only if its key is new; False (and no change) when it exists. The idempotent write of leadflow."""
     try:
-        table.put_item(Item=layout.to_dynamo(item), ConditionExpression="attribute_not_exists(pk)")
+        # On the Table's client (thread-safe, where the Table is not), so it may be sent beside another request.
+        table.meta.client.put_item(
+            TableName=table.name, Item=layout.to_dynamo(item), ConditionExpression="attribute_not_exists(pk)"
+        )
     except ClientError as exc:
         if error_code(exc) == CONDITION_FAILED:
             return False
