@@ -47,8 +47,11 @@ def _dynamodb() -> Any:
     return boto3.resource("dynamodb", config=BOTO_CONFIG)
 
 
+@cache
 def table(name: str) -> Any:
-    """A boto3 Table resource of this cold start's DynamoDB client (for the wiring modules beside this one)."""
+    """A boto3 Table resource of this cold start's DynamoDB client (for the wiring modules beside this one), built
+    once per name: building one runs boto3's resource factory, which the reports and nurture functions paid on every
+    event."""
     return _dynamodb().Table(name)
 
 
@@ -304,7 +307,17 @@ def on_reset(clear: Callable[[], None]) -> None:
 
 def reset() -> None:
     """Forget every client and setting, as a new cold start would (tests and the local runtime use this)."""
-    for cached in (_dynamodb, lead_store, match_index, config_store, outbox, event_bus, enrichment_provider, settings):
+    for cached in (
+        _dynamodb,
+        table,
+        lead_store,
+        match_index,
+        config_store,
+        outbox,
+        event_bus,
+        enrichment_provider,
+        settings,
+    ):
         cached.cache_clear()
     notifiers.cache_clear()
     webhook_secrets.cache_clear()
