@@ -44,7 +44,9 @@ BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_ti
 
 @cache
 def _dynamodb() -> Any:
-    return boto3.resource("dynamodb", config=BOTO_CONFIG)
+    from leadflow.adapters.dynamodb.conditions import build_conditions_per_thread
+
+    return build_conditions_per_thread(boto3.resource("dynamodb", config=BOTO_CONFIG))
 
 
 @cache
