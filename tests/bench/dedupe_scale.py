@@ -25,7 +25,7 @@ from leadflow.clock import FixedClock
 from leadflow.domain.enrichment import DirectoryProvider, DomainDirectory
 from leadflow.domain.matching import MatchRecord
 from leadflow.models.events import SubmissionState
-from leadflow.models.submission import StoredSubmission, SubmissionIn
+from leadflow.models.submission import StoredSubmission
 from leadflow.services.dedupe import dedupe
 from leadflow.services.pipeline_deps import PipelineDeps
 from moto import mock_aws
@@ -33,7 +33,7 @@ from moto import mock_aws
 from infra.local import moto_hooks
 from infra.local.runtime import MOTO_CONFIG
 from tests.bench.dedupe_data import generate
-from tests.bench.stored_leads import NOW, lead_of, match_items, put_straight
+from tests.bench.stored_leads import NOW, lead_of, match_items, put_straight, submission_of
 from tests.integration.tables import create_tables
 from tests.unit.conftest import load_config
 
@@ -52,17 +52,8 @@ def preload(table_name: str, records: list[MatchRecord]) -> int:
 
 
 def probe_state(record: MatchRecord, number: int) -> SubmissionState | None:
-    try:
-        submission = SubmissionIn(
-            email=record.email or "",
-            first_name=record.first_name,
-            last_name=record.last_name,
-            phone=record.phone,
-            company=record.company,
-            title=record.title,
-            country=record.country,
-        )
-    except ValueError:
+    submission = submission_of(record)
+    if submission is None:
         return None
     return SubmissionState(submission_id=f"sub_{number:026d}", received_at=NOW, submission=submission)
 

@@ -179,7 +179,7 @@ def _answer(document: Any) -> None:
 def _probe(runtime: Any, record: Any, number: int, scheduled: set[str]) -> dict[str, Any] | None:
     from tests.bench.stored_leads import submission_of
 
-    submission = submission_of(record, number, PROBE_FORM, consent=True)
+    submission = submission_of(record, PROBE_FORM, consent=True)
     if submission is None:
         return None
     body = submission.model_dump(mode="json", exclude_none=True) | {"title": SENIOR[number % len(SENIOR)]}

@@ -82,7 +82,7 @@ def match_items(lead: Lead) -> list[layout.Item]:
     ]
 
 
-def submission_of(record: MatchRecord, number: int, form_id: str, *, consent: bool) -> SubmissionIn | None:
+def submission_of(record: MatchRecord, form_id: str | None = None, *, consent: bool = False) -> SubmissionIn | None:
     """The form a record's person filled in; None when the intake would refuse it (no or a malformed email)."""
     try:
         return SubmissionIn(
@@ -122,7 +122,7 @@ def stored_lead(record: MatchRecord, number: int, rules: PipelineRules) -> tuple
     """The lead one form submission made after the whole pipeline: deduplicated (a new lead), enriched, scored and,
     when an MQL, assigned; the submission processed. None when the intake would refuse the record, or its address is
     a stored lead's already (a person's records that differ otherwise are stored as the look-alikes they are)."""
-    submission_in = submission_of(record, number, FORMS[number % len(FORMS)], consent=number % 3 != 0)
+    submission_in = submission_of(record, FORMS[number % len(FORMS)], consent=number % 3 != 0)
     if submission_in is None or f"email:{canonical_email(submission_in.email)}" in rules.claimed:
         return None  # refused at intake, or the same address again: the pipeline would join it to its lead
     rules.claimed.add(f"email:{canonical_email(submission_in.email)}")
