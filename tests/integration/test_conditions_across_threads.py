@@ -13,21 +13,14 @@ from boto3.dynamodb.conditions import Key
 from leadflow.adapters.dynamodb.conditions import build_conditions_per_thread
 from moto import mock_aws
 
+from tests.integration.tables import create_tables
+
 THREADS = 8
 QUERIES = 150
 
 
 def query_from_threads(resource: Any) -> list[BaseException]:
-    resource.create_table(
-        TableName="t",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    table = resource.Table("t")
+    table = create_tables(resource).leads
     table.put_item(Item={"pk": "LEAD#1", "sk": "A#1"})
     errors: list[BaseException] = []
     switch = sys.getswitchinterval()
