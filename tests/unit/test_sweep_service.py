@@ -124,6 +124,36 @@ def test_two_sweeps_at_once_republish_a_stuck_submission_once(deps: PipelineDeps
     assert len(bus(deps).of_type(LeadSubmitted)) == 10
 
 
+class LaggingIndex:
+    """The leads store seen through a due index that still lists what it listed at the first read: a second sweeper
+    that read the index before the first one rescheduled, or an eventually consistent index behind the table."""
+
+    def __init__(self, deps: PipelineDeps, until: datetime) -> None:
+        self._store = deps.store
+        self._stale = deps.store.due_submissions(until, 100)
+
+    def due_submissions(self, until: datetime, limit: int = 100) -> list[str]:
+        return self._stale[:limit]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+
+def test_a_sweeper_reading_the_index_before_another_republished_leaves_the_submission_alone(
+    deps: PipelineDeps,
+) -> None:
+    stuck = accepted(deps)
+    clock(deps).advance(minutes=5)
+    late = LaggingIndex(deps, clock(deps).now())
+
+    first = sweep_stuck_submissions(sweeper(deps))
+    second = sweep_stuck_submissions(SweepDeps(store=late, bus=deps.bus, clock=deps.clock))  # type: ignore[arg-type]
+
+    assert (first.republished, second.republished) == (1, 0)
+    assert len(bus(deps).of_type(LeadSubmitted)) == 1
+    assert status(deps, stuck.submission_id).sweeps == 1
+
+
 def test_a_failed_submission_whose_redriven_run_is_lost_too_is_swept_again() -> None:
     deps = memory_deps(START, {"matching": load_config("matching.yaml")})
     failed = accepted(deps)

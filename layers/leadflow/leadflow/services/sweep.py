@@ -63,6 +63,8 @@ def sweep_stuck_submissions(deps: SweepDeps, *, page: int = PAGE) -> SweepRun:
             submission = deps.store.get_submission(submission_id)
             if submission is None or submission.status is not SubmissionStatus.RECEIVED:
                 continue  # finished since the index was read
+            if submission.due_at is not None and submission.due_at > now:
+                continue  # another sweeper republished it after this one read the index
             if submission.sweeps >= MAX_SWEEPS:
                 _give_up(deps, submission)
                 given_up += 1
