@@ -66,6 +66,7 @@ class LocalRuntime:
         self.deployment: Deployment | None = None
         self.runner: FunctionRunner | None = None
         self.session: boto3.Session | None = None
+        self._sfn: Any = None  # one Step Functions client: wait_for_executions polls it every 20 ms
         self.scheduler: Scheduler | None = None
         self.clock_waits: moto_hooks.ClockWaits | None = None
         self.archive: LocalArchive | None = None  # every event the template's ArchiveRule matches, as files
@@ -82,6 +83,7 @@ class LocalRuntime:
         self._mock.start()
         moto_hooks.quiet_state_machine_interpreter()
         self.session = boto3.Session(region_name=REGION)
+        self._sfn = self.session.client("stepfunctions")
         if self.options.port is not None:
             self._bind_server()  # first: the default CORS origins and API_BASE_URL name the port it bound
         template = load_template(TEMPLATE_PATH)
@@ -253,11 +255,10 @@ class LocalRuntime:
     # --- state machines ----------------------------------------------------------------------------------------------
 
     def executions(self) -> list[dict[str, Any]]:
-        assert self.session is not None and self.deployment is not None
-        sfn = self.session.client("stepfunctions")
+        assert self._sfn is not None and self.deployment is not None
         found: list[dict[str, Any]] = []
         for arn in self.deployment.state_machines.values():
-            found.extend(dict(e) for e in sfn.list_executions(stateMachineArn=arn)["executions"])
+            found.extend(dict(e) for e in self._sfn.list_executions(stateMachineArn=arn)["executions"])
         return found
 
     def waiting_on_clock(self) -> set[str]:
@@ -292,9 +293,8 @@ class LocalRuntime:
         waiting = self.waiting_on_clock()
         if not waiting or self.session is None or self._mock is None:
             return
-        sfn = self.session.client("stepfunctions")
         for arn in waiting:
-            sfn.stop_execution(executionArn=arn, cause="the local runtime stopped")
+            self._sfn.stop_execution(executionArn=arn, cause="the local runtime stopped")
         LOG.warning("stopped %d execution(s) waiting on the clock: they do not survive a restart", len(waiting))
 
     def advance_clock(self, settle_timeout: float = 30, **delta: float) -> list[Firing]:
