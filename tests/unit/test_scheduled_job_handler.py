@@ -3,11 +3,13 @@ line when the run is worth one, whatever the job: the handler factory does it th
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from leadflow.observability import metrics
 from leadflow.step_handler import scheduled_job_handler
 
 
@@ -70,3 +72,37 @@ def test_a_quiet_run_answers_its_summary_without_a_log_line(caplog: pytest.LogCa
     # then it answers zero counts and writes no line about stuck submissions
     assert answer == {"republished": 0, "given_up": 0}
     assert not _swept_lines(caplog)
+
+
+def test_with_metrics_disabled_an_invocation_keeps_none_of_the_last_ones_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given metrics switched off, as the local runtime and the tests run every function, in one long-lived process
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    metrics.clear_metrics()
+    handler = _sweeper(SweepRun(republished=2, given_up=0), [])
+
+    # when the function is invoked twice
+    handler({"source": "aws.scheduler"}, Context())
+    handler({"source": "aws.scheduler"}, Context())
+
+    # then no value outlives its invocation (Powertools skips clearing when disabled, so the set would keep growing)
+    assert metrics.metric_set == {}
+
+
+def test_with_metrics_enabled_each_invocation_prints_its_own_counts_once(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given metrics switched on, as on AWS
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    metrics.clear_metrics()
+    handler = _sweeper(SweepRun(republished=2, given_up=0), [])
+
+    # when the function is invoked twice
+    handler({"source": "aws.scheduler"}, Context())
+    handler({"source": "aws.scheduler"}, Context())
+
+    # then each invocation printed one metrics blob holding only its own count
+    blobs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert [blob["SubmissionsRepublished"] for blob in blobs] == [[2.0], [2.0]]
+    assert metrics.metric_set == {}

@@ -8,12 +8,14 @@ never imported.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
 from leadflow.log_masking import MaskingFormatter, mask_handlers
 
@@ -21,6 +23,26 @@ from leadflow.log_masking import MaskingFormatter, mask_handlers
 logger = Logger(logger_formatter=MaskingFormatter())
 mask_handlers()  # the Lambda runtime's own handler, which library loggers and uncaught errors reach
 metrics = Metrics()
+
+
+def log_metrics(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """`metrics.log_metrics`, with the metric set emptied after every invocation when metrics are disabled.
+
+    Powertools' flush prints and clears the set when metrics are on (Lambda), but when POWERTOOLS_METRICS_DISABLED is
+    set it returns without clearing: in a process that runs many invocations (the local runtime, the tests), every
+    value would then stay in the one shared set, and once a metric holds 100 values Powertools prints the set anyway.
+    """
+    flushed = metrics.log_metrics(handler)
+
+    @functools.wraps(handler)
+    def invoke(event: Any, context: Any) -> Any:
+        try:
+            return flushed(event, context)
+        finally:
+            if is_metrics_disabled():
+                metrics.clear_metrics()
+
+    return invoke
 
 
 class Untraced:

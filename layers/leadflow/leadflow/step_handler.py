@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from leadflow.models.events import RunState, SubmissionState
-from leadflow.observability import logger, metrics, tracer
+from leadflow.observability import log_metrics, logger, metrics, tracer
 
 DepsT = TypeVar("DepsT")
 StateT = TypeVar("StateT", bound=RunState)
@@ -48,7 +48,7 @@ def pipeline_step_handler(step: Callable[[StateT, DepsT], StateT], deps: Callabl
 
     @logger.inject_lambda_context(clear_state=True)
     @tracer.capture_lambda_handler
-    @metrics.log_metrics
+    @log_metrics
     @event_parser(model=state_model)
     def handler(state: StateT, context: LambdaContext) -> dict[str, Any]:
         if state.lead is not None:
@@ -72,7 +72,7 @@ def event_handler(model: type[EventT], run: Callable[[EventT], dict[str, Any]]) 
 
     @logger.inject_lambda_context(clear_state=True)
     @tracer.capture_lambda_handler
-    @metrics.log_metrics
+    @log_metrics
     @event_parser(model=model)
     def handler(event: EventT, context: LambdaContext) -> dict[str, Any]:
         return run(event)
@@ -101,7 +101,7 @@ def scheduled_job_handler(
 
     @logger.inject_lambda_context(clear_state=True)
     @tracer.capture_lambda_handler
-    @metrics.log_metrics
+    @log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         run = job(deps())
         for name, count in counts.items():

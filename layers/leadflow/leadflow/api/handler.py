@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadflow.api.deps import Provided, providing
 from leadflow.api.resolver import resolve_with_form_bodies
-from leadflow.observability import logger, metrics, tracer
+from leadflow.observability import log_metrics, logger, tracer
 
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
@@ -31,6 +31,6 @@ def api_handler(
                 return app.resolve(event, context)
             return resolve_with_form_bodies(app, event, context)
 
-    traced: Handler = tracer.capture_lambda_handler(metrics.log_metrics(handler) if counted else handler)
+    traced: Handler = tracer.capture_lambda_handler(log_metrics(handler) if counted else handler)
     wrapped: Handler = logger.inject_lambda_context(traced, clear_state=True)
     return wrapped
