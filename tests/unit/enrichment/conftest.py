@@ -19,7 +19,12 @@ from leadflow.models.lead import Firmographics
 from leadflow.ports import EnrichmentUnavailable
 
 START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-TIMEOUT = 0.2  # the provider's timeout in these tests; a "slow" answer takes far longer
+# The provider's timeout where the server answers at once: ample even on a loaded machine, so an answer is never lost
+# to the scheduler. Where a test needs the provider to give up, it sets GIVE_UP and the server holds its answer for
+# HELD seconds or until the test ends: only the provider's timeout can end that wait.
+TIMEOUT = 5.0
+GIVE_UP = 0.2
+HELD = 60.0
 ACME = {
     "domain": "acme.example",
     "company_name": "Acme",
@@ -47,7 +52,7 @@ class ProviderServer(ThreadingHTTPServer):
         self.answers: dict[str, Answer] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.release = threading.Event()  # set at teardown so that no slow answer outlives its test
-        self._lock = threading.Lock()
+        self._seen = threading.Condition()
 
     @property
     def url(self) -> str:
@@ -55,8 +60,14 @@ class ProviderServer(ThreadingHTTPServer):
 
     @property
     def hits(self) -> int:
-        with self._lock:
+        with self._seen:
             return len(self.requests)
+
+    def wait_for_hits(self, count: int, timeout: float = 10.0) -> None:
+        """A request the provider gave up on reaches the handler's thread on the server's time, not the caller's."""
+        with self._seen:
+            if not self._seen.wait_for(lambda: len(self.requests) >= count, timeout):
+                raise AssertionError(f"the server saw {len(self.requests)} request(s), not {count}")
 
     def answer(
         self,
@@ -71,8 +82,9 @@ class ProviderServer(ThreadingHTTPServer):
         self.answers[f"/v1/companies/{domain}"] = Answer(status, encoded, delay, headers or {})
 
     def record(self, path: str, headers: dict[str, str]) -> None:
-        with self._lock:
+        with self._seen:
             self.requests.append((path, headers))
+            self._seen.notify_all()
 
 
 class ProviderHandler(BaseHTTPRequestHandler):
@@ -118,10 +130,15 @@ def clock() -> FixedClock:
 
 
 def http_provider(
-    server: ProviderServer, clock: FixedClock, *, api_key: str | None = "k-123", threshold: int = 3
+    server: ProviderServer,
+    clock: FixedClock,
+    *,
+    api_key: str | None = "k-123",
+    threshold: int = 3,
+    timeout: float = TIMEOUT,
 ) -> HttpEnrichmentProvider:
     breaker = CircuitBreaker(failure_threshold=threshold, reset_after_seconds=60, clock=clock)
-    return HttpEnrichmentProvider(server.url, api_key=api_key, timeout_seconds=TIMEOUT, breaker=breaker)
+    return HttpEnrichmentProvider(server.url, api_key=api_key, timeout_seconds=timeout, breaker=breaker)
 
 
 class StubProvider:

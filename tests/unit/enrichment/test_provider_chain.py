@@ -3,8 +3,6 @@ an unavailable provider does to the step."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from leadflow.adapters.enrichment import (
     ChainedProvider,
@@ -15,6 +13,8 @@ from leadflow.models.lead import Firmographics
 from leadflow.ports import EnrichmentUnavailable
 
 from tests.unit.enrichment.conftest import (
+    GIVE_UP,
+    HELD,
     ProviderServer,
     StubProvider,
     directory,
@@ -50,17 +50,18 @@ def test_chain_falls_back_when_the_primary_is_unavailable(server: ProviderServer
 def test_chain_falls_back_without_calling_the_provider_while_its_breaker_is_open(
     server: ProviderServer, clock: FixedClock
 ) -> None:
-    server.answer("sap.com", 500, delay=5.0)  # failing slowly: the worst case the breaker is for
-    chain = ChainedProvider(http_provider(server, clock, threshold=2), directory())
+    server.answer("sap.com", 500, delay=HELD)  # failing slowly (timing out): the worst case the breaker is for
+    primary = http_provider(server, clock, threshold=2, timeout=GIVE_UP)
+    chain = ChainedProvider(primary, directory())
     for _ in range(2):
         chain.lookup("sap.com")
-    started = time.monotonic()
+    server.wait_for_hits(2)
 
     found = chain.lookup("sap.com")
 
     assert found is not None and found.company_name == "SAP"
-    assert server.hits == 2
-    assert time.monotonic() - started < 0.1
+    assert primary.breaker.state == "open"
+    assert server.hits == 2  # the third lookup sent nothing, so it did not wait out the provider's timeout
 
 
 def test_chain_does_not_know_a_domain_neither_provider_knows() -> None:
