@@ -55,6 +55,17 @@ class Schedule:
     timezone: str = "UTC"  # ScheduleV2's ScheduleExpressionTimezone
 
 
+@dataclass(frozen=True)
+class QueueSource:
+    """A function's SQS event (an event source mapping): batches of the queue's messages invoke the function."""
+
+    function: str  # physical name
+    queue: str  # queue name
+    batch_size: int = 10
+    window_seconds: float = 0.0  # MaximumBatchingWindowInSeconds
+    report_failures: bool = False  # FunctionResponseTypes has ReportBatchItemFailures
+
+
 @dataclass
 class Deployment:
     names: LocalNames
@@ -64,6 +75,7 @@ class Deployment:
     state_machines: dict[str, str] = field(default_factory=dict)  # logical id -> arn
     tables: dict[str, str] = field(default_factory=dict)  # logical id -> name
     queues: dict[str, str] = field(default_factory=dict)  # logical id -> url
+    queue_sources: list[QueueSource] = field(default_factory=list)
 
 
 # Resources whose ARN is their name in a fixed pattern: (the property naming them, or None for the stack's name).
@@ -151,6 +163,7 @@ def deploy(template: dict[str, Any], names: LocalNames, session: boto3.Session) 
         elif kind == "AWS::SQS::Queue":
             sqs.create_queue(QueueName=names.attributes[(logical_id, "QueueName")])
             deployment.queues[logical_id] = names.refs[logical_id]
+    _configure_queues(sqs, names, resources)  # once every queue exists: a redrive policy names another
 
     for logical_id, resource in resources.items():
         kind, props = resource["Type"], resource.get("Properties", {})
@@ -169,6 +182,21 @@ def deploy(template: dict[str, Any], names: LocalNames, session: boto3.Session) 
         elif kind == "AWS::Events::Rule":
             _create_rule(events, names, names.refs[logical_id], names.resolve(props))
     return deployment
+
+
+def _configure_queues(sqs: Any, names: LocalNames, resources: dict[str, Any]) -> None:
+    for logical_id, resource in resources.items():
+        if resource["Type"] == "AWS::SQS::Queue" and (attributes := _queue_attributes(names, resource)):
+            sqs.set_queue_attributes(QueueUrl=names.refs[logical_id], Attributes=attributes)
+
+
+def _queue_attributes(names: LocalNames, resource: dict[str, Any]) -> dict[str, str]:
+    """The attributes moto acts on: how long a received message stays hidden, and where it goes after failing."""
+    props = names.resolve(resource.get("Properties", {}))
+    attributes = {"VisibilityTimeout": str(props["VisibilityTimeout"])} if "VisibilityTimeout" in props else {}
+    if "RedrivePolicy" in props:
+        attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
+    return attributes
 
 
 def _create_table(dynamodb: Any, names: LocalNames, logical_id: str, props: dict[str, Any]) -> None:
@@ -231,6 +259,16 @@ def _create_function(
         elif event["Type"] in ("Schedule", "ScheduleV2"):
             deployment.schedules.append(
                 _schedule(names, name, logical_id, event_id=event_id, kind=event["Type"], props=event_props)
+            )
+        elif event["Type"] == "SQS":
+            deployment.queue_sources.append(
+                QueueSource(
+                    function=name,
+                    queue=str(event_props["Queue"]).rsplit(":", 1)[-1],
+                    batch_size=int(event_props.get("BatchSize", 10)),
+                    window_seconds=float(event_props.get("MaximumBatchingWindowInSeconds", 0)),
+                    report_failures="ReportBatchItemFailures" in event_props.get("FunctionResponseTypes", []),
+                )
             )
 
 

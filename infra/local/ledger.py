@@ -220,6 +220,11 @@ class Ledger:
         self._count(service, operation, units)
         return http, parsed
 
+    def count(self, service: str, operation: str, units: dict[str, float]) -> None:
+        """Count requests AWS makes on the stack's behalf that no boto3 client sends here (an event source mapping's
+        receives and deletes, a rule's sends to a queue)."""
+        self._count(service, operation, units)
+
     def _workflow(self) -> str:
         """The STANDARD execution (an SLA timer, a nurture enrolment) a request belongs to, if any, as
         "<machine>#<call id>": the outermost one, so the timers a reassignment starts count with the first."""

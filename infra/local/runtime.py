@@ -30,8 +30,9 @@ from infra.local.handlers import FunctionRunner
 from infra.local.http_api import ApiServer
 from infra.local.ledger import Ledger
 from infra.local.persistence import DataFolder, dynamodb_backend
+from infra.local.queue_sources import QueueSources
 from infra.local.scheduler import Firing, Scheduler
-from infra.local.template import REPO_ROOT, TEMPLATE_PATH, LocalNames, load_template
+from infra.local.template import REPO_ROOT, TEMPLATE_PATH, LocalNames, load_template, template_parameters
 
 DEFAULT_API_KEY = "local-dev-key"
 DEFAULT_PORT = 3000
@@ -71,6 +72,7 @@ class LocalRuntime:
         self.clock_waits: moto_hooks.ClockWaits | None = None
         self.archive: LocalArchive | None = None  # every event the template's ArchiveRule matches, as files
         self.ledger: Ledger | None = None
+        self.queue_sources: QueueSources | None = None  # the functions' SQS events: batches of a queue's messages
         # Lambda targets of the bus run on their own threads: "settled" includes them, not only executions.
         self._in_flight = 0
         self._in_flight_lock = threading.Lock()
@@ -87,7 +89,9 @@ class LocalRuntime:
         if self.options.port is not None:
             self._bind_server()  # first: the default CORS origins and API_BASE_URL name the port it bound
         template = load_template(TEMPLATE_PATH)
-        parameters = template_parameters(template, {"AllowedOrigins": self.allowed_origins, "Stage": "local"})
+        # Reports trail the pipeline by their batching window: shorter here, where one person watches the dashboard.
+        overrides = {"AllowedOrigins": self.allowed_origins, "Stage": "local", "ReportsBatchingWindowSeconds": "2"}
+        parameters = template_parameters(template, overrides)
         names = LocalNames(
             self.options.stack_name, REGION, ACCOUNT_ID, parameters, conditions=template.get("Conditions", {})
         )
@@ -119,21 +123,15 @@ class LocalRuntime:
             queues = self._data.restore_queues()
         moto_hooks.journal_queue_messages(queues.sent if queues else None, queues.deleted if queues else None)
         moto_hooks.serialise_dynamodb_writes(self._data.record_write if self._data else None)
-        moto_hooks.query_partitions_not_tables()
-        moto_hooks.query_index_partitions()  # after the two above: it wraps their write and query methods
-        moto_hooks.size_items_once()
-        moto_hooks.back_up_only_what_a_transaction_writes()
-        moto_hooks.copy_updated_items_only_for_streams()
-        moto_hooks.check_update_expressions_once()
-        moto_hooks.answer_items_as_json()
-        moto_hooks.reuse_state_machine_task_clients()
-        moto_hooks.spare_per_request_work()
+        moto_hooks.spare_work_aws_does_not_do()  # after the above: it wraps their write methods
         self.clock_waits = moto_hooks.state_machines_follow_clock(self.clock)
         self._use_runtime_clock()
         self.load_config()
         if self._data is not None:
             resume_enrolments(self.session, self.deployment, self.table_items("LeadsTable"))
         self.scheduler.start(self._saved_schedules())
+        sources = self.deployment.queue_sources
+        self.queue_sources = QueueSources(sources, self.runner, account_id=ACCOUNT_ID, region=REGION).start()
         if self._server is not None:
             threading.Thread(target=self._server.serve_forever, name="leadflow-api", daemon=True).start()
         return self
@@ -146,6 +144,8 @@ class LocalRuntime:
         if self.scheduler is not None:
             self.scheduler.stop()
         self.wait_for_executions(timeout=10)
+        if self.queue_sources is not None:
+            self.queue_sources.stop()
         self._stop_waiting_executions()
         if self._data is not None:
             self._data.close()
@@ -267,7 +267,7 @@ class LocalRuntime:
 
     def _settled(self) -> bool:
         with self._in_flight_lock:
-            if self._in_flight:
+            if self._in_flight or (self.queue_sources is not None and self.queue_sources.busy()):
                 return False
         waiting = self.waiting_on_clock()
         return all(e["status"] != "RUNNING" or e["executionArn"] in waiting for e in self.executions())
@@ -282,10 +282,17 @@ class LocalRuntime:
         if self.session is None or self.deployment is None or self._mock is None:
             return
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._settled():
-                return
-            time.sleep(0.02)
+        hurried = self.queue_sources
+        if hurried is not None:
+            hurried.hurry(True)  # queued batches go now, not at the end of their window
+        try:
+            while time.monotonic() < deadline:
+                if self._settled():
+                    return
+                time.sleep(0.02)
+        finally:
+            if hurried is not None:
+                hurried.hurry(False)
         raise TimeoutError(f"state machine executions still running after {timeout} s")
 
     def _stop_waiting_executions(self) -> None:
@@ -386,12 +393,3 @@ class LocalRuntime:
         return redrive_pipeline_failures(
             self.session, self.deployment.queues["PipelineDeadLetterQueue"], os.environ["EVENT_BUS_NAME"]
         )
-
-
-def template_parameters(template: dict[str, Any], overrides: dict[str, str]) -> dict[str, Any]:
-    """Parameter values as CloudFormation passes them: defaults, overridden, comma-delimited lists as lists."""
-    values: dict[str, Any] = {}
-    for name, spec in template.get("Parameters", {}).items():
-        raw = overrides.get(name, str(spec.get("Default", "")))
-        values[name] = [v.strip() for v in raw.split(",")] if spec.get("Type") == "CommaDelimitedList" else raw
-    return values

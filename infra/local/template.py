@@ -163,3 +163,12 @@ def substitute_definition(definition: str, substitutions: dict[str, str]) -> str
         return substitutions[name]
 
     return re.sub(r"\$\{([A-Za-z0-9_]+)\}", replace, definition)
+
+
+def template_parameters(template: dict[str, Any], overrides: dict[str, str]) -> dict[str, Any]:
+    """Parameter values as CloudFormation passes them: defaults, overridden, comma-delimited lists as lists."""
+    values: dict[str, Any] = {}
+    for name, spec in template.get("Parameters", {}).items():
+        raw = overrides.get(name, str(spec.get("Default", "")))
+        values[name] = [v.strip() for v in raw.split(",")] if spec.get("Type") == "CommaDelimitedList" else raw
+    return values

@@ -11,13 +11,12 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.parser import envelopes, parse
-from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventModel, EventBridgeModel
+from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventModel, EventBridgeModel, SqsModel
 from leadflow.models.enrolment import EnrolmentRun
 from leadflow.models.events import (
     DomainEvent,
     EngagementState,
     LeadScored,
-    LeadStageChanged,
     LeadSubmitted,
     NotificationQueued,
     PipelineState,
@@ -51,7 +50,6 @@ STATE_MODELS: dict[str, Any] = {
 DETAIL_MODELS: dict[str, type[DomainEvent]] = {
     "DeliverFunction": NotificationQueued,
     "NurtureFunction": LeadScored,
-    "ReportsFunction": LeadStageChanged,
 }
 # Samples of what starts a state machine rather than a function: folder -> the detail model of its start event.
 STATE_MACHINE_STARTS: dict[str, type[DomainEvent]] = {"pipeline": LeadSubmitted}
@@ -119,6 +117,30 @@ def test_a_bus_sample_is_the_event_its_rule_delivers(logical_id: str, name: str)
 
     assert isinstance(parse(event=load_event(name), model=model, envelope=envelopes.EventBridgeEnvelope), model)
     assert load_event(name)["detail-type"] == model.detail_type
+
+
+def detail_types_sent_to(queue: str) -> set[str]:
+    """The detail types of the events the template's rules put on `queue`."""
+    rules = [
+        resource["Properties"]
+        for resource in TEMPLATE["Resources"].values()
+        if resource["Type"] == "AWS::Events::Rule"
+        and any(target["Arn"] == {"Fn::GetAtt": [queue, "Arn"]} for target in resource["Properties"]["Targets"])
+    ]
+    return {detail_type for rule in rules for detail_type in rule["EventPattern"]["detail-type"]}
+
+
+@pytest.mark.parametrize(("logical_id", "name"), samples_by_source("SQS"))
+def test_a_queue_sample_is_a_batch_of_the_bus_events_its_queue_receives(logical_id: str, name: str) -> None:
+    (source,) = events_of(logical_id, "SQS")
+    queue = source["Queue"]["Fn::GetAtt"][0]
+    batch = parse(event=load_event(name), model=SqsModel)
+
+    assert len(batch.Records) > 1  # a batch, as the event source hands it
+    for record in batch.Records:
+        event = EventBridgeModel.model_validate_json(record.body)
+        assert event.source == "leadflow" and event.detail_type in detail_types_sent_to(queue)
+        assert record.eventSourceARN.endswith(f":leadflow-{queue}")
 
 
 @pytest.mark.parametrize("folder", sorted(STATE_MACHINE_STARTS))

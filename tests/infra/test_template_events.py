@@ -127,4 +127,20 @@ def test_the_reports_rule_delivers_every_event_the_projection_acts_on(template: 
     rule = template["Resources"]["ReportsEventsRule"]["Properties"]
     assert rule["EventPattern"]["source"] == ["leadflow"]
     assert sorted(rule["EventPattern"]["detail-type"]) == sorted(PROJECTED_EVENTS)
-    assert rule["Targets"][0]["Arn"] == {"Fn::GetAtt": ["ReportsFunction", "Arn"]}
+    assert rule["Targets"][0]["Arn"] == {"Fn::GetAtt": ["ReportsQueue", "Arn"]}
+
+
+def test_the_reports_queue_feeds_the_projection_in_batches_and_only_the_reports_rule_may_send_to_it(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    (source,) = resources["ReportsFunction"]["Properties"]["Events"].values()
+    assert source["Type"] == "SQS" and source["Properties"]["Queue"] == {"Fn::GetAtt": ["ReportsQueue", "Arn"]}
+    assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]  # a failure returns alone
+    queue = resources["ReportsQueue"]["Properties"]
+    timeout = resources["ReportsFunction"]["Properties"]["Timeout"]
+    assert queue["VisibilityTimeout"] >= 6 * timeout  # Lambda's advice: a batch is never handed out twice at once
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["EventDeliveryDeadLetterQueue", "Arn"]}
+    (statement,) = resources["ReportsQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"} and statement["Action"] == "sqs:SendMessage"
+    assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == {"Fn::GetAtt": ["ReportsEventsRule", "Arn"]}

@@ -12,13 +12,7 @@ from moto import mock_aws
 
 from infra.local.runtime import MOTO_CONFIG
 
-
-@pytest.fixture(autouse=True)
-def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.setenv(name, "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+pytestmark = pytest.mark.usefixtures("aws_credentials")
 
 
 @mock_aws(config=MOTO_CONFIG)  # the runtime fixture may share this process's moto

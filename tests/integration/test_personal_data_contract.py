@@ -43,7 +43,6 @@ from moto import mock_aws
 
 from infra.local.moto_hooks import query_partitions_not_tables, serialise_dynamodb_writes
 from infra.local.runtime import MOTO_CONFIG
-from tests.integration.store_contract.conftest import aws_credentials  # noqa: F401 - a fixture
 from tests.integration.tables import create_tables
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -64,7 +63,7 @@ class Adapters:
 
 
 @pytest.fixture(params=["dynamodb", "memory"])
-def adapters(request: pytest.FixtureRequest, aws_credentials: None) -> Iterator[Adapters]:  # noqa: F811
+def adapters(request: pytest.FixtureRequest, aws_credentials: None) -> Iterator[Adapters]:
     if request.param == "memory":
         store, index, outbox, idempotency = (
             InMemoryLeadStore(),

@@ -20,7 +20,7 @@ from infra.local.moto_hooks.dynamodb import (
 from infra.local.moto_hooks.dynamodb_indexes import forget_index_partitions, query_index_partitions
 from infra.local.moto_hooks.lambdas import LambdaRunner, deliver_events_to_all_targets, run_lambdas_in_process
 from infra.local.moto_hooks.registry import HOOKED, signature_drift
-from infra.local.moto_hooks.sqs import QueueDeleted, QueueSent, journal_queue_messages
+from infra.local.moto_hooks.sqs import QUEUE_LOCK, QueueDeleted, QueueSent, journal_queue_messages
 from infra.local.moto_hooks.step_functions import (
     JSON_PATH_MODULES,
     STATE_MODULE,
@@ -37,6 +37,7 @@ from infra.local.moto_hooks.step_functions import (
 __all__ = [
     "HOOKED",
     "JSON_PATH_MODULES",
+    "QUEUE_LOCK",
     "STATE_MODULE",
     "TASK_CLIENT_MODULES",
     "ClockWaits",
@@ -66,5 +67,20 @@ __all__ = [
     "signature_drift",
     "size_items_once",
     "spare_per_request_work",
+    "spare_work_aws_does_not_do",
     "state_machines_follow_clock",
 ]
+
+
+def spare_work_aws_does_not_do() -> None:
+    """The local runtime's speed-ups: moto doing per request what AWS does once, or not at all. After
+    serialise_dynamodb_writes, whose write methods query_index_partitions wraps."""
+    query_partitions_not_tables()
+    query_index_partitions()
+    size_items_once()
+    back_up_only_what_a_transaction_writes()
+    copy_updated_items_only_for_streams()
+    check_update_expressions_once()
+    answer_items_as_json()
+    reuse_state_machine_task_clients()
+    spare_per_request_work()

@@ -8,11 +8,13 @@ import json
 import traceback
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from moto.awslambda.models import LambdaFunction
 from moto.core.exceptions import JsonRESTError
 from moto.events.models import Rule
+from moto.sqs.models import sqs_backends
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 from moto.utilities.arns import parse_arn
 
@@ -66,13 +68,14 @@ def deliver_events_to_all_targets(
     invoke_async: Callable[[str, Any], None], put_record: StreamWriter | None = None
 ) -> None:
     """moto's put_events raises on Step Functions, Lambda and Firehose targets; start the execution, invoke the
-    function or hand the event to the stream (the local archive; without one, a Firehose target drops it)."""
+    function or hand the event to the stream (the local archive; without one, a Firehose target drops it). An SQS
+    target gets the whole event, as AWS sends it."""
     original = HOOKED["Rule.send_to_targets"]
 
     def send_to_targets(self: Rule, original_event: Any, transform_input: bool = True) -> None:
         if not self.event_pattern.matches_event(original_event):
             return
-        ours = [t for t in self.targets if parse_arn(t["Arn"]).service in ("states", "lambda", "firehose")]
+        ours = [t for t in self.targets if parse_arn(t["Arn"]).service in ("states", "lambda", "firehose", "sqs")]
         rest = [t for t in self.targets if t not in ours]
         if rest:
             clone = copy.copy(self)
@@ -87,10 +90,22 @@ def deliver_events_to_all_targets(
             elif arn.service == "firehose":
                 if put_record is not None:
                     put_record(arn.resource_id, event)
+            elif arn.service == "sqs":
+                body = json.dumps(_as_delivered(event) if event is original_event else event)
+                sqs_backends[arn.account][arn.region].send_message(queue_name=arn.resource_id, message_body=body)
             else:
                 invoke_async(arn.resource_id, event)
 
     Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+
+
+def _as_delivered(event: dict[str, Any]) -> dict[str, Any]:
+    """The event as EventBridge hands it to a queue: every field of the envelope, its time in ISO 8601 (moto's own
+    SQS delivery drops `account` and parses a JSONPath per field of every event)."""
+    delivered = {name: value for name, value in event.items() if name != "ingestion-time"}
+    if isinstance(delivered.get("time"), int | float):
+        delivered["time"] = datetime.fromtimestamp(delivered["time"], UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return delivered
 
 
 def _target_input(target: dict[str, Any], event: dict[str, Any]) -> Any:

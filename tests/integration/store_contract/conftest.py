@@ -39,14 +39,6 @@ class Stores:
     outbox: Outbox
 
 
-@pytest.fixture
-def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
-        monkeypatch.setenv(name, "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-
-
 @pytest.fixture(params=["dynamodb", "memory"])
 def stores(request: pytest.FixtureRequest, aws_credentials: None) -> Iterator[Stores]:
     if request.param == "memory":

@@ -11,7 +11,7 @@ import pytest
 from leadflow.adapters.dynamodb import DynamoReportProjection
 from leadflow.adapters.memory import InMemoryReportProjection
 from leadflow.models.reports import Cell, Contribution
-from leadflow.ports.reports import CellRange, ReportProjection, StoredContribution
+from leadflow.ports.reports import CellRange, ContributionChange, ReportProjection, StoredContribution
 from moto import mock_aws
 
 from infra.local.moto_hooks import query_partitions_not_tables, serialise_dynamodb_writes
@@ -36,9 +36,20 @@ def cells_of(day: str, source: str, **counters: int) -> Contribution:
     return {Cell("all", day, "all"): dict(counters), Cell("source", day, source): dict(counters)}
 
 
+def replace(
+    projection: ReportProjection,
+    lead_id: str,
+    before: StoredContribution | None,
+    after: StoredContribution,
+    delta: Contribution,
+) -> bool:
+    """One lead's change on its own: True when written."""
+    return projection.replace_many([ContributionChange(lead_id, before, after, delta)]) == []
+
+
 def store(projection: ReportProjection, lead_id: str, cells: Contribution) -> StoredContribution:
     after = StoredContribution(revision=1, lead_version=1, cells=cells)
-    assert projection.replace(lead_id, None, after, cells)
+    assert replace(projection, lead_id, None, after, cells)
     return after
 
 
@@ -47,9 +58,9 @@ def test_a_contribution_is_replaced_only_over_the_revision_it_was_read_at(projec
     newer = StoredContribution(revision=2, lead_version=2, cells=cells_of("2026-11-02", "google", leads=1, mql=1))
     delta = {cell: {"mql": 1} for cell in newer.cells}
 
-    assert projection.replace("lead_1", first, newer, delta) is True
-    assert projection.replace("lead_1", first, newer, delta) is False  # read before the write above: refused
-    assert projection.replace("lead_1", None, first, first.cells) is False  # a second first write: refused
+    assert replace(projection, "lead_1", first, newer, delta) is True
+    assert replace(projection, "lead_1", first, newer, delta) is False  # read before the write above: refused
+    assert replace(projection, "lead_1", None, first, first.cells) is False  # a second first write: refused
     assert projection.contribution("lead_1") == newer
     assert projection.cells("all", "2026-11-01", "2026-11-30").cells == [
         (Cell("all", "2026-11-02", "all"), {"leads": 1, "mql": 1})
@@ -61,7 +72,7 @@ def test_concurrent_writers_over_one_revision_leave_exactly_one_winner(projectio
     newer = StoredContribution(revision=2, lead_version=2, cells=cells_of("2026-11-02", "google", leads=1, mql=1))
     delta = {cell: {"mql": 1} for cell in newer.cells}
 
-    won = all_at_once(6, lambda _: projection.replace("lead_1", first, newer, delta))
+    won = all_at_once(6, lambda _: replace(projection, "lead_1", first, newer, delta))
 
     assert sorted(won) == [False] * 5 + [True]
     assert projection.cells("all", "2026-11-02", "2026-11-02").cells[0][1] == {"leads": 1, "mql": 1}
@@ -73,7 +84,7 @@ def test_cells_are_read_across_months_and_retracted_counts_vanish(projection: Re
     gone = projection.contribution("lead_3")
     assert gone is not None
     retract = {cell: {"leads": -1} for cell in gone.cells}
-    projection.replace("lead_3", gone, StoredContribution(revision=2, lead_version=3), retract)
+    replace(projection, "lead_3", gone, StoredContribution(revision=2, lead_version=3), retract)
 
     read = projection.cells("source", "2026-11-01", "2027-01-31")
 
@@ -118,3 +129,70 @@ def test_clear_forgets_every_contribution_cell_and_member(projection: ReportProj
         projection.members(CellRange("all", "all", "2026-11-01", "2026-11-30"), "leads", limit=5, cursor=None).items
         == []
     )
+
+
+def first_write(lead_id: str, cells: Contribution) -> ContributionChange:
+    return ContributionChange(lead_id, None, StoredContribution(revision=1, lead_version=1, cells=cells), cells)
+
+
+def test_a_batch_of_leads_sharing_cells_is_written_with_their_sums(projection: ReportProjection) -> None:
+    # 70 leads of one day: 70 contributions, 140 member entries and 4 shared cells — more than one transaction holds.
+    changes = [
+        first_write(f"lead_{n}", cells_of("2026-11-02", "google" if n % 2 else "bing", leads=1)) for n in range(70)
+    ]
+
+    assert projection.replace_many(changes) == []
+
+    assert projection.cells("source", "2026-11-01", "2026-11-30").cells == [
+        (Cell("source", "2026-11-02", "bing"), {"leads": 35}),
+        (Cell("source", "2026-11-02", "google"), {"leads": 35}),
+    ]
+    assert projection.cells("all", "2026-11-02", "2026-11-02").cells == [
+        (Cell("all", "2026-11-02", "all"), {"leads": 70})
+    ]
+    assert sorted(projection.lead_ids()) == sorted(change.lead_id for change in changes)
+    members = projection.members(
+        CellRange("source", "bing", "2026-11-01", "2026-11-30"), "leads", limit=100, cursor=None
+    )
+    assert len(members.items) == 35
+
+
+def test_a_batch_holding_a_stale_change_writes_nothing_of_its_group_and_names_its_leads(
+    projection: ReportProjection,
+) -> None:
+    stored = store(projection, "lead_1", cells_of("2026-11-02", "google", leads=1))
+    newer = StoredContribution(revision=2, lead_version=2, cells=cells_of("2026-11-02", "google", leads=1, mql=1))
+    assert replace(projection, "lead_1", stored, newer, {cell: {"mql": 1} for cell in newer.cells})
+    stale = ContributionChange("lead_1", stored, newer, {cell: {"mql": 1} for cell in newer.cells})  # read before
+
+    lost = projection.replace_many([first_write("lead_2", cells_of("2026-11-02", "google", leads=1)), stale])
+
+    assert "lead_1" in lost
+    all_cell = projection.cells("all", "2026-11-02", "2026-11-02").cells
+    assert all_cell[0][1]["mql"] == 1  # the stale delta was not added again
+    if "lead_2" in lost:  # refused with its group: nothing of it written
+        assert projection.contribution("lead_2") is None and all_cell[0][1]["leads"] == 1
+    else:
+        assert all_cell[0][1]["leads"] == 2
+
+
+def test_moves_that_cancel_out_in_a_batch_leave_the_shared_cell_as_it_was(projection: ReportProjection) -> None:
+    a = store(projection, "lead_a", cells_of("2026-11-02", "google", leads=1))
+    b = store(projection, "lead_b", cells_of("2026-11-02", "bing", leads=1))
+    to_bing = StoredContribution(revision=2, lead_version=2, cells=cells_of("2026-11-02", "bing", leads=1))
+    to_google = StoredContribution(revision=2, lead_version=2, cells=cells_of("2026-11-02", "google", leads=1))
+    swap_a = {Cell("source", "2026-11-02", "google"): {"leads": -1}, Cell("source", "2026-11-02", "bing"): {"leads": 1}}
+    swap_b = {Cell("source", "2026-11-02", "bing"): {"leads": -1}, Cell("source", "2026-11-02", "google"): {"leads": 1}}
+
+    lost = projection.replace_many(
+        [ContributionChange("lead_a", a, to_bing, swap_a), ContributionChange("lead_b", b, to_google, swap_b)]
+    )
+
+    assert lost == []
+    assert projection.contribution("lead_a") == to_bing and projection.contribution("lead_b") == to_google
+    assert dict(projection.cells("source", "2026-11-02", "2026-11-02").cells) == {
+        Cell("source", "2026-11-02", "bing"): {"leads": 1},
+        Cell("source", "2026-11-02", "google"): {"leads": 1},
+    }
+    bing = projection.members(CellRange("source", "bing", "2026-11-01", "2026-11-30"), "leads", limit=5, cursor=None)
+    assert [member.lead_id for member in bing.items] == ["lead_a"]

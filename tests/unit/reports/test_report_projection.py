@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
@@ -12,8 +13,10 @@ from leadflow.adapters.memory import InMemoryLeadStore, InMemoryReportProjection
 from leadflow.domain.report_cells import contribution
 from leadflow.models.lead import Lead, Stage
 from leadflow.models.reports import Cell
+from leadflow.ports import ConcurrentUpdate
+from leadflow.ports.reports import ContributionChange
 from leadflow.services.report_rebuild import check, rebuild
-from leadflow.services.reports import ReportDeps, project_event, project_lead
+from leadflow.services.reports import BatchOutcome, ReportDeps, project_events, project_lead
 
 from tests.unit.reports.leads import CAPTURED, a_lead, assigned, scored, stage_entry
 
@@ -30,6 +33,13 @@ def save(deps: ReportDeps, lead: Lead) -> Lead:
     assert isinstance(store, InMemoryLeadStore)
     stored = store.get_lead(lead.lead_id)
     return store.save_lead(lead, expected_version=stored.version if stored else None)
+
+
+def project_event(detail_type: str, detail: dict[str, object], deps: ReportDeps) -> list[str]:
+    """One event delivered in a batch of its own: the leads whose counts it changed."""
+    outcome = project_events([(detail_type, detail)], deps)
+    assert outcome.failed == {}
+    return outcome.changed
 
 
 def cells(deps: ReportDeps, dimension: str = "all") -> dict[tuple[str, str], dict[str, int]]:
@@ -168,3 +178,72 @@ def test_a_burst_of_events_about_one_lead_ends_with_its_last_state_and_no_writer
     assert cells(deps, "grade") == {
         (DAY, final.score.grade): {"leads": 1, **({"mql": 1} if final.stage == Stage.MQL else {})}
     }  # type: ignore[union-attr]
+
+
+class CountingProjection(InMemoryReportProjection):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[list[str]] = []
+
+    def replace_many(self, changes: Sequence[ContributionChange]) -> list[str]:
+        self.writes.append([change.lead_id for change in changes])
+        return super().replace_many(changes)
+
+
+def test_a_batch_projects_each_lead_once_however_many_of_its_events_it_holds() -> None:
+    projection = CountingProjection()
+    deps = ReportDeps(leads=InMemoryLeadStore(), projection=projection)
+    for n in range(3):
+        save(deps, a_lead(f"lead_{n}", stage=Stage.MQL))
+    batch = [
+        (detail_type, {"lead_id": f"lead_{n}"})
+        for n in range(3)
+        for detail_type in ("lead.created", "lead.scored", "lead.stage_changed", "lead.assigned")
+    ]
+
+    outcome = project_events(batch, deps)
+
+    assert outcome == BatchOutcome(changed=["lead_0", "lead_1", "lead_2"], failed={})
+    assert projection.writes == [["lead_0", "lead_1", "lead_2"]]  # one write for the batch
+    assert cells(deps)[(DAY, "all")] == {"leads": 3, "mql": 3}
+    assert project_events(batch, deps) == BatchOutcome()  # the batch delivered again changes nothing
+
+
+class BrokenLead(InMemoryLeadStore):
+    def get_lead(self, lead_id: str) -> Lead | None:
+        if lead_id == "lead_bad":
+            raise RuntimeError("unreadable item")
+        return super().get_lead(lead_id)
+
+
+def test_a_lead_that_cannot_be_projected_is_reported_and_the_rest_of_the_batch_is_done() -> None:
+    deps = ReportDeps(leads=BrokenLead(), projection=InMemoryReportProjection())
+    save(deps, a_lead("lead_ok"))
+
+    outcome = project_events(
+        [("lead.created", {"lead_id": "lead_bad"}), ("lead.created", {"lead_id": "lead_ok"})], deps
+    )
+
+    assert outcome.changed == ["lead_ok"]
+    assert list(outcome.failed) == ["lead_bad"] and "unreadable item" in str(outcome.failed["lead_bad"])
+    assert cells(deps)[(DAY, "all")] == {"leads": 1}
+
+
+class AlwaysRaced(InMemoryReportProjection):
+    """Another writer always gets to the lead first."""
+
+    def replace_many(self, changes: Sequence[ContributionChange]) -> list[str]:
+        return [change.lead_id for change in changes]
+
+
+def test_a_lead_that_keeps_losing_its_write_is_reported_failed_after_the_last_attempt() -> None:
+    pauses: list[int] = []
+    deps = ReportDeps(leads=InMemoryLeadStore(), projection=AlwaysRaced(), pause=pauses.append)
+    save(deps, a_lead("lead_1"))
+
+    outcome = project_events([("lead.created", {"lead_id": "lead_1"})], deps)
+
+    assert isinstance(outcome.failed["lead_1"], ConcurrentUpdate) and outcome.changed == []
+    assert pauses == list(range(1, len(pauses) + 1)) and len(pauses) >= 3  # paused longer before each try
+    with pytest.raises(ConcurrentUpdate):
+        project_lead("lead_1", deps)

@@ -14,7 +14,7 @@ from leadflow.adapters.memory import (
     InMemoryTrackCounters,
 )
 from leadflow.models.reports import DIMENSIONS, Cell, Contribution, ReportQuery
-from leadflow.ports.reports import CellRange, StoredContribution
+from leadflow.ports.reports import CellRange, ContributionChange, StoredContribution
 from leadflow.services.report_headlines import ReportReadDeps, headlines
 from leadflow.services.report_reads import drill_down, report
 from pydantic import ValidationError
@@ -37,7 +37,7 @@ def project_many(projection: InMemoryReportProjection, count: int, first: date, 
     for n in range(count):
         day = (first + timedelta(days=rng.randrange(days))).isoformat()
         after = StoredContribution(revision=1, lead_version=1, cells=a_contribution(rng, day))
-        assert projection.replace(f"lead_{seed}_{n}", None, after, after.cells)
+        assert projection.replace_many([ContributionChange(f"lead_{seed}_{n}", None, after, after.cells)]) == []
 
 
 def query(first: str, last: str, group_by: str = "source") -> ReportQuery:
@@ -119,7 +119,7 @@ def test_headlines_flag_what_is_outside_its_target_or_usual_range() -> None:
         week_start = date(2026, 9, 21) + timedelta(weeks=n // 5)
         day = (week_start + timedelta(days=n % 3)).isoformat()
         cells = {Cell("all", day, "all"): {"leads": 1, "mql": 1, "s2t:40": 1, "turns": 1, "turns_missed": 1}}
-        projection.replace(f"lead_{n}", None, StoredContribution(1, 1, cells), cells)
+        projection.replace_many([ContributionChange(f"lead_{n}", None, StoredContribution(1, 1, cells), cells)])
     rules = InMemoryConfigStore()
     rules.publish("reports", {"speed_to_lead_minutes": 5, "sla_compliance": 0.9, "mql_to_sql": 0.2})
     deps = ReportReadDeps(

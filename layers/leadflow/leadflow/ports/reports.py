@@ -3,7 +3,7 @@ and its counters per cell) and the cells' sums, which the reports read."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -56,6 +56,16 @@ class MemberPage:
     cursor: str | None  # opaque; None on the last page
 
 
+@dataclass(frozen=True)
+class ContributionChange:
+    """A lead's contribution as read (`before`, None if never stored), as it must become, and the difference."""
+
+    lead_id: str
+    before: StoredContribution | None
+    after: StoredContribution
+    delta: Contribution
+
+
 #: The most members one page holds.
 MAX_MEMBERS_PAGE = 100
 
@@ -64,12 +74,11 @@ class ReportProjection(Protocol):
     def contribution(self, lead_id: str) -> StoredContribution | None:
         """The lead's stored contribution; None for a lead never projected."""
 
-    def replace(
-        self, lead_id: str, before: StoredContribution | None, after: StoredContribution, delta: Contribution
-    ) -> bool:
-        """Store `after` as the lead's contribution and add `delta` to the cells, all or nothing, only if the stored
-        contribution is still `before` (the same revision); False (and no change) when another writer got there
-        first."""
+    def replace_many(self, changes: Sequence[ContributionChange]) -> list[str]:
+        """Store each change's `after` as its lead's contribution and add the changes' deltas to the cells, only if
+        each lead's stored contribution is still its `before` (the same revision). Written in as few all-or-nothing
+        groups as the store allows, a cell shared by several leads once with their summed delta. The ids of the
+        leads whose group was refused (another writer got there first) and left unchanged, to plan again."""
 
     def cells(self, dimension: str, first_day: str, last_day: str) -> CellRead:
         """The cells of `dimension` with a day in [first_day, last_day] (ISO dates), with their counters."""

@@ -10,14 +10,16 @@ Items:
 - a member (the drill-down from a number to its leads): pk `MEMBER#<dimension>#<value>`, sk `<day>#<lead id>`, the
   names of the counters the lead adds to that cell.
 
-A lead's new contribution and its difference to the cells are written in one transaction, conditional on the stored
-contribution being the one the difference was computed against."""
+Leads' new contributions and their differences to the cells are written in transactions of up to 100 items, each
+contribution conditional on the stored one being the one its difference was computed against; a cell several leads
+of one transaction add to is written once, with their sum (a batch of leads captured the same day shares most of
+its cells)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -27,8 +29,17 @@ from botocore.exceptions import ClientError
 
 from leadflow.adapters.dynamodb.writes import lost_race
 from leadflow.adapters.report_members import member_changes, read_cursor, write_cursor
+from leadflow.domain.report_cells import add_counts
 from leadflow.models.reports import Cell, Contribution, Counters
-from leadflow.ports.reports import ERASED_VERSION, CellRange, CellRead, Member, MemberPage, StoredContribution
+from leadflow.ports.reports import (
+    ERASED_VERSION,
+    CellRange,
+    CellRead,
+    ContributionChange,
+    Member,
+    MemberPage,
+    StoredContribution,
+)
 
 _CONTRIB_SK = "CONTRIB"
 _COUNTER = "n:"
@@ -71,40 +82,48 @@ class DynamoReportProjection:
             revision=int(item["revision"]), lead_version=int(item["lead_version"]), cells=_decode(str(item["cells"]))
         )
 
-    def replace(
-        self, lead_id: str, before: StoredContribution | None, after: StoredContribution, delta: Contribution
-    ) -> bool:
-        put: dict[str, Any] = {
-            "TableName": self._table.name,
-            "Item": {
-                **_contribution_key(lead_id),
-                **({} if after.lead_version >= ERASED_VERSION else {"lead_id": lead_id}),
-                "revision": after.revision,
-                "lead_version": after.lead_version,
-                "cells": _encode(after.cells),
-            },
-        }
-        if before is None:
-            put["ConditionExpression"] = "attribute_not_exists(pk)"
-        else:
-            put["ConditionExpression"] = "revision = :before"
-            put["ExpressionAttributeValues"] = {":before": before.revision}
-        items: list[dict[str, Any]] = [{"Put": put}]
-        items.extend({"Update": self._add(cell, changes)} for cell, changes in sorted(delta.items()))
-        for cell, names in member_changes(before.cells if before else {}, after.cells):
-            key = {"pk": f"MEMBER#{cell.dimension}#{cell.value}", "sk": f"{cell.day}#{lead_id}"}
-            if names:
-                items.append({"Put": {"TableName": self._table.name, "Item": {**key, "counters": set(names)}}})
-            else:
-                items.append({"Delete": {"TableName": self._table.name, "Key": key}})
-        if len(items) > MAX_TRANSACTION_ITEMS:
-            raise ValueError(f"a lead's change touches {len(items)} report items; at most 100 fit one transaction")
+    def replace_many(self, changes: Sequence[ContributionChange]) -> list[str]:
+        lost: list[str] = []
+        for group in _groups(changes):
+            if not self._write_group(group):
+                lost.extend(change.lead_id for change in group)
+        return lost
+
+    def _write_group(self, group: list[ContributionChange]) -> bool:
+        items: list[dict[str, Any]] = [{"Put": self._contribution_put(change)} for change in group]
+        for change in group:
+            for cell, names in member_changes(change.before.cells if change.before else {}, change.after.cells):
+                key = {"pk": f"MEMBER#{cell.dimension}#{cell.value}", "sk": f"{cell.day}#{change.lead_id}"}
+                if names:
+                    items.append({"Put": {"TableName": self._table.name, "Item": {**key, "counters": set(names)}}})
+                else:
+                    items.append({"Delete": {"TableName": self._table.name, "Key": key}})
+        items.extend({"Update": self._add(cell, counts)} for cell, counts in sorted(_summed(group).items()))
         try:
             self._table.meta.client.transact_write_items(TransactItems=items)
         except ClientError as exc:
             lost_race(exc)  # re-raises anything but a lost race
             return False
         return True
+
+    def _contribution_put(self, change: ContributionChange) -> dict[str, Any]:
+        after = change.after
+        put: dict[str, Any] = {
+            "TableName": self._table.name,
+            "Item": {
+                **_contribution_key(change.lead_id),
+                **({} if after.lead_version >= ERASED_VERSION else {"lead_id": change.lead_id}),
+                "revision": after.revision,
+                "lead_version": after.lead_version,
+                "cells": _encode(after.cells),
+            },
+        }
+        if change.before is None:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "revision = :before"
+            put["ExpressionAttributeValues"] = {":before": change.before.revision}
+        return put
 
     def _add(self, cell: Cell, changes: Counters) -> dict[str, Any]:
         names = {f"#c{i}": f"{_COUNTER}{name}" for i, name in enumerate(sorted(changes))}
@@ -194,3 +213,40 @@ def _counters(item: dict[str, Any]) -> Counters:
         for name, value in item.items()
         if name.startswith(_COUNTER) and isinstance(value, int | Decimal) and value
     }
+
+
+def _items_of(change: ContributionChange) -> tuple[int, set[Cell]]:
+    """The items a change writes on its own (its contribution and member entries) and the cells it adds to."""
+    members = member_changes(change.before.cells if change.before else {}, change.after.cells)
+    return 1 + len(members), {cell for cell, counts in change.delta.items() if any(counts.values())}
+
+
+def _groups(changes: Sequence[ContributionChange]) -> Iterator[list[ContributionChange]]:
+    """The changes in transactions of at most MAX_TRANSACTION_ITEMS items, in order; a cell two leads of one group
+    add to is one item."""
+    group: list[ContributionChange] = []
+    own_items, cells = 0, set[Cell]()
+    for change in changes:
+        items, touched = _items_of(change)
+        if items + len(touched) > MAX_TRANSACTION_ITEMS:
+            raise ValueError(
+                f"a lead's change touches {items + len(touched)} report items; at most 100 fit one transaction"
+            )
+        if group and own_items + items + len(cells | touched) > MAX_TRANSACTION_ITEMS:
+            yield group
+            group, own_items, cells = [], 0, set()
+        group.append(change)
+        own_items += items
+        cells |= touched
+    if group:
+        yield group
+
+
+def _summed(group: list[ContributionChange]) -> Contribution:
+    """The group's deltas summed per cell, without the counters that cancel out (two leads moving between the same
+    cells in opposite directions change nothing there)."""
+    summed: Contribution = {}
+    for change in group:
+        for cell, counts in change.delta.items():
+            add_counts(summed.setdefault(cell, {}), counts)
+    return {cell: kept for cell, counts in summed.items() if (kept := {n: c for n, c in counts.items() if c})}

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from leadflow.adapters.report_members import member_changes, read_cursor, write_cursor
 from leadflow.domain.report_cells import add_counts
-from leadflow.models.reports import Cell, Contribution, Counters
-from leadflow.ports.reports import ERASED_VERSION, CellRange, CellRead, Member, MemberPage, StoredContribution
+from leadflow.models.reports import Cell, Counters
+from leadflow.ports.reports import (
+    ERASED_VERSION,
+    CellRange,
+    CellRead,
+    ContributionChange,
+    Member,
+    MemberPage,
+    StoredContribution,
+)
 
 
 class InMemoryReportProjection:
@@ -22,23 +30,31 @@ class InMemoryReportProjection:
         with self._lock:
             return self._contributions.get(lead_id)
 
-    def replace(
-        self, lead_id: str, before: StoredContribution | None, after: StoredContribution, delta: Contribution
-    ) -> bool:
+    def replace_many(self, changes: Sequence[ContributionChange]) -> list[str]:
         with self._lock:
-            stored = self._contributions.get(lead_id)
-            if (stored.revision if stored else None) != (before.revision if before else None):
-                return False
-            self._contributions[lead_id] = after
-            for cell, names in member_changes(before.cells if before else {}, after.cells):
-                members = self._members.setdefault((cell.dimension, cell.value), {})
-                if names:
-                    members[f"{cell.day}#{lead_id}"] = names
-                else:
-                    members.pop(f"{cell.day}#{lead_id}", None)
-            for cell, changes in delta.items():
-                add_counts(self._cells.setdefault(cell, {}), changes)
-            return True
+            # One group, as DynamoDB's adapter writes a group: all of it or none.
+            lost = [change.lead_id for change in changes if not self._still_before(change)]
+            if lost:
+                return [change.lead_id for change in changes]
+            for change in changes:
+                self._apply(change)
+            return []
+
+    def _still_before(self, change: ContributionChange) -> bool:
+        stored = self._contributions.get(change.lead_id)
+        return (stored.revision if stored else None) == (change.before.revision if change.before else None)
+
+    def _apply(self, change: ContributionChange) -> None:
+        self._contributions[change.lead_id] = change.after
+        before_cells = change.before.cells if change.before else {}
+        for cell, names in member_changes(before_cells, change.after.cells):
+            members = self._members.setdefault((cell.dimension, cell.value), {})
+            if names:
+                members[f"{cell.day}#{change.lead_id}"] = names
+            else:
+                members.pop(f"{cell.day}#{change.lead_id}", None)
+        for cell, counts in change.delta.items():
+            add_counts(self._cells.setdefault(cell, {}), counts)
 
     def cells(self, dimension: str, first_day: str, last_day: str) -> CellRead:
         with self._lock:
