@@ -5,7 +5,7 @@ As on AWS: a batch is at most BatchSize messages, gathered for up to MaximumBatc
 arrives; the messages of a batch that succeeded are deleted; with ReportBatchItemFailures only those the function
 names stay; a batch that raised leaves every message, and each comes back after the queue's visibility timeout,
 until the redrive policy moves it to the dead-letter queue (moto does that part). Unlike AWS: one poller per mapping
-(Lambda scales out to more), and a runtime waiting to settle does not wait for the window to end."""
+(Lambda scales out to more), and a runtime whose other work is done does not wait for a window to end."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class QueuePoller:
         self._invoke = invoke
         self._account_id, self._region = account_id, region
         self._stopped = threading.Event()
-        self._hurry = threading.Event()
+        self._flush = threading.Event()
         self._invoking = False
         self._thread = threading.Thread(target=self._run, name=f"leadflow-sqs-{source.function}", daemon=True)
 
@@ -45,16 +45,13 @@ class QueuePoller:
         self._stopped.set()
         self._thread.join(timeout=10)
 
-    def hurry(self, hurry: bool) -> None:
-        """While hurried, a batch goes as soon as there are messages (a runtime settling does not wait the window)."""
-        if hurry:
-            self._hurry.set()
-        else:
-            self._hurry.clear()
-
-    def busy(self) -> bool:
-        """Messages waiting to be received, or a batch being handled."""
-        return self._invoking or self._visible() > 0
+    def flush(self) -> bool:
+        """End the current batching window now (a settling runtime, whose other work is done, does not wait for it);
+        whether messages are waiting or a batch is being handled."""
+        busy = self._invoking or self._visible() > 0
+        if busy:
+            self._flush.set()
+        return busy
 
     def _queue(self) -> Any:
         return sqs_backends[self._account_id][self._region].get_queue(self.source.queue)
@@ -78,12 +75,13 @@ class QueuePoller:
                 self._invoking = False
 
     def _gather(self) -> None:
-        """Wait for the batching window to end, the batch to fill, or someone to need it now."""
+        """Wait for the batching window to end, the batch to fill, or a flush."""
         deadline = time.monotonic() + self.source.window_seconds
         while time.monotonic() < deadline and self._visible() < self.source.batch_size:
-            if self._hurry.is_set() or self._stopped.is_set():
-                return
+            if self._flush.is_set() or self._stopped.is_set():
+                break
             time.sleep(_IDLE_POLL_SECONDS)
+        self._flush.clear()
 
     def _receive(self) -> list[Message]:
         backend = sqs_backends[self._account_id][self._region]
@@ -162,9 +160,7 @@ class QueueSources:
         for poller in self._pollers:
             poller.stop()
 
-    def hurry(self, hurry: bool) -> None:
-        for poller in self._pollers:
-            poller.hurry(hurry)
-
-    def busy(self) -> bool:
-        return any(poller.busy() for poller in self._pollers)
+    def flush(self) -> bool:
+        """End every batching window now; whether any source has messages waiting or a batch being handled."""
+        busy = [poller.flush() for poller in self._pollers]  # every one flushed, not only up to the first busy one
+        return any(busy)
