@@ -38,6 +38,10 @@ def lead(n: int, stage: str, due: bool = False) -> dict[str, Any]:
         "sk": "PROFILE",
         "gsi1pk": f"STAGE#{stage}",
         "gsi1sk": f"2026-11-{n % 28 + 1:02d}#{n}",
+        "gsi2pk": f"OWNER#rep-{n % 2}",
+        "gsi2sk": f"2026-11-{n % 28 + 1:02d}#{n}",
+        "stage": stage,
+        "company": f"Company {n}",  # projected by no index: an index Query never answers it
     }
     if due:
         item |= {"gsi3pk": f"DUE#decay#{n % 2}", "gsi3sk": f"2026-12-01#{n:04d}"}
@@ -61,12 +65,24 @@ def by_index(table: Any, index: str, attribute: str, value: str, **extra: Any) -
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
+def projected(table: Any, attribute: str) -> set[str]:
+    """The attributes an entry of the index keyed on `attribute` holds, as the table declares its projection (the
+    template's: every index of the leads table projects keys, by_owner the stage too)."""
+    index = next(i for i in table.global_secondary_indexes if i["KeySchema"][0]["AttributeName"] == attribute)
+    assert index["Projection"]["ProjectionType"] in ("KEYS_ONLY", "INCLUDE")
+    keys = {key["AttributeName"] for key in [*table.key_schema, *index["KeySchema"]]}
+    return keys | set(index["Projection"].get("NonKeyAttributes", []))
+
+
 def expected(table: Any, attribute: str, value: str, sort: str, *, reverse: bool = False) -> list[dict[str, Any]]:
-    """What DynamoDB answers, worked out from every item of the table (a Scan reads them all); the due index holds
-    the keys alone."""
-    items = [item for item in table.scan()["Items"] if item.get(attribute) == value and sort in item]
-    if attribute == "gsi3pk":
-        items = [{name: item[name] for name in ("pk", "sk", "gsi3pk", "gsi3sk")} for item in items]
+    """What DynamoDB answers, worked out from every item of the table (a Scan reads them all): the entries hold only
+    what the index projects."""
+    wanted = projected(table, attribute)
+    items = [
+        {name: item[name] for name in wanted if name in item}
+        for item in table.scan()["Items"]
+        if item.get(attribute) == value and sort in item
+    ]
     return sorted(items, key=lambda item: (item[sort], item["pk"], item["sk"]), reverse=reverse)
 
 
@@ -85,6 +101,8 @@ def all_answers(table: Any) -> dict[str, tuple[list[Any], list[Any]]]:
         )
     for shard in ("DUE#decay#0", "DUE#decay#1"):
         answers[shard] = (by_index(table, "by_due", "gsi3pk", shard), expected(table, "gsi3pk", shard, "gsi3sk"))
+    for owner in ("OWNER#rep-0", "OWNER#rep-1"):
+        answers[owner] = (by_index(table, "by_owner", "gsi2pk", owner), expected(table, "gsi2pk", owner, "gsi2sk"))
     return answers
 
 
@@ -168,3 +186,17 @@ def test_an_index_query_walks_none_of_the_table_once_the_index_is_filed(
 
     assert walks == []
     assert len(answered) == 101
+
+
+def test_an_index_query_answers_only_what_the_index_projects_and_filters_on_it(leads: Any) -> None:
+    for n in range(12):
+        leads.put_item(Item=lead(n, STAGES[n % 3]))
+    by_stage = by_index(leads, "by_stage", "gsi1pk", "STAGE#mql")  # filed now: the answers below come from the hook
+    by_owner = by_index(leads, "by_owner", "gsi2pk", "OWNER#rep-1")
+    sql_of_rep_1 = by_index(
+        leads, "by_owner", "gsi2pk", "OWNER#rep-1", FilterExpression=boto3.dynamodb.conditions.Attr("stage").eq("sql")
+    )
+
+    assert {frozenset(entry) for entry in by_stage} == {frozenset({"pk", "sk", "gsi1pk", "gsi1sk"})}
+    assert {frozenset(entry) for entry in by_owner} == {frozenset({"pk", "sk", "gsi2pk", "gsi2sk", "stage"})}
+    assert [entry["pk"] for entry in sql_of_rep_1] == ["LEAD#0005", "LEAD#0011"]

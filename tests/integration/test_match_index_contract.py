@@ -142,6 +142,22 @@ def test_the_queue_lists_each_waiting_pair_once_oldest_first_page_by_page(stores
     assert pages in (2, 3)  # a last full page may name a cursor that reads nothing, as DynamoDB's Query does
 
 
+def test_the_queue_lists_whole_links_as_each_lead_sees_them(stores: Stores) -> None:
+    # The index behind the queue may hold keys alone: the queue reads the links themselves.
+    evidence = [{"field": "email", "score": 0.97, "why": "same mailbox"}, {"field": "phone", "score": 1.0}]
+    link = DuplicateLink("lead-b", "lead-a", 0.875, evidence, NOW - timedelta(minutes=5))
+    stores.index.link_possible_duplicate(link)
+
+    page = stores.index.pending_duplicates(10, None)
+
+    assert page.links == stores.index.possible_duplicates("lead-a")  # listed under the lead with the smaller id
+    assert (page.links[0].probability, page.links[0].evidence, page.links[0].found_at) == (
+        0.875,
+        evidence,
+        link.found_at,
+    )
+
+
 def test_the_queue_refuses_a_cursor_it_did_not_hand_out_and_an_unbounded_page(stores: Stores) -> None:
     for cursor in ("not-a-cursor", "bGVhZC1h", ""):
         with pytest.raises(ValueError, match="cursor"):

@@ -11,8 +11,14 @@ from typing import Any
 
 import pytest
 from leadflow.models.lead import (
+    Activity,
+    Firmographics,
+    Lead,
+    Score,
+    ScoreLine,
     Stage,
 )
+from leadflow.models.submission import Source
 
 from tests.integration.store_contract.conftest import (
     NOW,
@@ -130,3 +136,47 @@ def test_a_cursor_from_another_listing_is_refused(stores: Stores) -> None:
 def test_a_page_size_outside_1_to_100_is_refused(stores: Stores, limit: int) -> None:
     with pytest.raises(ValueError, match="limit"):
         stores.leads.list_leads(limit=limit)
+
+
+def _whole(lead_id: str, *, stage: Stage, owner_id: str | None, minutes: int) -> Lead:
+    """A lead with every kind of field filled in, so that a listing that lost any of them shows it."""
+    return lead(
+        lead_id, stage=stage, owner_id=owner_id, updated_at=NOW + timedelta(minutes=minutes), assigned_at=NOW
+    ).model_copy(
+        update={
+            "first_name": "Ada",
+            "company": "Example",
+            "fields": {"seats": 25, "budget": 1250.5, "trial": True, "note": None},
+            "submission_ids": ["sub-1"],
+            "first_source": Source(form_id="demo-request", utm_source="google"),
+            "firmographics": Firmographics(domain="example.com", employees=1200, size_band="1001-5000", known=True),
+            "score": Score(
+                fit=40,
+                engagement=31.75,
+                total=71.75,
+                grade="B",
+                level=2,
+                qualifies=True,
+                ruleset_version=2,
+                scored_at=NOW,
+                lines=[ScoreLine(rule_id="size", kind="fit", points=40, reason="1001-5000 employees")],
+            ),
+            "activity": [Activity(event_id="sub-1", type="form_submitted", occurred_at=NOW, source="form")],
+        }
+    )
+
+
+def test_every_listing_returns_whole_leads_as_stored(stores: Stores) -> None:
+    # The indexes behind the listings may hold keys alone: a listing reads the leads themselves.
+    saved = [
+        stores.leads.save_lead(_whole("lead-a", stage=Stage.MQL, owner_id="rep-ana", minutes=1), expected_version=None),
+        stores.leads.save_lead(_whole("lead-b", stage=Stage.SAL, owner_id="rep-ana", minutes=2), expected_version=None),
+        stores.leads.save_lead(_whole("lead-c", stage=Stage.MQL, owner_id=None, minutes=3), expected_version=None),
+    ]
+    a, b, c = (stores.leads.get_lead(each.lead_id) for each in saved)
+    assert [a, b, c] == saved
+
+    assert stores.leads.list_leads(stage=Stage.MQL).items == [c, a]
+    assert stores.leads.list_leads(owner_id="rep-ana").items == [b, a]  # assigned at the same time: newest id first
+    assert stores.leads.list_leads(owner_id="rep-ana", stage=Stage.SAL).items == [b]
+    assert stores.leads.list_leads().items == [c, a, b]  # stage by stage (MQL before SAL), each newest first

@@ -11,6 +11,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 
 from leadflow.adapters import layout
+from leadflow.adapters.batch_get import get_items
 from leadflow.adapters.layout import duplicate_queue
 from leadflow.adapters.side_by_side import side_by_side
 from leadflow.ports import DuplicateLink, IndexedRecord
@@ -85,7 +86,10 @@ class DynamoMatchIndex:
         if cursor is not None:
             arguments["ExclusiveStartKey"] = duplicate_queue.decode_cursor(cursor)[1]
         response = self._table.query(**arguments)
-        links = [layout.duplicate_from_item(item) for item in response["Items"]]
+        # The index holds the entries' keys alone; the links are read whole by key, in the queue's order. A link
+        # merged, dismissed or erased since the index answered is gone and left out.
+        keys = [{"pk": entry["pk"], "sk": entry["sk"]} for entry in response["Items"]]
+        links = [layout.duplicate_from_item(item) for item in get_items(self._table, keys, consistent=False)]
         last = response.get("LastEvaluatedKey")
         # DynamoDB may hand back a last key for a page that happened to end the partition; the next read is then empty.
         next_cursor = duplicate_queue.encode_cursor(str(last["gsi1sk"])) if last else None

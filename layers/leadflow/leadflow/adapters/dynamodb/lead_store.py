@@ -12,6 +12,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from leadflow.adapters import layout
+from leadflow.adapters.batch_get import get_items
 from leadflow.adapters.dynamodb.writes import (
     CONDITION_FAILED,
     MAX_ATTEMPTS,
@@ -27,8 +28,6 @@ from leadflow.models.lead import Activity, HistoryEntry, Lead, Outcome, Stage
 from leadflow.models.merge import MergeRecord
 from leadflow.models.submission import StoredSubmission, SubmissionStatus
 from leadflow.ports import ConcurrentUpdate, OutcomePage, Page
-
-BATCH_GET_KEYS = 100  # BatchGetItem's limit per request
 
 
 class DynamoLeadStore:
@@ -155,24 +154,9 @@ class DynamoLeadStore:
         return layout.lead_from_item(item) if item else None
 
     def get_leads(self, lead_ids: Sequence[str]) -> list[Lead]:
-        # One BatchGetItem per 100 keys, strongly consistent as get_lead; the units are the same as one read each.
-        wanted = list(dict.fromkeys(lead_ids))
-        found: dict[str, Lead] = {}
-        for start in range(0, len(wanted), BATCH_GET_KEYS):
-            keys = [layout.lead_key(lead_id) for lead_id in wanted[start : start + BATCH_GET_KEYS]]
-            for _ in range(MAX_ATTEMPTS):
-                response = self._table.meta.client.batch_get_item(
-                    RequestItems={self._table.name: {"Keys": keys, "ConsistentRead": True}}
-                )
-                for item in response["Responses"].get(self._table.name, []):
-                    lead = layout.lead_from_item(item)
-                    found[lead.lead_id] = lead
-                keys = response.get("UnprocessedKeys", {}).get(self._table.name, {}).get("Keys", [])
-                if not keys:
-                    break
-            else:
-                raise RuntimeError(f"DynamoDB left {len(keys)} leads unread after {MAX_ATTEMPTS} attempts (throttled)")
-        return [found[lead_id] for lead_id in wanted if lead_id in found]
+        # One BatchGetItem per 100 ids, strongly consistent as get_lead; the units are the same as one read each.
+        keys = [layout.lead_key(lead_id) for lead_id in lead_ids]
+        return [layout.lead_from_item(item) for item in get_items(self._table, keys, consistent=True)]
 
     def save_lead(self, lead: Lead, *, expected_version: int | None) -> Lead:
         item = layout.lead_item(lead, (expected_version or 0) + 1)
@@ -350,6 +334,11 @@ class DynamoLeadStore:
     def _query_index(
         self, where: IndexRange, limit: int, start: StartKey | None, stage_filter: Stage | None
     ) -> tuple[list[layout.Item], StartKey | None]:
+        """One page of an index partition, then the leads it names read whole by key.
+
+        The lead indexes hold keys (by_owner the stage too, for its filter), so that a lead's every save is not paid
+        again in each index. The index answers eventually, the reads by key may be newer: a lead that has left the
+        partition (or the stage asked for) since is left out, as one erased since; it is listed where it is now."""
         request: dict[str, Any] = {
             "IndexName": where.index,
             "KeyConditionExpression": Key(where.partition_attribute).eq(where.partition),
@@ -361,4 +350,12 @@ class DynamoLeadStore:
         if stage_filter is not None:
             request["FilterExpression"] = Attr("stage").eq(stage_filter.value)
         response = self._table.query(**request)
-        return list(response["Items"]), response.get("LastEvaluatedKey")
+        keys = [{"pk": entry["pk"], "sk": entry["sk"]} for entry in response["Items"]]
+        # Eventually consistent, as the index is: half the read units of a consistent read.
+        leads = [
+            item
+            for item in get_items(self._table, keys, consistent=False)
+            if item.get(where.partition_attribute) == where.partition
+            and (stage_filter is None or item.get("stage") == stage_filter.value)
+        ]
+        return leads, response.get("LastEvaluatedKey")
