@@ -266,8 +266,9 @@ def test_the_background_scheduler_wakes_when_the_clock_is_advanced_not_at_its_ne
         advanced = time.monotonic()
         clock.advance(timedelta(hours=1))
 
-        assert recorder.called.wait(timeout=2)
-        assert time.monotonic() - advanced < 1
+        # Its next poll is 10 s after it started: half that, however loaded the machine, tells the two apart.
+        assert recorder.called.wait(timeout=5)
+        assert time.monotonic() - advanced < 5
     finally:
         jobs.stop(timeout=0)  # the daemon thread ends at its next poll; no need to wait for it
 
@@ -304,7 +305,7 @@ def test_a_schedule_added_at_run_time_uses_its_own_invoker() -> None:
     assert [s["function"] for s in jobs.describe()] == ["DecayFunction"]
 
 
-def _wait_for(condition: Any, timeout: float = 3) -> None:
+def _wait_for(condition: Any, timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
