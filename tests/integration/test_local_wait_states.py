@@ -18,6 +18,9 @@ from infra.local.runtime import LocalRuntime
 
 ROLE = "arn:aws:iam::123456789012:role/leadflow-local"
 Start = Callable[..., str]
+# How long a status expected now may take on a loaded machine, where the runtime is shared with other tests' runs;
+# only a failing test waits it out. What must not happen yet is checked over shorter spans.
+SETTLE = 30.0
 
 
 def _wait_then_pass(wait: dict[str, Any]) -> dict[str, Any]:
@@ -70,7 +73,7 @@ def _status_within(sfn: Any, arn: str, seconds: float, until: str) -> str:
         time.sleep(0.01)
 
 
-def _parked(runtime: LocalRuntime, arn: str, seconds: float = 2) -> bool:
+def _parked(runtime: LocalRuntime, arn: str, seconds: float = SETTLE) -> bool:
     deadline = time.monotonic() + seconds
     while arn not in runtime.waiting_on_clock():
         if time.monotonic() > deadline:
@@ -92,7 +95,7 @@ def test_an_hour_long_wait_ends_when_the_clock_moves_an_hour_and_not_before(
     moved = time.monotonic()
     runtime.advance_clock(minutes=30)
 
-    assert _status_within(sfn, arn, 1.0, until="SUCCEEDED") == "SUCCEEDED"
+    assert _status_within(sfn, arn, SETTLE, until="SUCCEEDED") == "SUCCEEDED"
     # Woken by the clock's move, not by the Wait's next look at real time (a fixed second failed on a busy runtime,
     # whose advance also settles what the hour set off elsewhere).
     assert runtime.clock_waits is not None
@@ -114,7 +117,7 @@ def test_a_seconds_path_wait_counts_virtual_seconds(runtime: LocalRuntime, sfn: 
 
     runtime.advance_clock(hours=2)
 
-    assert _status_within(sfn, arn, 1.0, until="SUCCEEDED") == "SUCCEEDED"
+    assert _status_within(sfn, arn, SETTLE, until="SUCCEEDED") == "SUCCEEDED"
 
 
 def test_a_timestamp_path_wait_ends_when_virtual_now_reaches_the_timestamp(
@@ -128,7 +131,7 @@ def test_a_timestamp_path_wait_ends_when_virtual_now_reaches_the_timestamp(
     assert _status_within(sfn, arn, 0.3, until="SUCCEEDED") == "RUNNING"
 
     runtime.advance_clock(hours=1)
-    assert _status_within(sfn, arn, 1.0, until="SUCCEEDED") == "SUCCEEDED"
+    assert _status_within(sfn, arn, SETTLE, until="SUCCEEDED") == "SUCCEEDED"
 
 
 def test_a_timestamp_already_past_on_the_virtual_clock_does_not_wait(
@@ -140,22 +143,25 @@ def test_a_timestamp_already_past_on_the_virtual_clock_does_not_wait(
 
     arn = start(_wait_then_pass({"Timestamp": past}))
 
-    assert _status_within(sfn, arn, 1.0, until="SUCCEEDED") == "SUCCEEDED"
+    assert _status_within(sfn, arn, SETTLE, until="SUCCEEDED") == "SUCCEEDED"
 
 
 def test_a_stopped_execution_leaves_its_wait_at_once(runtime: LocalRuntime, sfn: Any, start: Start) -> None:
     arn = start(_wait_then_pass({"Seconds": 86400}))
     assert _parked(runtime, arn)
 
+    assert runtime.clock_waits is not None
+    # Left at once, or only at the Wait's next look at the clock: half its poll interval tells them apart.
+    prompt = runtime.clock_waits.poll_interval / 2
     stopped = time.monotonic()
     sfn.stop_execution(executionArn=arn, cause="the rep touched the lead")
 
-    assert _status_within(sfn, arn, 1.0, until="ABORTED") == "ABORTED"
-    deadline = time.monotonic() + 1
+    assert _status_within(sfn, arn, prompt, until="ABORTED") == "ABORTED"
+    deadline = stopped + prompt
     while arn in runtime.waiting_on_clock() and time.monotonic() < deadline:
         time.sleep(0.01)
     assert arn not in runtime.waiting_on_clock()  # the interpreter thread left the Wait
-    assert time.monotonic() - stopped < 1.0
+    assert time.monotonic() - stopped < prompt
 
 
 def test_an_execution_parked_on_the_clock_counts_as_settled(runtime: LocalRuntime, sfn: Any, start: Start) -> None:
@@ -166,9 +172,7 @@ def test_an_execution_parked_on_the_clock_counts_as_settled(runtime: LocalRuntim
     runtime.deployment.state_machines["WaitProbe"] = machine
     try:
         assert _parked(runtime, arn)
-        began = time.monotonic()
-        runtime.wait_for_executions(timeout=5)
-        assert time.monotonic() - began < 1
+        runtime.wait_for_executions()  # a TimeoutError if the parked execution counted as running
 
         runtime.advance_clock(hours=1)  # returns once the woken execution has finished
         assert sfn.describe_execution(executionArn=arn)["status"] == "SUCCEEDED"
@@ -181,7 +185,7 @@ def test_context_object_times_read_the_virtual_clock(runtime: LocalRuntime, sfn:
     virtual_now = runtime.clock.now()
 
     arn = start(_wait_then_pass({"Seconds": 0}))
-    assert _status_within(sfn, arn, 2.0, until="SUCCEEDED") == "SUCCEEDED"
+    assert _status_within(sfn, arn, SETTLE, until="SUCCEEDED") == "SUCCEEDED"
     output = json.loads(sfn.describe_execution(executionArn=arn)["output"])
 
     for key in ("entered", "started"):
@@ -198,4 +202,4 @@ def test_an_execution_stopped_the_moment_it_started_stops_as_on_aws(sfn: Any, st
     for arn in arns:
         sfn.stop_execution(executionArn=arn, cause="removed")
 
-    assert {_status_within(sfn, arn, 2.0, until="ABORTED") for arn in arns} == {"ABORTED"}
+    assert {_status_within(sfn, arn, SETTLE, until="ABORTED") for arn in arns} == {"ABORTED"}
