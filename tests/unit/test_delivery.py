@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -36,12 +35,19 @@ API = "https://api.leadflow.example/prod"
 SENDER = "leads@leadflow.example"
 
 
+# The Slack adapter's timeout where the endpoint answers at once: ample on a loaded machine, so no answer is lost to
+# the scheduler. The timeout test holds its answer until the test ends instead.
+ANSWERED_IN_TIME = 10.0
+
+
 class FakeSlack:
-    """An incoming-webhook endpoint answering `status` (after `delay` seconds) and keeping every message posted."""
+    """An incoming-webhook endpoint answering `status` (after `delay` seconds, or sooner when the test ends) and
+    keeping every message posted."""
 
     def __init__(self) -> None:
         self.status = 200
         self.delay = 0.0
+        self.released = threading.Event()
         self.messages: list[dict[str, Any]] = []
         fake = self
 
@@ -49,7 +55,7 @@ class FakeSlack:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 fake.messages.append(json.loads(body))
-                time.sleep(fake.delay)
+                fake.released.wait(fake.delay)
                 answer = b"ok" if fake.status == 200 else b"no_service"
                 self.send_response(fake.status)
                 self.send_header("Content-Length", str(len(answer)))
@@ -64,6 +70,7 @@ class FakeSlack:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     def close(self) -> None:
+        self.released.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -126,7 +133,7 @@ def slack_rep(url: str) -> Rep:
 def test_slack_message_carries_the_lead_summary_score_explanation_and_link(
     slack: FakeSlack, notification: Notification
 ) -> None:
-    SlackNotifier(timeout_seconds=1).send(notification, slack_rep(slack.url))
+    SlackNotifier(timeout_seconds=ANSWERED_IN_TIME).send(notification, slack_rep(slack.url))
 
     (message,) = slack.messages
     header, summary, score, _ = message["blocks"]
@@ -144,7 +151,7 @@ def test_slack_server_error_is_a_retryable_failure(slack: FakeSlack, notificatio
     slack.status = 500
 
     with pytest.raises(DeliveryFailed) as failed:
-        SlackNotifier(timeout_seconds=1).send(notification, slack_rep(slack.url))
+        SlackNotifier(timeout_seconds=ANSWERED_IN_TIME).send(notification, slack_rep(slack.url))
 
     assert failed.value.retryable and "HTTP 500" in str(failed.value)
 
@@ -153,13 +160,13 @@ def test_slack_rate_limit_is_a_retryable_failure(slack: FakeSlack, notification:
     slack.status = 429
 
     with pytest.raises(DeliveryFailed) as failed:
-        SlackNotifier(timeout_seconds=1).send(notification, slack_rep(slack.url))
+        SlackNotifier(timeout_seconds=ANSWERED_IN_TIME).send(notification, slack_rep(slack.url))
 
     assert failed.value.retryable
 
 
 def test_slack_timeout_is_a_retryable_failure(slack: FakeSlack, notification: Notification) -> None:
-    slack.delay = 0.5
+    slack.delay = 60  # held until the test ends: a notifier that waited for it would get a 200, not fail
 
     with pytest.raises(DeliveryFailed) as failed:
         SlackNotifier(timeout_seconds=0.1).send(notification, slack_rep(slack.url))
@@ -171,7 +178,7 @@ def test_revoked_slack_webhook_is_not_retryable(slack: FakeSlack, notification: 
     slack.status = 404
 
     with pytest.raises(DeliveryFailed) as failed:
-        SlackNotifier(timeout_seconds=1).send(notification, slack_rep(slack.url))
+        SlackNotifier(timeout_seconds=ANSWERED_IN_TIME).send(notification, slack_rep(slack.url))
 
     assert not failed.value.retryable and "HTTP 404 no_service" in str(failed.value)
 
@@ -180,7 +187,7 @@ def test_mrkdwn_in_lead_data_is_shown_as_text(slack: FakeSlack, notification: No
     payload = {**notification.payload, "company": "<!channel> & Co"}
     hostile = Notification(**{**notification.__dict__, "payload": payload})
 
-    SlackNotifier(timeout_seconds=1).send(hostile, slack_rep(slack.url))
+    SlackNotifier(timeout_seconds=ANSWERED_IN_TIME).send(hostile, slack_rep(slack.url))
 
     assert "*Company:* &lt;!channel&gt; &amp; Co" in slack.messages[0]["blocks"][1]["text"]["text"]
 
@@ -322,14 +329,16 @@ def test_rep_without_webhook_or_email_sender_is_recorded_as_outbox_only(
 
 
 class SlowChannel(FakeChannel):
-    """A channel that takes a moment, so two deliveries of one notification overlap."""
+    """A channel whose send holds until released, so two deliveries of one notification overlap however the threads
+    are scheduled (a fixed pause let a late second delivery find the first one done)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.lock = threading.Lock()
+        self.release = threading.Event()
 
     def send(self, notification: Notification, rep: Rep) -> None:
-        time.sleep(0.2)
+        self.release.wait(timeout=10)  # a bug that sends twice still ends, and fails on the count
         with self.lock:
             self.sent += 1
 
@@ -346,6 +355,7 @@ def test_the_same_notification_delivered_twice_at_once_is_sent_once(setup_for: C
             outcomes.append(setup.deliver())
         except DeliveryFailed as exc:
             outcomes.append(exc)
+            slack.release.set()  # the copy that found the notification claimed is done: let the sender finish
 
     threads = [threading.Thread(target=delivery) for _ in range(2)]
     for thread in threads:
