@@ -73,7 +73,7 @@ def test_a_use_case_that_changes_leads_is_handed_the_leads_and_config_tables_the
 def test_the_steps_and_the_sla_timer_are_handed_what_they_add_to_a_lead_change() -> None:
     # when the wiring builds the deps of the dedupe, enrich and notify steps, duplicate resolution and the SLA timer
     # then each gets only what it adds
-    assert _handed(wiring.dedupe_deps()) == LEAD_CHANGES | {"index", "suppressed"}
+    assert _handed(wiring.dedupe_deps()) == LEAD_CHANGES | {"index", "suppressed", "side_by_side"}
     assert _handed(wiring.curation_deps()) == LEAD_CHANGES | {"index"}
     assert _handed(wiring.notify_deps()) == LEAD_CHANGES | {"outbox", "api_base_url"}
     assert _handed(wiring.sla_deps()) == LEAD_CHANGES | {"outbox", "api_base_url"}

@@ -3,7 +3,9 @@ including under retries and concurrent runs for the same person."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+from collections.abc import Callable, Sequence
 
 import pytest
 from leadflow.adapters.memory import (
@@ -129,3 +131,25 @@ def test_a_submission_whose_email_still_points_at_a_merged_away_lead_joins_the_s
 
     assert joined is not None and joined.lead_id == survivor.lead_id
     assert f"sub_{3:026d}" in joined.submission_ids
+
+
+def test_dedupe_writes_what_points_at_the_saved_lead_together_and_announces_it_after(deps: PipelineDeps) -> None:
+    handed: list[int] = []
+
+    def together(writes: Sequence[Callable[[], object]]) -> list[object]:
+        handed.append(len(writes))
+        assert bus(deps).published == []  # nothing announced before the lead's pointers are written
+        return [write() for write in writes]
+
+    deduped = pipeline.dedupe(
+        submitted(deps, 1, phone="+1 415 555 0100"), dataclasses.replace(deps, side_by_side=together)
+    )
+
+    # the match index, the phone's claim, the history entry and the submission's link: one round of writes
+    assert handed == [4]
+    lead = deduped.lead
+    assert lead is not None
+    assert deps.store.lead_for_identity("phone", "+14155550100") == lead.lead_id
+    assert [entry.kind for entry in deps.store.history(lead.lead_id)] == ["submission"]
+    assert deps.store.get_submission(deduped.submission_id).lead_id == lead.lead_id  # type: ignore[union-attr]
+    assert [type(event).__name__ for event in bus(deps).published] == ["LeadCreated"]

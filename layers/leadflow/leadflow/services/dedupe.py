@@ -11,7 +11,9 @@ candidates that the match probability must accept.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from leadflow.domain.consent import recorded
 from leadflow.domain.identity import canonical_email, canonical_phone, email_flags
@@ -186,12 +188,24 @@ def dedupe(state: SubmissionState, deps: DedupeDeps) -> SubmissionState:
             lead_id, as_read = moved.survivor, UNREAD
     else:
         raise ConcurrentUpdate(f"lead {lead_id} was merged away more than {MAX_MERGE_HOPS} times in a row")
-    deps.index.file(lead_id, lead.match_keys, record_fields(lead), previous_keys)
+    # The lead is saved; what points at it is written together (none depends on another, each is idempotent when a
+    # retried run writes it again), and the events go last, once everything they announce can be read.
+    writes: list[Callable[[], object]] = [
+        partial(deps.index.file, lead_id, lead.match_keys, record_fields(lead), previous_keys)
+    ]
     phone = canonical_phone(lead.phone, lead.country)
-    if phone:
-        deps.store.claim_identity("phone", phone, lead_id)  # first lead with this number: a lookup aid for matching
-    _record(state, deps, lead, created=created, canonical=canonical, match=match, returning=returning)
+    if phone:  # first lead with this number: a lookup aid for matching
+        writes.append(partial(deps.store.claim_identity, "phone", phone, lead_id))
+    events = _record(state, deps, lead, created=created, canonical=canonical, match=match, returning=returning)
+    deps.side_by_side([*writes, *events.writes])
+    deps.bus.publish(events.events)
     return state.model_copy(update={"lead": lead})
+
+
+@dataclass(frozen=True)
+class _Closing:
+    writes: list[Callable[[], object]]
+    events: list[LeadCreated | LeadUpdated | LeadPossibleDuplicate]
 
 
 def _record(
@@ -203,21 +217,19 @@ def _record(
     canonical: str,
     match: Match | None,
     returning: bool = False,
-) -> None:
-    """History, the submission's link to its lead, and the events of this step."""
+) -> _Closing:
+    """The writes of the history and of the submission's link to its lead, and the events of this step."""
     detail: dict[str, object] = {"form_id": run.submission.form_id, "source": run.submission.source().model_dump()}
     if returning:
         detail["returning_after_erasure"] = True
     if match is not None and match.decision == "merge":
         detail["matched"] = {"probability": match.result.probability, "evidence": _evidence(match)}
-    deps.store.add_history(
-        lead.lead_id, HistoryEntry(at=run.received_at, kind="submission", ref=run.submission_id, detail=detail)
-    )
+    entry = HistoryEntry(at=run.received_at, kind="submission", ref=run.submission_id, detail=detail)
+    writes: list[Callable[[], object]] = [partial(deps.store.add_history, lead.lead_id, entry)]
     # Linked, not yet processed: the state machine's last state marks it processed, a Catch marks it failed. A
     # failed submission run again (a redrive) is filed for the sweeper again, so a run lost now is not lost for good.
-    deps.store.mark_submission(
-        run.submission_id, SubmissionStatus.RECEIVED, lead_id=lead.lead_id, sweep_at=first_sweep_at(deps.clock.now())
-    )
+    mark = partial(deps.store.mark_submission, run.submission_id, SubmissionStatus.RECEIVED, lead_id=lead.lead_id)
+    writes.append(partial(mark, sweep_at=first_sweep_at(deps.clock.now())))
     events: list[LeadCreated | LeadUpdated | LeadPossibleDuplicate] = [
         LeadCreated(lead_id=lead.lead_id, submission_id=run.submission_id, email_canonical=canonical)
         if created
@@ -225,18 +237,16 @@ def _record(
     ]
     if match is not None and match.decision == "possible" and match.lead_id != lead.lead_id:
         link = DuplicateLink(lead.lead_id, match.lead_id, match.result.probability, _evidence(match), deps.clock.now())
-        deps.index.link_possible_duplicate(link)
-        deps.store.add_history(
-            lead.lead_id,
-            HistoryEntry(
-                at=link.found_at,
-                kind="possible_duplicate",
-                ref=match.lead_id,
-                detail={"other_id": match.lead_id, "probability": link.probability, "evidence": link.evidence},
-            ),
+        found = HistoryEntry(
+            at=link.found_at,
+            kind="possible_duplicate",
+            ref=match.lead_id,
+            detail={"other_id": match.lead_id, "probability": link.probability, "evidence": link.evidence},
         )
+        writes.append(partial(deps.index.link_possible_duplicate, link))
+        writes.append(partial(deps.store.add_history, lead.lead_id, found))
         events.append(LeadPossibleDuplicate(lead_id=lead.lead_id, other_id=match.lead_id, probability=link.probability))
-    deps.bus.publish(events)
+    return _Closing(writes, events)
 
 
 def _evidence(match: Match) -> list[dict[str, object]]:

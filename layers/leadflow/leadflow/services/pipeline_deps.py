@@ -4,7 +4,7 @@ wiring satisfy), and how they read the active rule sets."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -38,6 +38,15 @@ class MissingConfig(Exception):
     """A rule set the pipeline needs has never been published to the config table."""
 
 
+Writes = Sequence[Callable[[], object]]
+"""Independent writes a step makes at once."""
+
+
+def one_after_another(writes: Writes) -> list[object]:
+    """Make each write in turn (the in-memory twins answer at once; nothing is gained by threads there)."""
+    return [write() for write in writes]
+
+
 @dataclass(frozen=True)
 class PipelineDeps:
     """Every adapter a service may touch, each port whole: it satisfies every use case's deps (LeadChangeDeps,
@@ -55,6 +64,8 @@ class PipelineDeps:
     api_base_url: str = ""
     # Whether a canonical email is on the suppression list (its person was erased); None: no list to ask.
     suppressed: Callable[[str], bool] | None = None
+    # How a step makes independent writes: leadflow.adapters.side_by_side on AWS (one round trip for all).
+    side_by_side: Callable[[Writes], list[object]] = one_after_another
 
 
 class LeadChanges(LeadRecords, LeadHistory, Protocol):

@@ -19,7 +19,7 @@ from leadflow.ports import (
     RuleSets,
     Submissions,
 )
-from leadflow.services.pipeline_deps import LeadChangeDeps, LeadChanges
+from leadflow.services.pipeline_deps import LeadChangeDeps, LeadChanges, Writes
 
 if TYPE_CHECKING:
     from leadflow.domain.enrichment import DomainDirectory
@@ -41,6 +41,10 @@ class DedupeDeps(LeadChangeDeps, Protocol):
 
     @property
     def suppressed(self) -> Callable[[str], bool] | None: ...
+
+    @property
+    def side_by_side(self) -> Callable[[Writes], list[object]]:
+        """Makes independent writes together, each answer in order; the first error raised once all are done."""
 
 
 class EnrichStore(LeadChanges, Accounts, Protocol):

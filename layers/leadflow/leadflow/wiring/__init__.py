@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from leadflow.services.delivery import DeliveryDeps
     from leadflow.services.engagement import EngagementDeps
     from leadflow.services.outcomes import OutcomeDeps
-    from leadflow.services.pipeline_deps import CurationDeps, DueJobDeps, LeadChangeDeps, RoutingDeps, SlaDeps
+    from leadflow.services.pipeline_deps import CurationDeps, DueJobDeps, LeadChangeDeps, RoutingDeps, SlaDeps, Writes
     from leadflow.services.predictive import TrainingDeps
     from leadflow.services.step_deps import DedupeDeps, EnrichDeps, NotifyDeps, ScoreDeps
     from leadflow.services.sweep import SweepDeps
@@ -281,13 +281,17 @@ class DedupeAdapters(CurationAdapters):
     """What the dedupe step is handed: a lead's changes, the match index and the suppression list's check."""
 
     suppressed: Callable[[str], bool] | None
+    side_by_side: Callable[[Writes], list[object]]
 
 
 def dedupe_deps() -> DedupeDeps:
+    from leadflow.adapters.side_by_side import side_by_side
     from leadflow.wiring.erasure import suppression_check
 
     changes = _lead_changes()
-    return DedupeAdapters(changes.store, changes.config, changes.bus, changes.clock, match_index(), suppression_check())
+    return DedupeAdapters(
+        changes.store, changes.config, changes.bus, changes.clock, match_index(), suppression_check(), side_by_side
+    )
 
 
 def score_deps() -> ScoreDeps:
