@@ -143,7 +143,10 @@ class LocalRuntime:
             self._server = None
         if self.scheduler is not None:
             self.scheduler.stop()
-        self.wait_for_executions(timeout=10)
+        try:
+            self.wait_for_executions(timeout=10)
+        except TimeoutError:  # still stop: the data folder must be closed and the clock saved whatever was running
+            LOG.warning("stopping with work still running: it does not survive the restart")
         if self.queue_sources is not None:
             self.queue_sources.stop()
         self._stop_waiting_executions()
