@@ -243,6 +243,32 @@ def test_a_template_with_a_syntax_error_is_refused_naming_the_template_and_part(
     assert "template 'hello': text: syntax error on line 1" in refusal(body)
 
 
+def test_a_template_is_parsed_once_however_often_its_rule_set_is_read_and_each_refusal_names_its_part(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from jinja2.sandbox import SandboxedEnvironment
+
+    parsed: list[str] = []
+    original = SandboxedEnvironment.parse
+    monkeypatch.setattr(
+        SandboxedEnvironment,
+        "parse",
+        lambda self, source, *a, **k: parsed.append(source) or original(self, source, *a, **k),
+    )
+    broken = "Dear {{ lead.first_name }\n{% if %} (parsed once per source)"
+    body = document()
+    body["templates"]["hello"]["text"] = broken
+    again = document()
+    again["templates"]["hello"]["html"] = broken
+
+    assert "template 'hello': text: syntax error on line 1" in refusal(body)
+    assert "template 'hello': html: syntax error on line 1" in refusal(again)
+    for _ in range(3):
+        parse_ruleset("nurture", document())
+    assert parsed.count(broken) == 1
+    assert all(parsed.count(source) == 1 for source in parsed)
+
+
 def test_a_subject_of_more_than_one_line_is_refused() -> None:
     body = document()
     body["templates"]["hello"]["subject"] = "Hi\nBcc: someone@example.com"

@@ -6,6 +6,7 @@ rendering (with the lead's fields) belongs to leadflow.domain.mail_render."""
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
@@ -38,6 +39,15 @@ class MailTemplate(NamedEntry):
 
 
 def _check_syntax(part: str, source: str) -> None:
+    error = _syntax_error(source)
+    if error is not None:
+        raise ValueError(f"{part}: {error}")
+
+
+@functools.lru_cache(maxsize=256)
+def _syntax_error(source: str) -> str | None:
+    """What is wrong with a template's syntax, if anything. Remembered per source: the templates come with every
+    read of their rule set (a lead's nurture steps read it several times), and parsing is the costly part."""
     # Imported here: every function loads the models, only the ones that validate or send mail need the engine.
     from jinja2 import TemplateSyntaxError
     from jinja2.sandbox import SandboxedEnvironment
@@ -45,4 +55,5 @@ def _check_syntax(part: str, source: str) -> None:
     try:
         SandboxedEnvironment().parse(source)
     except TemplateSyntaxError as exc:
-        raise ValueError(f"{part}: syntax error on line {exc.lineno}: {exc.message or exc}") from None
+        return f"syntax error on line {exc.lineno}: {exc.message or exc}"
+    return None
