@@ -21,9 +21,12 @@ from leadflow.clock import FixedClock
 from leadflow.domain.enrichment import DirectoryProvider, DomainDirectory, enrich
 from leadflow.domain.identity import email_domain
 from leadflow.domain.merge import apply_submission
+from leadflow.domain.notifications import assignment_notification
+from leadflow.domain.scoring import score_lead
 from leadflow.models.lead import Activity, Assignment, EngagementType, Firmographics, Lead, PropertyValue
 from leadflow.models.rules import RepRoster, ScoringRuleSet, parse_ruleset
 from leadflow.models.submission import StoredSubmission, SubmissionIn
+from leadflow.ports import Notification
 from leadflow.services.pipeline_deps import PipelineDeps
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "infra" / "config"
@@ -186,3 +189,22 @@ def first_rep_assignment(roster: RepRoster, at: datetime) -> Assignment:
         assigned_at=at,
         strategy="round_robin",
     )
+
+
+NOTIFICATION_API = "https://api.leadflow.example/prod"
+
+
+@pytest.fixture
+def notification(  # what the delivery tests deliver: an MQL assigned to the first rep
+    submission: Callable[..., StoredSubmission],
+    lead_from: Callable[..., Lead],
+    default_scoring: ScoringRuleSet,
+    default_reps: RepRoster,
+    now: datetime,
+) -> Notification:
+    lead = lead_from(
+        submission("ada@sap.com", first_name="Ada", last_name="Lovelace", title="VP Sales", form_id="demo-request")
+    )
+    lead = lead.model_copy(update={"score": score_lead(lead, default_scoring, now)})
+    assignment = first_rep_assignment(default_reps, now)
+    return assignment_notification(lead, assignment, NOTIFICATION_API)

@@ -5,33 +5,23 @@ from __future__ import annotations
 
 import json
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import boto3
 import pytest
 from leadflow.adapters.memory import InMemoryConfigStore, InMemoryOutbox
-from leadflow.adapters.ses import SesNotifier
 from leadflow.adapters.slack import SlackNotifier
 from leadflow.clock import FixedClock
-from leadflow.domain.notifications import assignment_notification
-from leadflow.domain.scoring import score_lead
 from leadflow.models.events import NotificationQueued
-from leadflow.models.lead import Lead
-from leadflow.models.rules import Rep, RepRoster, ScoringRuleSet
-from leadflow.models.submission import StoredSubmission
+from leadflow.models.rules import Rep, RepRoster
 from leadflow.ports import DeliveryFailed, Notification, Notifier
 from leadflow.services.delivery import CLAIM_TIMEOUT, DeliveryDeps, deliver
-from moto import mock_aws
 
-from infra.local.runtime import MOTO_CONFIG
 from tests.events import load_event
-from tests.unit.conftest import first_rep_assignment
+from tests.unit.conftest import NOTIFICATION_API
 
-API = "https://api.leadflow.example/prod"
 SENDER = "leads@leadflow.example"
 
 
@@ -82,22 +72,6 @@ def slack() -> Iterator[FakeSlack]:
     server.close()
 
 
-@pytest.fixture
-def notification(
-    submission: Callable[..., StoredSubmission],
-    lead_from: Callable[..., Lead],
-    default_scoring: ScoringRuleSet,
-    default_reps: RepRoster,
-    now: datetime,
-) -> Notification:
-    lead = lead_from(
-        submission("ada@sap.com", first_name="Ada", last_name="Lovelace", title="VP Sales", form_id="demo-request")
-    )
-    lead = lead.model_copy(update={"score": score_lead(lead, default_scoring, now)})
-    assignment = first_rep_assignment(default_reps, now)
-    return assignment_notification(lead, assignment, API)
-
-
 class Setup:
     def __init__(self, notification: Notification, roster: RepRoster, notifiers: list[Notifier], now: datetime):
         self.notification = notification
@@ -144,7 +118,7 @@ def test_slack_message_carries_the_lead_summary_score_explanation_and_link(
     assert score["text"]["text"].startswith("*Score ")  # the grade cell, e.g. "Score A1: fit 80, engagement 25"
     assert f"• {first_reason}" in score["text"]["text"]
     (button,) = message["blocks"][-1]["elements"]
-    assert button["url"] == f"{API}/v1/leads/{notification.lead_id}"
+    assert button["url"] == f"{NOTIFICATION_API}/v1/leads/{notification.lead_id}"
 
 
 def test_slack_server_error_is_a_retryable_failure(slack: FakeSlack, notification: Notification) -> None:
@@ -193,42 +167,6 @@ def test_mrkdwn_in_lead_data_is_shown_as_text(slack: FakeSlack, notification: No
 
 
 # --- the SES adapter (moto) ----------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def sesv2(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "testing")
-    # The local runtime's config: a plain mock_aws() would switch its state machines off in a shared test process.
-    with mock_aws(config=MOTO_CONFIG):
-        yield boto3.client("sesv2", region_name="us-east-1")
-
-
-def test_email_goes_from_the_configured_sender_with_the_subject_and_text(
-    sesv2: Any, notification: Notification, default_reps: RepRoster
-) -> None:
-    boto3.client("ses", region_name="us-east-1").verify_email_identity(EmailAddress=SENDER)
-    rep = default_reps.reps[0]
-
-    SesNotifier(sesv2, SENDER).send(notification, rep)
-
-    from moto.core.models import DEFAULT_ACCOUNT_ID
-    from moto.ses.models import ses_backends
-
-    # The process's SES holds the local runtime's mail too (a test process shares one moto): read this sender's only.
-    (sent,) = [m for m in ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages if m.source == SENDER]
-    assert (sent.source, sent.destinations["ToAddresses"]) == (SENDER, [rep.email])
-    assert sent.subject == notification.subject and "Open the lead:" in sent.body
-
-
-def test_email_rejected_by_ses_is_not_retryable(
-    sesv2: Any, notification: Notification, default_reps: RepRoster
-) -> None:
-    never_verified = f"noreply-{uuid.uuid4().hex[:8]}@leadflow.example"  # moto's SES state outlives one mock
-    with pytest.raises(DeliveryFailed) as failed:
-        SesNotifier(sesv2, never_verified).send(notification, default_reps.reps[0])
-
-    assert not failed.value.retryable and "MessageRejected" in str(failed.value)
 
 
 # --- the delivery service ------------------------------------------------------------------------------------------
