@@ -16,11 +16,16 @@ import pytest
 from leadflow.adapters.dynamodb import DynamoConfigStore, DynamoLeadStore, DynamoOutbox
 from leadflow.adapters.memory import InMemoryConfigStore, InMemoryLeadStore, InMemoryOutbox
 from leadflow.models.lead import (
+    Activity,
     Assignment,
+    Contribution,
+    Firmographics,
     Lead,
+    Score,
+    ScoreLine,
     Stage,
 )
-from leadflow.models.submission import StoredSubmission, SubmissionIn
+from leadflow.models.submission import Source, StoredSubmission, SubmissionIn
 from leadflow.ports import ConfigStore, LeadStore, Notification, Outbox
 from moto import mock_aws
 
@@ -98,6 +103,53 @@ def lead(
         stage=stage,
         owner_id=owner_id,
         assignment=assignment,
+    )
+
+
+def whole_lead(
+    lead_id: str = "lead-1",
+    *,
+    stage: Stage = Stage.NEW,
+    updated_at: datetime = NOW,
+    owner_id: str | None = None,
+) -> Lead:
+    """A lead with every kind of field filled in (numbers of each type, nested models, lists, due times), so that a
+    store or a listing that loses or changes any of them shows it."""
+    return lead(lead_id, stage=stage, owner_id=owner_id, updated_at=updated_at).model_copy(
+        update={
+            "first_name": "Ada",
+            "company": "Example",
+            "fields": {"seats": 25, "budget": 1250.5, "trial": True, "note": None},
+            "submission_ids": ["sub-1", "sub-2"],
+            "form_ids": ["demo-request", "demo-request"],
+            "first_source": Source(form_id="demo-request", utm_source="google"),
+            "last_source": Source(form_id="demo-request", utm_campaign="q4"),
+            "firmographics": Firmographics(domain="example.com", employees=1200, size_band="1001-5000", known=True),
+            "score": Score(
+                fit=40,
+                engagement=31.75,
+                total=71.75,
+                grade="B",
+                level=2,
+                qualifies=True,
+                next_change_at=NOW + timedelta(days=3, minutes=7),
+                ruleset_version=2,
+                scored_at=NOW,
+                lines=[ScoreLine(rule_id="size", kind="fit", points=40, reason="1001-5000 employees")],
+                contributions=[Contribution(rule_id="demo", event_id="sub-1", at=NOW, points=40, half_life_days=30.5)],
+            ),
+            "activity": [
+                Activity(
+                    event_id="sub-1",
+                    type="form_submitted",
+                    occurred_at=NOW,
+                    source="form",
+                    properties={"form_id": "demo-request", "seats": 25, "ratio": 0.5, "trial": True},
+                )
+            ],
+            "due_at": NOW + timedelta(days=3, minutes=7),
+            "due_job": "decay",
+        }
     )
 
 

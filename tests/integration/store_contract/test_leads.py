@@ -7,15 +7,9 @@ from datetime import timedelta
 
 import pytest
 from leadflow.models.lead import (
-    Activity,
-    Contribution,
-    Firmographics,
     HistoryEntry,
-    Score,
-    ScoreLine,
     Stage,
 )
-from leadflow.models.submission import Source
 from leadflow.ports import ConcurrentUpdate
 
 from tests.integration.store_contract.conftest import (
@@ -23,6 +17,7 @@ from tests.integration.store_contract.conftest import (
     Stores,
     all_at_once,
     lead,
+    whole_lead,
 )
 
 # Identities ----------------------------------------------------------------------------------------------------------
@@ -54,40 +49,7 @@ def test_an_unclaimed_identity_has_no_lead(stores: Stores) -> None:
 
 
 def test_a_new_lead_is_stored_at_version_1_and_reads_back_equal(stores: Stores) -> None:
-    original = lead(stage=Stage.MQL, owner_id="rep-ana").model_copy(
-        update={
-            "fields": {"seats": 25, "budget": 1250.5, "trial": True, "note": None},
-            "submission_ids": ["sub-1", "sub-2"],
-            "form_ids": ["demo-request", "demo-request"],
-            "first_source": Source(form_id="demo-request", utm_source="google"),
-            "last_source": Source(form_id="demo-request", utm_campaign="q4"),
-            "firmographics": Firmographics(domain="example.com", employees=1200, size_band="1001-5000", known=True),
-            "score": Score(
-                fit=40,
-                engagement=31.75,
-                total=71.75,
-                grade="B",
-                level=2,
-                qualifies=True,
-                next_change_at=NOW + timedelta(days=3, minutes=7),
-                ruleset_version=2,
-                scored_at=NOW,
-                lines=[ScoreLine(rule_id="size", kind="fit", points=40, reason="1001-5000 employees")],
-                contributions=[Contribution(rule_id="demo", event_id="sub-1", at=NOW, points=40, half_life_days=30.5)],
-            ),
-            "activity": [
-                Activity(
-                    event_id="sub-1",
-                    type="form_submitted",
-                    occurred_at=NOW,
-                    source="form",
-                    properties={"form_id": "demo-request", "seats": 25, "ratio": 0.5, "trial": True},
-                )
-            ],
-            "due_at": NOW + timedelta(days=3, minutes=7),
-            "due_job": "decay",
-        }
-    )
+    original = whole_lead(stage=Stage.MQL, owner_id="rep-ana")
 
     stored = stores.leads.save_lead(original, expected_version=None)
 

@@ -11,20 +11,16 @@ from typing import Any
 
 import pytest
 from leadflow.models.lead import (
-    Activity,
-    Firmographics,
     Lead,
-    Score,
-    ScoreLine,
     Stage,
 )
-from leadflow.models.submission import Source
 
 from tests.integration.store_contract.conftest import (
     NOW,
     Stores,
     every_page,
     lead,
+    whole_lead,
 )
 
 
@@ -139,31 +135,7 @@ def test_a_page_size_outside_1_to_100_is_refused(stores: Stores, limit: int) -> 
 
 
 def _whole(lead_id: str, *, stage: Stage, owner_id: str | None, minutes: int) -> Lead:
-    """A lead with every kind of field filled in, so that a listing that lost any of them shows it."""
-    return lead(
-        lead_id, stage=stage, owner_id=owner_id, updated_at=NOW + timedelta(minutes=minutes), assigned_at=NOW
-    ).model_copy(
-        update={
-            "first_name": "Ada",
-            "company": "Example",
-            "fields": {"seats": 25, "budget": 1250.5, "trial": True, "note": None},
-            "submission_ids": ["sub-1"],
-            "first_source": Source(form_id="demo-request", utm_source="google"),
-            "firmographics": Firmographics(domain="example.com", employees=1200, size_band="1001-5000", known=True),
-            "score": Score(
-                fit=40,
-                engagement=31.75,
-                total=71.75,
-                grade="B",
-                level=2,
-                qualifies=True,
-                ruleset_version=2,
-                scored_at=NOW,
-                lines=[ScoreLine(rule_id="size", kind="fit", points=40, reason="1001-5000 employees")],
-            ),
-            "activity": [Activity(event_id="sub-1", type="form_submitted", occurred_at=NOW, source="form")],
-        }
-    )
+    return whole_lead(lead_id, stage=stage, owner_id=owner_id, updated_at=NOW + timedelta(minutes=minutes))
 
 
 def test_every_listing_returns_whole_leads_as_stored(stores: Stores) -> None:

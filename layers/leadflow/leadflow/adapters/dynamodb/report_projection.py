@@ -86,19 +86,20 @@ class DynamoReportProjection:
         lost: list[str] = []
         for group in _groups(changes):
             if not self._write_group(group):
-                lost.extend(change.lead_id for change in group)
+                lost.extend(change.lead_id for change, _ in group)
         return lost
 
-    def _write_group(self, group: list[ContributionChange]) -> bool:
-        items: list[dict[str, Any]] = [{"Put": self._contribution_put(change)} for change in group]
-        for change in group:
-            for cell, names in member_changes(change.before.cells if change.before else {}, change.after.cells):
+    def _write_group(self, group: list[_Planned]) -> bool:
+        items: list[dict[str, Any]] = [{"Put": self._contribution_put(change)} for change, _ in group]
+        for change, members in group:
+            for cell, names in members:
                 key = {"pk": f"MEMBER#{cell.dimension}#{cell.value}", "sk": f"{cell.day}#{change.lead_id}"}
                 if names:
                     items.append({"Put": {"TableName": self._table.name, "Item": {**key, "counters": set(names)}}})
                 else:
                     items.append({"Delete": {"TableName": self._table.name, "Key": key}})
-        items.extend({"Update": self._add(cell, counts)} for cell, counts in sorted(_summed(group).items()))
+        summed = _summed([change for change, _ in group])
+        items.extend({"Update": self._add(cell, counts)} for cell, counts in sorted(summed.items()))
         try:
             self._table.meta.client.transact_write_items(TransactItems=items)
         except ClientError as exc:
@@ -215,19 +216,19 @@ def _counters(item: dict[str, Any]) -> Counters:
     }
 
 
-def _items_of(change: ContributionChange) -> tuple[int, set[Cell]]:
-    """The items a change writes on its own (its contribution and member entries) and the cells it adds to."""
-    members = member_changes(change.before.cells if change.before else {}, change.after.cells)
-    return 1 + len(members), {cell for cell, counts in change.delta.items() if any(counts.values())}
+#: A change with the member entries it writes, computed once: they size its transaction and are written in it.
+_Planned = tuple[ContributionChange, list[tuple[Cell, frozenset[str]]]]
 
 
-def _groups(changes: Sequence[ContributionChange]) -> Iterator[list[ContributionChange]]:
+def _groups(changes: Sequence[ContributionChange]) -> Iterator[list[_Planned]]:
     """The changes in transactions of at most MAX_TRANSACTION_ITEMS items, in order; a cell two leads of one group
     add to is one item."""
-    group: list[ContributionChange] = []
+    group: list[_Planned] = []
     own_items, cells = 0, set[Cell]()
     for change in changes:
-        items, touched = _items_of(change)
+        members = member_changes(change.before.cells if change.before else {}, change.after.cells)
+        items = 1 + len(members)  # its contribution and its member entries
+        touched = {cell for cell, counts in change.delta.items() if any(counts.values())}
         if items + len(touched) > MAX_TRANSACTION_ITEMS:
             raise ValueError(
                 f"a lead's change touches {items + len(touched)} report items; at most 100 fit one transaction"
@@ -235,7 +236,7 @@ def _groups(changes: Sequence[ContributionChange]) -> Iterator[list[Contribution
         if group and own_items + items + len(cells | touched) > MAX_TRANSACTION_ITEMS:
             yield group
             group, own_items, cells = [], 0, set()
-        group.append(change)
+        group.append((change, members))
         own_items += items
         cells |= touched
     if group:

@@ -33,8 +33,7 @@ class InMemoryReportProjection:
     def replace_many(self, changes: Sequence[ContributionChange]) -> list[str]:
         with self._lock:
             # One group, as DynamoDB's adapter writes a group: all of it or none.
-            lost = [change.lead_id for change in changes if not self._still_before(change)]
-            if lost:
+            if not all(self._still_before(change) for change in changes):
                 return [change.lead_id for change in changes]
             for change in changes:
                 self._apply(change)
