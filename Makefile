@@ -1,6 +1,6 @@
 # The two commands: `make run` starts the whole stack locally, `make test` runs every test.
 # Both create or update .venv themselves. `make build` builds the deployable stack (`sam build`) with the SAM CLI
-# in its own .venv-sam and checks the built layer against its budget.
+# in its own .venv-sam, compiles the built code's bytecode and checks the built layer against its budget.
 
 PYTHON ?= python3
 VENV := .venv
@@ -44,6 +44,7 @@ lint: $(STAMP)
 build: $(SAM_STAMP)
 	$(SAM_ENV) $(SAM) validate --lint
 	$(SAM_ENV) $(SAM) build
+	$(PYTHON) -m infra.build.compile_bytecode .aws-sam/build
 	$(PYTHON) -m infra.build.check_layer .aws-sam/build/LeadflowLayer
 
 bench: $(STAMP)

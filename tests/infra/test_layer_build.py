@@ -3,15 +3,17 @@ it that the runtime already has, every handler importable from it, and the budge
 
 from __future__ import annotations
 
+import marshal
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from infra.build import check_layer
+from infra.build import check_layer, compile_bytecode
 
 MIB = 1024 * 1024
 RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer", "aws-xray-sdk"}
@@ -77,13 +79,66 @@ def test_every_handler_imports_in_lambda_without_the_xray_sdk(repo_root: Path) -
 
 
 def _fake_layer(root: Path, packages: dict[str, int]) -> Path:
-    """A built layer's folder with one file of the given size per top-level entry."""
+    """A built layer's folder with one file of the given size per top-level entry (a native library: no bytecode to
+    compile)."""
     site = root / "LeadflowLayer" / "python"
     for entry, size in packages.items():
         folder = site / entry
         folder.mkdir(parents=True)
-        (folder / ("METADATA" if entry.endswith(".dist-info") else "__init__.py")).write_bytes(b"x" * size)
+        (folder / ("METADATA" if entry.endswith(".dist-info") else "_native.so")).write_bytes(b"x" * size)
     return root / "LeadflowLayer"
+
+
+def _built_stack(root: Path) -> Path:
+    """What `sam build` leaves: a layer with a package of modules, a function's handler, no bytecode."""
+    package = root / "LeadflowLayer" / "python" / "leadflow"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "scoring.py").write_text("def fit(points: int) -> int:\n    return min(points, 100)\n", encoding="utf-8")
+    (root / "RouteFunction").mkdir()
+    (root / "RouteFunction" / "app.py").write_text("from leadflow import scoring\n", encoding="utf-8")
+    return root
+
+
+def _code_in(pyc: Path) -> Any:
+    return marshal.loads(pyc.read_bytes()[16:])  # after PEP 552's header: magic, flags, source hash
+
+
+def test_a_layer_without_bytecode_fails_and_names_a_module_each_cold_start_would_compile(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    built = _built_stack(tmp_path)
+
+    assert check_layer.main([str(built / "LeadflowLayer")]) == 1
+    err = capsys.readouterr().err
+    assert "2 modules have no cpython-311 bytecode (first: python/leadflow/__init__.py)" in err
+    assert "infra.build.compile_bytecode" in err
+
+
+def test_the_built_stack_compiled_carries_hash_checked_bytecode_naming_the_deployed_paths(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    built = _built_stack(tmp_path)
+
+    assert compile_bytecode.main([str(built)]) == 0
+    assert check_layer.main([str(built / "LeadflowLayer")]) == 0
+    capsys.readouterr()
+    module = built / "LeadflowLayer/python/leadflow/__pycache__/scoring.cpython-311.pyc"
+    flags = int.from_bytes(module.read_bytes()[4:8], "little")
+    assert flags == 0b11  # hash-based and checked: valid whatever dates the zip gives, stale if the source changes
+    assert _code_in(module).co_filename == "/opt/python/leadflow/scoring.py"
+    handler = built / "RouteFunction/__pycache__/app.cpython-311.pyc"
+    assert _code_in(handler).co_filename == "/var/task/app.py"
+
+
+def test_a_source_that_does_not_compile_fails_the_build_naming_its_artifact(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    built = _built_stack(tmp_path)
+    (built / "RouteFunction" / "app.py").write_text("def broken(:\n", encoding="utf-8")
+
+    assert compile_bytecode.main([str(built)]) == 1
+    assert "a source in RouteFunction does not compile" in capsys.readouterr().err
 
 
 def test_a_layer_within_its_budget_passes_and_its_size_is_printed(
