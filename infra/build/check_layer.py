@@ -16,9 +16,9 @@ from pathlib import Path
 MIB = 1024 * 1024
 # Measured at 31.1 MiB with the pins of layers/leadflow/requirements.txt: 21.0 MiB of sources and data, 10.1 MiB of
 # bytecode (without bytecode it was 42.4 MiB when it carried the X-Ray SDK and botocore). The bytecode is bought on
-# purpose: without it each cold start compiled what it imported (route's import ~530 ms against ~335 ms with it, on
-# the build machine). The budget leaves room for a dependency or two, not for a second SDK. Lambda's own limit is
-# 250 MiB for the function and all its layers together.
+# purpose: without it each cold start compiled what it imported (dedupe's import 734 ms against 364 ms with it on the
+# build machine: tests/bench/built_stack_imports.py). The budget leaves room for a dependency or two, not for a
+# second SDK. Lambda's own limit is 250 MiB for the function and all its layers together.
 DEFAULT_BUDGET_MIB = 36
 # The template's runtime (python3.11) reads only bytecode with its cache tag.
 RUNTIME_CACHE_TAG = "cpython-311"

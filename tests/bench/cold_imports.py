@@ -84,7 +84,7 @@ def measure(repeats: int = 5, names: list[str] | None = None) -> dict[str, Any]:
     env = {**os.environ, **FUNCTION_ENV, "PYTHONPATH": code_path()}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     everything = [FLOOR, PARSER, *names]
-    for name in everything:  # compile and cache the bytecode once: a Lambda's layer ships it compiled
+    for name in everything:  # compile and cache the bytecode once, as `make build` ships it (compile_bytecode.py)
         time_import(name, env)
     walls: dict[str, list[float]] = {name: [] for name in everything}
     cpus: dict[str, list[float]] = {name: [] for name in everything}
