@@ -4,8 +4,9 @@ Lambda's /opt (layers) and /var/task (a function's code) are read-only: a module
 compiled at each import of each cold start, and the result thrown away. `sam build` unpacks wheels and copies
 sources without bytecode (no .pyc among the layer's 1,487 .py files), so every cold start compiled pydantic,
 Powertools, jinja2 and leadflow again. They are compiled here, by the template's Python (its cache tag is checked),
-as hash-checked .pyc files (PEP 552): valid whatever dates the deployment zip gives the files, and still recompiled
-if a source were changed after the build. Each .pyc names its source where Lambda puts it (/opt/..., /var/task/...),
+as hash-checked .pyc files (PEP 552): valid whatever dates the deployment zip gives the files (SAM's packaging
+may date every entry 1980, so timestamp-checked .pyc would be stale on arrival), and still recompiled if a source were
+changed after the build. Each .pyc names its source where Lambda puts it (/opt/..., /var/task/...),
 so tracebacks show the deployed paths.
 
     python -m infra.build.compile_bytecode [BUILD_DIR]     # default .aws-sam/build
